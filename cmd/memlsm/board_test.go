@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/memlsm/memlsm/crossbar"
+	"github.com/memlsm/memlsm/device"
+	"github.com/memlsm/memlsm/units"
+)
+
+func TestBoardUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"board"},
+		{"board", "nope"},
+		{"board", "emulate", "--drop", "1.5"},
+		{"board", "emulate", "extra"},
+		{"board", "emulate", "--preset", "nope"},
+	} {
+		if _, _, code := runCLI(t, args...); code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+	}
+	if _, stderr, code := runCLI(t, "board", "-h"); code != 0 || !strings.Contains(stderr, "emulate") {
+		t.Errorf("board -h: exit %d, %q", code, stderr)
+	}
+}
+
+// TestBoardEmulate runs the command, reads the path from its stdout, drives
+// the board through go.bug.st/serial, and stops it with the context (what
+// Ctrl-C does).
+func TestBoardEmulate(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pr, pw := io.Pipe()
+	var stderr strings.Builder
+	done := make(chan int, 1)
+	go func() {
+		err := run(ctx, []string{"board", "emulate", "--seed", "5", "--name", "cli-test"}, pw, &stderr)
+		pw.Close()
+		done <- exitCode(err, io.Discard)
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no path on stdout: %v", err)
+	}
+	path := strings.TrimSpace(line)
+	if !strings.HasPrefix(path, "/dev/") {
+		t.Fatalf("stdout line %q is not a device path", line)
+	}
+	b, err := device.Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name := b.Name(); name != "cli-test" {
+		t.Errorf("board name %q", name)
+	}
+	g := make([]units.Siemens, 4)
+	if err := b.Read(ctx, crossbar.Region{Rows: 2, Cols: 2}, g); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d after Ctrl-C; stderr %q", code, stderr.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("board emulate did not stop")
+	}
+	if !strings.Contains(stderr.String(), "stopped after") {
+		t.Errorf("stderr %q", stderr.String())
+	}
+}
+
+// TestBoardEmulateDisconnect: --disconnect-after ends the command on its own.
+func TestBoardEmulateDisconnect(t *testing.T) {
+	pr, pw := io.Pipe()
+	var stderr strings.Builder
+	done := make(chan int, 1)
+	go func() {
+		err := run(context.Background(), []string{"board", "emulate", "--disconnect-after", "2"}, pw, &stderr)
+		pw.Close()
+		done <- exitCode(err, io.Discard)
+	}()
+	line, _ := bufio.NewReader(pr).ReadString('\n')
+	b, err := device.Open(strings.TrimSpace(line), nil)
+	if err != nil {
+		t.Fatal(err) // HELLO is frame 1
+	}
+	defer b.Close()
+	if _, err := b.Status(context.Background()); err != nil {
+		t.Fatal(err) // frame 2, then the board hangs up
+	}
+	_, err = b.Status(context.Background())
+	if !errors.Is(err, device.ErrNoBoard) && !errors.Is(err, device.ErrTimeout) {
+		t.Errorf("after the disconnect: %v, want ErrNoBoard or ErrTimeout", err)
+	}
+	select {
+	case code := <-done:
+		if code != 0 || !strings.Contains(stderr.String(), "disconnected after 2 frames") {
+			t.Fatalf("exit %d, stderr %q", code, stderr.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("board emulate did not end after the disconnect")
+	}
+}
+
+// TestOpenArray: sim and emu give the same array for the same params and
+// seed; a bad path fails with ErrNoBoard.
+func TestOpenArray(t *testing.T) {
+	ctx := context.Background()
+	p, err := crossbar.Preset("lin2025")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := crossbar.ReservoirLayout{Region: crossbar.Region{Row: 100, Col: 200, Rows: 12, Cols: 8}, In: 8, N: 4}
+	var w [2][]float32
+	for k, spec := range []string{"sim", "emu"} {
+		a, err := openArray(ctx, spec, p, 42)
+		if err != nil {
+			t.Fatalf("%s: %v", spec, err)
+		}
+		if _, ok := a.(crossbar.ReservoirRunner); !ok {
+			t.Errorf("%s: not a ReservoirRunner", spec)
+		}
+		w[k], _, err = crossbar.RandomWeights(ctx, a, l, crossbar.DefaultForming(p))
+		if err != nil {
+			t.Fatalf("%s: %v", spec, err)
+		}
+		if err := a.Close(); err != nil {
+			t.Fatalf("%s: Close: %v", spec, err)
+		}
+		if err := a.Close(); err != nil {
+			t.Fatalf("%s: second Close: %v", spec, err)
+		}
+		if err := a.Program(ctx, l.Region, crossbar.DefaultForming(p)); !errors.Is(err, crossbar.ErrClosed) {
+			t.Errorf("%s: Program after Close: %v", spec, err)
+		}
+	}
+	for i := range w[0] {
+		if w[0][i] != w[1][i] {
+			t.Fatalf("weight %d: sim %v, emu %v", i, w[0][i], w[1][i])
+		}
+	}
+	if _, err := openArray(ctx, "/dev/memlsm-no-such-port", p, 1); !errors.Is(err, device.ErrNoBoard) {
+		t.Errorf("missing port: %v", err)
+	}
+	if _, err := openArray(ctx, "-x", p, 1); err == nil {
+		t.Error("flag-like board spec accepted")
+	}
+}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/csv"
+	"image/png"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/memlsm/memlsm/events/source"
+)
+
+func TestParseClasses(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []string
+		ok   bool
+	}{
+		{"1-7", []string{"1", "2", "3", "4", "5", "6", "7"}, true},
+		{"8,9", []string{"8", "9"}, true},
+		{"1-3,7", []string{"1", "2", "3", "7"}, true},
+		{"z", []string{"z"}, true},
+		{"", nil, false},
+		{"5-3", nil, false},
+		{"a-b", nil, false},
+	}
+	for _, tc := range tests {
+		got, err := parseClasses(tc.in)
+		if (err == nil) != tc.ok || !slices.Equal(got, tc.want) {
+			t.Errorf("parseClasses(%q) = %v, %v; want %v (ok %v)", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+func TestZeroShotCLI(t *testing.T) {
+	images := writeSynthetic(t, "images", 10, 10, 1)
+	audio := writeSynthetic(t, "audio", 10, 10, 2)
+	dir := t.TempDir()
+	model, plot := filepath.Join(dir, "z.json"), filepath.Join(dir, "s.png")
+	args := []string{"zeroshot", "--images", images, "--audio", audio, "--json", "--epochs", "10", "--seed", "2",
+		"--image-calib", "20", "--audio-calib", "20"}
+	stdout, stderr, code := runCLI(t, append(args, "--plot", plot)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	m := jsonObject(t, stdout)
+	// The CLI contract's keys (DESIGN.md).
+	for _, k := range []string{"seen.audio_to_image", "seen.image_to_audio", "unseen.audio_to_image", "unseen.image_to_audio", "seed"} {
+		if v := number(t, m, k); v < 0 || (k != "seed" && v > 1) {
+			t.Errorf("%s = %v", k, v)
+		}
+	}
+	for k, want := range map[string][]any{"seen_classes": {"1", "2", "3", "4", "5", "6", "7"}, "unseen_classes": {"8", "9"}} {
+		if got, _ := m[k].([]any); !slices.Equal(got, want) {
+			t.Errorf("%s = %v, want %v", k, m[k], want)
+		}
+	}
+	if b, err := os.ReadFile(plot); err != nil {
+		t.Error(err)
+	} else if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+		t.Errorf("plot: %v", err)
+	}
+	// Same seed, same numbers to the last digit (timings aside).
+	again := jsonObject(t, func() string { s, _, _ := runCLI(t, args...); return s }())
+	for _, k := range []string{"seen.audio_to_image", "seen.image_to_audio", "unseen.audio_to_image", "unseen.image_to_audio", "temperature"} {
+		if number(t, again, k) != number(t, m, k) {
+			t.Errorf("same seed: %s %v then %v", k, number(t, m, k), number(t, again, k))
+		}
+	}
+
+	// Explicit test sources, --seen/--unseen, save and reload.
+	ti := writeSynthetic(t, "images", 10, 4, 3)
+	ta := writeSynthetic(t, "audio", 10, 4, 4)
+	args = []string{"zeroshot", "--images", images, "--audio", audio, "--test-images", ti, "--test-audio", ta,
+		"--seen", "0-6", "--unseen", "7,8,9", "--json", "--epochs", "10", "--image-calib", "20", "--audio-calib", "20"}
+	stdout, stderr, code = runCLI(t, append(args, "--save", model)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	m = jsonObject(t, stdout)
+	if c := number(t, m, "unseen.chance_audio_to_image"); math.Abs(c-1.0/3) > 1e-12 {
+		t.Errorf("unseen chance %v, want 1/3 (three balanced classes)", c)
+	}
+	stdout, stderr, code = runCLI(t, "zeroshot", "--load", model, "--images", ti, "--audio", ta, "--seen", "0-6", "--unseen", "7-9", "--json")
+	if code != 0 {
+		t.Fatalf("--load: exit %d: %s", code, stderr)
+	}
+	l := jsonObject(t, stdout)
+	for _, k := range []string{"seen.audio_to_image", "unseen.image_to_audio"} {
+		if number(t, l, k) != number(t, m, k) {
+			t.Errorf("%s: reloaded %v, trained %v", k, number(t, l, k), number(t, m, k))
+		}
+	}
+
+	// Usage errors.
+	for _, bad := range [][]string{
+		{"zeroshot", "--images", images},
+		{"zeroshot", "--images", images, "--audio", audio, "--test-images", ti},
+		{"zeroshot", "--images", images, "--audio", audio, "--seen", "7-1"},
+		{"zeroshot", "--images", images, "--audio", audio, "--loss", "hinge"},
+	} {
+		if _, stderr, code := runCLI(t, bad...); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", bad, code, stderr)
+		}
+	}
+}
+
+// TestDemo runs the main job as a user does, within the issue's budget.
+func TestDemo(t *testing.T) {
+	if !slices.Contains(source.Schemes(), "embedded") {
+		t.Skip("the embedded: data sources are not built in yet")
+	}
+	if testing.Short() {
+		t.Skip("the demo takes up to a minute (skipped with -short)")
+	}
+	stdout, stderr, code := runCLI(t, "demo", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	m := jsonObject(t, stdout)
+	seen, unseen := number(t, m, "seen.audio_to_image"), number(t, m, "unseen.audio_to_image")
+	if seen <= number(t, m, "seen.chance_audio_to_image") || number(t, m, "seen.image_to_audio") <= number(t, m, "seen.chance_image_to_audio") {
+		t.Errorf("seen retrieval not above chance: %v", m["seen"])
+	}
+	t.Logf("demo: seen a→i %.3f, unseen a→i %.3f; %s", seen, unseen, stderr)
+}
+
+func TestEncodeCLI(t *testing.T) {
+	data := writeSynthetic(t, "audio", 3, 4, 1)
+	dir := t.TempDir()
+	npy, csvFile := filepath.Join(dir, "f.npy"), filepath.Join(dir, "f.csv")
+	stdout, stderr, code := runCLI(t, "encode", "--data", data, "--out", npy, "--json", "--neurons", "20", "--windows", "2")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	m := jsonObject(t, stdout)
+	if number(t, m, "samples") != 12 || number(t, m, "features") != 40 {
+		t.Errorf("samples %v features %v, want 12 and 40", m["samples"], m["features"])
+	}
+	b, err := os.ReadFile(npy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// NumPy format 1.0 (NEP 1): magic, version, header length, a dict,
+	// data aligned to 64 bytes; records of int32 label + 40 float32.
+	if !bytes.HasPrefix(b, []byte("\x93NUMPY\x01\x00")) {
+		t.Fatalf("not a .npy v1.0 file: % x", b[:8])
+	}
+	hl := int(binary.LittleEndian.Uint16(b[8:10]))
+	header := string(b[10 : 10+hl])
+	if (10+hl)%64 != 0 || !strings.HasSuffix(header, "\n") ||
+		!regexp.MustCompile(`'descr': \[\('label', '<i4'\), \('features', '<f4', \(40,\)\)\], 'fortran_order': False, 'shape': \(12,\)`).MatchString(header) {
+		t.Errorf("header %q (length %d)", header, hl)
+	}
+	if len(b)-10-hl != 12*(4+40*4) {
+		t.Errorf("%d data bytes, want %d", len(b)-10-hl, 12*(4+40*4))
+	}
+	if label := binary.LittleEndian.Uint32(b[10+hl+3*164:]); label != 0 { // samples come class by class per repetition: 0,1,2,0,…
+		t.Errorf("label of record 3 is %d, want 0", label)
+	}
+	if py, err := exec.LookPath("/usr/bin/python3"); err == nil {
+		out, err := exec.Command(py, "-c", "import numpy, sys; a = numpy.load(sys.argv[1]); print(a.shape, a['features'].shape, list(a['label'][:4]), float(a['features'].max()))", npy).CombinedOutput()
+		if err != nil && strings.Contains(string(out), "No module named") {
+			t.Logf("numpy unavailable: %s", out)
+		} else if err != nil || !strings.HasPrefix(string(out), "(12,) (12, 40) [0, 1, 2, 0]") {
+			t.Errorf("numpy.load: %v: %s", err, out)
+		}
+	}
+
+	// CSV: header and one row per sample, same numbers.
+	if _, stderr, code := runCLI(t, "encode", "--data", data, "--out", csvFile, "--neurons", "20", "--windows", "2"); code != 0 {
+		t.Fatalf("csv: exit %d: %s", code, stderr)
+	}
+	f, err := os.Open(csvFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 13 || len(rows[0]) != 43 || rows[0][0] != "label" || rows[0][3] != "f0" {
+		t.Fatalf("csv shape %d×%d, header %v", len(rows), len(rows[0]), rows[0][:4])
+	}
+	v, err := strconv.ParseFloat(rows[1][3], 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := math.Float32frombits(binary.LittleEndian.Uint32(b[10+hl+4:])); float32(v) != got {
+		t.Errorf("csv f0 of sample 0 is %v, npy %v", v, got)
+	}
+
+	for _, bad := range [][]string{{"encode", "--data", data}, {"encode", "--data", data, "--out", filepath.Join(dir, "f.txt")}} {
+		if _, _, code := runCLI(t, bad...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", bad, code)
+		}
+	}
+}
+
+func TestBenchCLI(t *testing.T) {
+	data := writeSynthetic(t, "images", 2, 5, 1)
+	stdout, stderr, code := runCLI(t, "bench", "encode", "--data", data, "--repeat", "3", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	m := jsonObject(t, stdout)
+	// The CLI contract's keys; the default network is the paper's (the
+	// torch peer's): 256 → 200, T = 50.
+	if number(t, m, "samples") != 30 || number(t, m, "neurons") != 200 || number(t, m, "steps") != 50 || number(t, m, "inputs") != 256 {
+		t.Errorf("samples %v neurons %v steps %v inputs %v", m["samples"], m["neurons"], m["steps"], m["inputs"])
+	}
+	if number(t, m, "seconds") <= 0 || number(t, m, "samples_per_s") <= 0 || number(t, m, "gain") != 0.07 {
+		t.Errorf("seconds %v samples/s %v gain %v", m["seconds"], m["samples_per_s"], m["gain"])
+	}
+	for _, bad := range [][]string{{"bench"}, {"bench", "decode"}, {"bench", "encode", "--data", data, "--repeat", "0"}} {
+		if _, _, code := runCLI(t, bad...); code != 2 {
+			t.Errorf("%v: exit %d, want 2", bad, code)
+		}
+	}
+}

@@ -1,0 +1,120 @@
+// Package crossbar is memlsm's one hardware seam, Array, and the simulated
+// 40 nm 256 Kb RRAM macro of Lin et al. 2025 behind it, Model.
+//
+// # The macro
+//
+// The paper's weights live in a 512×512 array of 1T1R cells (PAPER.md §3):
+// each cell is a TaN/TaOx/Ta/TiN resistor in series with an access
+// transistor. Cells in a row share a source line (driven by a DAC), cells
+// in a column share a bit line (read by a trans-impedance amplifier and an
+// ADC), and the word line of each row drives the transistors' gates. A
+// fresh ("pristine") cell is an insulator of about 10 MΩ. The paper does
+// not program weights: it applies one electroforming pulse to a whole
+// region, each cell breaks down or not according to its own random
+// breakdown voltage, and the broken-down cells are left with random
+// conductances of about 14.25 ± 2.46 µS, set by the current compliance the
+// word-line voltage imposes. Those random conductances, taken in
+// differential column pairs G⁺ − G⁻, are the reservoir's weights
+// (RandomWeights). The macro multiplies a vector by them in one step: the
+// input drives the rows at the read voltage, and each column current is
+// Σᵢ Gᵢⱼ·Vᵢ (MVM).
+//
+// # The seam
+//
+// Array (array.go) is what everything above this package programs against:
+// Geometry, Program (one pulse on a region), Read (conductances through
+// the read path), MVM (column currents) and Close. The simulator (*Model),
+// the emulated board and a real board implement it; optional capabilities
+// (Limiter, Clock, Counter, ReservoirRunner, ReadVoltager) are found by type
+// assertion. crossbartest.TestArray is the conformance suite all of them
+// pass.
+//
+// # The simulated macro
+//
+// Model keeps the state of every cell (pristine, LRS or HRS, its
+// conductance, the time it was last programmed) and models, with every
+// parameter in Params and every default naming its source (Params.Table):
+//
+//   - Electroforming as voltage-accelerated time-dependent dielectric
+//     breakdown (the E-model of TDDB, an assumption): cell c has a breakdown
+//     voltage Vbd_c ~ N(VbdMean, VbdStd) (device to device), and a pulse of
+//     amplitude V and width w adds damage D_c += (w/RefWidth)·exp((V −
+//     Vbd_c)/FormAccel); the cell forms when D_c ≥ 1. One RefWidth pulse
+//     therefore forms exactly the cells with Vbd_c ≤ V: the formed fraction
+//     is Φ((V − VbdMean)/VbdStd) and 50 % form at VbdMean. A longer pulse,
+//     or several pulses, lower the effective threshold by
+//     FormAccel·ln(total width/RefWidth), consistently: two pulses of w
+//     equal one of 2w.
+//   - Compliance: the access transistor's saturation current follows the
+//     alpha-power law I_cc ∝ (V_gate − Vth)^α, and the filament a forming
+//     or SET event leaves has a conductance proportional to I_cc (the
+//     familiar R_LRS·I_C ≈ const of filamentary RRAM). At GateRef the
+//     formed conductances are N(LRSMean, LRSStd) = N(14.25, 2.46) µS [ESGNN],
+//     clipped to [LRSMin, LRSMax]; at other gates mean and σ scale together.
+//     Part D2DFraction of the variance is fixed per device, the rest is
+//     redrawn at every switching event (cycle to cycle).
+//   - SET and RESET with per-device thresholds (VSetMean ± VSetStd,
+//     VResetMean ± VResetStd), cycle-to-cycle jitter (VSetC2C, VResetC2C)
+//     and a width dependence through SwitchAccel. RESET leaves a
+//     log-normal HRS conductance around HRSMedian.
+//   - Stuck cells: a fraction StuckHRSRate never forms or sets, a fraction
+//     StuckLRSRate is conducting from the start and ignores every pulse.
+//   - Relaxation continuous in time: G(t) = G0·(1 + (t − t_prog)/DriftT0)^(−ν)
+//     with ν = DriftNuLRS or DriftNuHRS times a per-device log-normal factor.
+//     Time is a virtual clock (Clock): pulses advance it by their width and
+//     Wait by its argument; reads and MVMs do not advance it, because a read
+//     lasts microseconds against relaxation over seconds to years, and
+//     because a clock that only pulses and waits move keeps a board and the
+//     simulator in step.
+//   - Read noise: every cell's conductance is multiplied by (1 + σ·z) at
+//     every read, σ = ReadNoise [ESGNN]. A column sums many cells, and the
+//     sum of independent normal terms is normal with variance
+//     Σᵢ(σ·Gᵢⱼ·V)², so the model draws one normal per column per read —
+//     exactly the same distribution, at the cost of a column, not a cell.
+//   - IR drop (off by default): each cell sees the wire resistance of its
+//     path, WireResistance per pitch along its row from the driver and
+//     along its column to the amplifier, in series: G_eff = G/(1 + G·R).
+//     This first-order model ignores the sharing of wire current between
+//     cells.
+//   - Periphery (Periphery): the 16-bit DAC80508 quantises every voltage
+//     (amplitude, gate, read voltage); the column current goes through a
+//     TIA of gain TIAGain into a 14-bit two's-complement ADS8324 whose
+//     clipping is reported as saturation. One read converts every column
+//     of the region in parallel. A multi-bit input x ∈ [0, 1] is quantised
+//     to InputBits bits and applied bit-serially, one binary read per bit
+//     plane, the planes' codes shifted and added digitally [ESGNN], so each
+//     plane's quantisation and noise emerge on their own. Read is one
+//     one-hot read per row through the same code, so a board that reads row
+//     by row gets the same numbers.
+//   - Counters (Counter): pulses, cell reads, MVMs, ADC conversions, DAC
+//     updates and saturations, and their energy: the physics (V·I·t of
+//     every cell under a pulse or a read) plus EnergyADC, EnergyTIA per
+//     conversion and EnergyDAC per DAC update.
+//
+// # Reproducible randomness
+//
+// Every random number of the model is a pure function of (seed, what is
+// drawn, the cell or column index, that cell's or column's own operation
+// count), computed by hashing the key with SplitMix64's finaliser (normal
+// draws run the Marsaglia–Tsang ziggurat on hashes of the same key) —
+// there is no random stream. A cell's breakdown voltage,
+// stuck flag and device factors depend only on (seed, cell); the
+// conductance it takes at its k-th pulse only on (seed, cell, k); the noise
+// of a column's k-th conversion only on (seed, column, k). Results
+// therefore do not depend on how operations are batched or split: reading a
+// region in one call or in row and column chunks (rows in ascending order
+// per column) gives bit-identical conductances, and forming it in one pulse
+// or block by block leaves identical cells (only the extra pulse time
+// shows, through relaxation). That is what lets the emulated board,
+// whose firmware reads row by row, match the simulator exactly for the
+// same seed.
+//
+// # Weights for the LSM
+//
+// A ReservoirLayout puts In input rows and N recurrent rows over 2N columns
+// (neuron j on the pair 2j, 2j+1). RandomWeights forms the region with one
+// pulse, reads it once and returns (G⁺ − G⁻)/GUnit (read-once mode, what
+// lsm.Dense takes). Synapses instead runs every time step's product as an
+// MVM on the array (in-memory mode), and ReservoirRunner runs a whole
+// sample next to the array, as the paper's FPGA did.
+package crossbar

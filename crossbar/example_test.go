@@ -1,0 +1,98 @@
+package crossbar_test
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/memlsm/memlsm/crossbar"
+	"github.com/memlsm/memlsm/units"
+)
+
+// Form a 64×64 corner of the simulated macro with the default pulse and
+// summarise one read of it.
+func ExampleNewModel() {
+	p, _ := crossbar.Preset("lin2025")
+	m, err := crossbar.NewModel(p, 1)
+	if err != nil {
+		panic(err)
+	}
+	defer m.Close()
+	ctx := context.Background()
+	r := crossbar.Region{Rows: 64, Cols: 64}
+	if err := m.Program(ctx, r, crossbar.DefaultForming(p)); err != nil {
+		panic(err)
+	}
+	g := make([]units.Siemens, r.Cells())
+	if err := m.Read(ctx, r, g); err != nil {
+		panic(err)
+	}
+	st := crossbar.Summarize(g, p.FormedThreshold)
+	fmt.Printf("pulse: %v\n", crossbar.DefaultForming(p))
+	fmt.Printf("formed %d of %d cells, mean %.1f µS, std %.1f µS\n", st.Formed, st.Cells, st.MeanUS, st.StdUS)
+	// Output:
+	// pulse: form 4.6V × 1µs, gate 1.2V
+	// formed 4091 of 4096 cells, mean 14.2 µS, std 2.5 µS
+}
+
+// The forming voltage sets the sparsity of the random weights: one pulse
+// at V forms the fraction Φ((V − VbdMean)/VbdStd) of the cells.
+func ExampleModel_Program() {
+	p, _ := crossbar.Preset("ideal")
+	p.Rows, p.Cols = 200, 200
+	ctx := context.Background()
+	for _, v := range []units.Volts{3.6, 3.8, 4.0} {
+		m, _ := crossbar.NewModel(p, 1)
+		pulse := crossbar.DefaultForming(p)
+		pulse.Amplitude = v
+		_ = m.Program(ctx, m.Geometry().All(), pulse)
+		g := make([]units.Siemens, 200*200)
+		_ = m.Read(ctx, m.Geometry().All(), g)
+		st := crossbar.Summarize(g, p.FormedThreshold)
+		fmt.Printf("%v: %.3f formed (Φ predicts %.3f)\n", v, st.FormedFraction,
+			0.5*math.Erfc(-float64((v-p.VbdMean)/p.VbdStd)/math.Sqrt2))
+	}
+	// Output:
+	// 3.6V: 0.160 formed (Φ predicts 0.159)
+	// 3.8V: 0.502 formed (Φ predicts 0.500)
+	// 4V: 0.840 formed (Φ predicts 0.841)
+}
+
+// A binary MVM returns column currents Σ G·V_read; Periphery converts
+// between ADC codes and amperes.
+func ExampleModel_MVM() {
+	p, _ := crossbar.Preset("ideal")
+	m, _ := crossbar.NewModel(p, 3)
+	ctx := context.Background()
+	r := crossbar.Region{Rows: 8, Cols: 2}
+	_ = m.Program(ctx, r, crossbar.DefaultForming(p))
+	y := make([]units.Amps, 2)
+	sat, _ := m.MVM(ctx, r, []float64{1, 1, 1, 1, 0, 0, 0, 0}, y)
+	per := m.Periphery()
+	fmt.Printf("LSB %v at V_read %v\n", per.LSB, per.ReadVoltage)
+	fmt.Printf("columns %.1f µA and %.1f µA, saturated %d\n", float64(y[0])*1e6, float64(y[1])*1e6, sat)
+	// Output:
+	// LSB 39.2369nA at V_read 199.966mV
+	// columns 10.8 µA and 11.8 µA, saturated 0
+}
+
+// RandomWeights gives the differential weights the LSM sees (before its
+// gain): mean ≈ 0, σ ≈ √2·2.46 µS-units (a little more with stuck cells).
+func ExampleRandomWeights() {
+	p, _ := crossbar.Preset("lin2025")
+	m, _ := crossbar.NewModel(p, 10)
+	l := crossbar.ReservoirLayout{Region: crossbar.Region{Rows: 256 + 200, Cols: 400}, In: 256, N: 200}
+	win, wrec, err := crossbar.RandomWeights(context.Background(), m, l, crossbar.DefaultForming(p))
+	if err != nil {
+		panic(err)
+	}
+	var s, s2 float64
+	for _, w := range append(win, wrec...) {
+		s += float64(w)
+		s2 += float64(w) * float64(w)
+	}
+	n := float64(len(win) + len(wrec))
+	fmt.Printf("%d input and %d recurrent weights, mean %.2f, σ %.1f\n", len(win), len(wrec), s/n, math.Sqrt(s2/n-s*s/n/n))
+	// Output:
+	// 51200 input and 40000 recurrent weights, mean 0.01, σ 3.6
+}

@@ -1,0 +1,579 @@
+package device
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/memlsm/memlsm/crossbar"
+	"github.com/memlsm/memlsm/firmware/wire"
+	"github.com/memlsm/memlsm/units"
+)
+
+// Defaults of Options.
+const (
+	// DefaultTimeout is how long one attempt waits for its response beyond
+	// the time the bytes take on the line. Assumption: generous against an
+	// MCU's or the emulator's handling time (≤ 10 ms for the largest
+	// request), short enough that a lost frame costs little.
+	DefaultTimeout = 250 * time.Millisecond
+	// DefaultRetries is how many times a request is resent after a timeout,
+	// a NAK or a corrupt response before the call fails. Assumption: on a
+	// poor link (10⁻³ of the bytes damaged) a 1 KiB exchange gets through
+	// with p ≈ 0.36 per try, so 32 tries all fail with p ≈ 10⁻⁶; a link 10×
+	// worse needs Options.Retries raised (hwtests uses 200 at 1 % drop +
+	// 1 % corruption).
+	DefaultRetries = 32
+	// DefaultBaudRate is the serial rate Open sets: 921,600 baud 8N1, the
+	// fastest rate common USB-UART bridges (FT232R, CP2102) run error-free,
+	// and what ArC ONE uses. Assumption; a USB CDC-ACM board ignores it.
+	DefaultBaudRate = 921600
+	// readPoll is the serial read timeout Open sets: a Read returns (0,
+	// nil) after it, which the reader treats as "nothing yet". Assumption:
+	// it only bounds how long the reader notices a Close on a port whose
+	// Close does not interrupt reads; go.bug.st/serial's does.
+	readPoll = 50 * time.Millisecond
+)
+
+// Options configures a Board. The zero value means every default.
+type Options struct {
+	// Timeout is the per-attempt response timeout beyond the line time of
+	// the request and the response (estimated at BaudRate); 0 means
+	// DefaultTimeout.
+	Timeout time.Duration
+	// Retries is the number of resends after the first attempt; 0 means
+	// DefaultRetries, a negative value means none.
+	Retries int
+	// BaudRate is the serial rate (Open) and the rate line times are
+	// estimated at; 0 means DefaultBaudRate.
+	BaudRate int
+	// MaxPayload caps the payload of the frames the driver sends and asks
+	// for (READ, MVM and LSM requests are split to fit); 0 means the
+	// board's own maximum from HELLO. A smaller value suits a board with
+	// small buffers or a link where long frames rarely survive.
+	MaxPayload int
+}
+
+func (o *Options) timeout() time.Duration {
+	if o.Timeout > 0 {
+		return o.Timeout
+	}
+	return DefaultTimeout
+}
+
+func (o *Options) retries() int {
+	switch {
+	case o.Retries > 0:
+		return o.Retries
+	case o.Retries < 0:
+		return 0
+	}
+	return DefaultRetries
+}
+
+func (o *Options) baud() int {
+	if o.BaudRate > 0 {
+		return o.BaudRate
+	}
+	return DefaultBaudRate
+}
+
+// LinkStats counts what the link went through.
+type LinkStats struct {
+	Requests  int64 // transactions started
+	Resends   int64 // requests sent again (after a timeout, NAK or corrupt frame)
+	Timeouts  int64 // attempts that timed out
+	NAKs      int64 // NAKs received (the board got a corrupt frame)
+	BadFrames int64 // frames from the board that failed to decode
+	Stale     int64 // valid responses to an earlier request, ignored
+}
+
+// Board is a board reached over a byte stream, speaking the firmware
+// protocol. It implements crossbar.Array, Limiter, Clock, Counter,
+// ReservoirRunner and ReadVoltager. It is safe for concurrent use: calls
+// are serialised, one transaction at a time.
+type Board struct {
+	rw     io.ReadWriter
+	closer io.Closer // owned transport (Open); nil when borrowed (New)
+	port   string
+	opts   Options
+
+	info   wire.Info
+	per    crossbar.Periphery
+	limits crossbar.Limits
+	geom   crossbar.Geometry
+
+	mu      sync.Mutex // one transaction at a time; guards the buffers below
+	seq     uint16
+	tx      [wire.MaxWire]byte
+	req     [wire.MaxPayload]byte
+	rbuf    [wire.MaxPayload]byte
+	timer   *time.Timer
+	scratch []uint16 // sorted LSM frame indices
+
+	free       chan *inFrame
+	full       chan *inFrame
+	done       chan struct{} // closed by Close
+	closed     atomic.Bool
+	broken     atomic.Pointer[error] // terminal link error
+	readerDone chan struct{}
+
+	statsMu  sync.Mutex
+	stats    LinkStats
+	counters crossbar.Counters
+	lastNow  units.Seconds
+	maxLoad  int     // payload limit of the frames the driver builds
+	eConv    float64 // J per conversion (Info.EnergyConv)
+	eDAC     float64 // J per DAC update (Info.EnergyDAC)
+}
+
+var (
+	_ crossbar.Array           = (*Board)(nil)
+	_ crossbar.Limiter         = (*Board)(nil)
+	_ crossbar.Clock           = (*Board)(nil)
+	_ crossbar.Counter         = (*Board)(nil)
+	_ crossbar.ReservoirRunner = (*Board)(nil)
+	_ crossbar.ReadVoltager    = (*Board)(nil)
+)
+
+// inFrame is what the reader goroutine delivers: a decoded frame (header
+// and a copy of its payload), a frame that failed to decode, or the end of
+// the stream. The reader never waits for the transaction: it takes a free
+// buffer (or, if every buffer is queued unread, the oldest queued frame,
+// which is stale by then) and queues it, so it always drains the stream —
+// a board blocked writing to a synchronous pipe is never left waiting.
+type inFrame struct {
+	hdr     wire.Header
+	bad     bool
+	readErr error
+	n       int
+	payload [wire.MaxPayload]byte
+}
+
+// inFrames is the number of receive buffers. Assumption: a transaction
+// has at most a few frames in flight (its answer, replays of earlier
+// attempts, NAKs); 8 leaves room, and an overflow only drops stale frames.
+const inFrames = 8
+
+// New talks to a board over rw, which it borrows: Close does not close rw,
+// and the reader goroutine New starts ends when rw's Read returns an error
+// (close rw after Close). New resynchronises the link and sends HELLO;
+// it fails with ErrNoBoard if nothing valid answers within the timeouts.
+func New(rw io.ReadWriter, opts *Options) (*Board, error) {
+	return newBoard(context.Background(), rw, nil, "", opts)
+}
+
+func newBoard(ctx context.Context, rw io.ReadWriter, closer io.Closer, port string, opts *Options) (*Board, error) {
+	b := &Board{rw: rw, closer: closer, port: port,
+		free: make(chan *inFrame, inFrames), full: make(chan *inFrame, inFrames),
+		done: make(chan struct{}), readerDone: make(chan struct{})}
+	for range inFrames {
+		b.free <- new(inFrame)
+	}
+	if opts != nil {
+		b.opts = *opts
+	}
+	b.timer = time.NewTimer(time.Hour)
+	b.timer.Stop()
+	go b.reader()
+	if err := b.hello(ctx); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// hello resynchronises the board's frame splitter and reads its Info.
+func (b *Board) hello(ctx context.Context) error {
+	// Delimiters end whatever partial frame an earlier session left in the
+	// board's receive buffer (empty frames are ignored).
+	if err := b.write([]byte{0, 0}, time.Now().Add(b.opts.timeout())); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+		return b.opErr("hello", fmt.Errorf("%w: writing: %w", ErrNoBoard, err))
+	}
+	p, err := b.do(ctx, "hello", wire.OpHello, 0, wire.InfoFixedLen+wire.MaxNameLen)
+	if err != nil {
+		if errors.Is(err, ErrTimeout) && !errors.Is(err, context.DeadlineExceeded) {
+			return b.opErr("hello", fmt.Errorf("%w: %w", ErrNoBoard, inner{unwrapOp(err)}))
+		}
+		return err
+	}
+	info, ok := wire.ParseInfo(p)
+	if !ok {
+		return b.opErr("hello", fmt.Errorf("%w: malformed HELLO response of %d bytes", ErrProtocol, len(p)))
+	}
+	if info.Protocol != wire.Version {
+		return b.opErr("hello", fmt.Errorf("%w: board speaks protocol %d, this driver %d", ErrProtocol, info.Protocol, wire.Version))
+	}
+	if err := b.setInfo(info); err != nil {
+		return b.opErr("hello", fmt.Errorf("%w: %w", ErrProtocol, err))
+	}
+	return nil
+}
+
+func unwrapOp(err error) error {
+	var oe *OpError
+	if errors.As(err, &oe) {
+		return oe.Err
+	}
+	return err
+}
+
+// setInfo checks the board's Info and derives the calibration table: the
+// one place where codes become SI units (crossbar.Periphery's formulas, on
+// the board's own calibration values).
+func (b *Board) setInfo(i wire.Info) error {
+	f := math.Float64frombits
+	per := crossbar.Periphery{
+		ReadVoltage:  units.Volts(f(i.ReadVoltage)),
+		DACBits:      int(i.DACBits),
+		DACFullScale: units.Volts(f(i.DACFullScale)),
+		TIAGain:      units.Ohms(f(i.TIAGain)),
+		ADCBits:      int(i.ADCBits),
+		ADCFullScale: units.Volts(f(i.ADCFullScale)),
+		LSB:          units.Amps(f(i.ADCLSB)),
+		InputBits:    int(i.InputBits),
+	}
+	pos := func(x float64) bool { return x > 0 && !math.IsInf(x, 0) }
+	switch {
+	case i.Rows == 0 || i.Cols == 0:
+		return errors.New("board reports an empty array")
+	case i.DACBits < 1 || i.DACBits > 16 || i.ADCBits < 2 || i.ADCBits > 16 || i.InputBits < 1 || i.InputBits > 16:
+		return fmt.Errorf("board reports DAC %d, ADC %d, input %d bits", i.DACBits, i.ADCBits, i.InputBits)
+	case !pos(float64(per.ReadVoltage)) || !pos(float64(per.DACFullScale)) || !pos(float64(per.LSB)):
+		return fmt.Errorf("board reports a calibration table with non-positive entries (read %v, DAC FS %v, LSB %v)", per.ReadVoltage, per.DACFullScale, per.LSB)
+	case int(i.MaxLoad) < 64:
+		return fmt.Errorf("board's maximum payload %d is too small", i.MaxLoad)
+	}
+	per.CodeMax = int32(1)<<(per.ADCBits-1) - 1
+	per.CodeMin = -int32(1) << (per.ADCBits - 1)
+	per.ReadCode = per.DACCode(per.ReadVoltage)
+	b.info, b.per = i, per
+	b.maxLoad = int(i.MaxLoad)
+	if b.opts.MaxPayload > 0 {
+		b.maxLoad = min(b.maxLoad, max(b.opts.MaxPayload, 64))
+	}
+	b.eConv, b.eDAC = max(f(i.EnergyConv), 0), max(f(i.EnergyDAC), 0)
+	if math.IsNaN(b.eConv) || math.IsInf(b.eConv, 0) || math.IsNaN(b.eDAC) || math.IsInf(b.eDAC, 0) {
+		b.eConv, b.eDAC = 0, 0
+	}
+	b.geom = crossbar.Geometry{Rows: int(i.Rows), Cols: int(i.Cols)}
+	var l crossbar.Limits
+	for m := crossbar.Form; m <= crossbar.Reset; m++ {
+		l.MaxAmplitude[m] = b.ampLimit(i.MaxAmplitude[m-1])
+	}
+	l.MaxGate = b.ampLimit(i.MaxGate)
+	l.MinWidth = units.Seconds(float64(i.MinWidthNs) / 1e9)
+	l.MaxWidth = units.Seconds(float64(i.MaxWidthNs) / 1e9)
+	l.MaxDuty = float64(i.MaxDutyPPM) / 1e6
+	l.MaxCells = int(i.MaxCells)
+	b.limits = l
+	return nil
+}
+
+// ampLimit is the largest voltage a limit code admits: the code's DAC
+// output, or the DAC's full scale if the code is the top one (DACCode
+// clamps anything up to full scale to it).
+func (b *Board) ampLimit(code uint16) units.Volts {
+	if uint32(code) == 1<<b.per.DACBits-1 {
+		return b.per.DACFullScale
+	}
+	return b.per.DACVolts(uint32(code))
+}
+
+// Info returns what the board reported in HELLO.
+func (b *Board) Info() wire.Info { return b.info }
+
+// Periphery returns the board's calibration table as a crossbar.Periphery.
+func (b *Board) Periphery() crossbar.Periphery { return b.per }
+
+// Stats returns the link statistics so far.
+func (b *Board) Stats() LinkStats {
+	b.statsMu.Lock()
+	defer b.statsMu.Unlock()
+	return b.stats
+}
+
+func (b *Board) count(f func(s *LinkStats)) {
+	b.statsMu.Lock()
+	f(&b.stats)
+	b.statsMu.Unlock()
+}
+
+func (b *Board) opErr(op string, err error) error {
+	return &OpError{Op: op, Port: b.port, Err: err}
+}
+
+// reader splits the stream into frames and hands them to the transaction
+// in progress, one at a time.
+func (b *Board) reader() {
+	defer close(b.readerDone)
+	var split wire.Splitter
+	buf := make([]byte, 4096)
+	dst := make([]byte, wire.MaxFrame)
+	zero := 0
+	deliver := func(h wire.Header, payload []byte, bad bool, readErr error) {
+		var f *inFrame
+		select {
+		case f = <-b.free:
+		default:
+			select {
+			case f = <-b.free:
+			case f = <-b.full: // every buffer queued: drop the oldest
+				b.count(func(s *LinkStats) { s.Stale++ })
+			}
+		}
+		f.hdr, f.bad, f.readErr, f.n = h, bad, readErr, copy(f.payload[:], payload)
+		b.full <- f
+	}
+	for {
+		n, err := b.rw.Read(buf)
+		if n == 0 && err == nil {
+			// A serial read timeout (go.bug.st/serial returns (0, nil)):
+			// nothing arrived. Back off a little for readers that return
+			// (0, nil) at once, so this never spins.
+			if b.closed.Load() {
+				return
+			}
+			zero++
+			if zero > 1 {
+				t := time.NewTimer(time.Duration(min(zero, 10)) * time.Millisecond)
+				select {
+				case <-t.C:
+				case <-b.done:
+					t.Stop()
+					return
+				}
+			}
+			continue
+		}
+		zero = 0
+		for p := buf[:n]; len(p) > 0; {
+			k, enc, tooLong := split.Next(p)
+			p = p[k:]
+			switch {
+			case tooLong:
+				deliver(wire.Header{}, nil, true, nil)
+			case enc != nil:
+				f, _, derr := wire.Unpack(dst, enc)
+				deliver(f.Header, f.Payload, derr != nil, nil)
+			}
+		}
+		if err != nil {
+			if b.closed.Load() {
+				return
+			}
+			deliver(wire.Header{}, nil, false, err)
+			return
+		}
+	}
+}
+
+// write sends p in full, with a write deadline if the stream supports one.
+func (b *Board) write(p []byte, deadline time.Time) error {
+	if d, ok := b.rw.(interface{ SetWriteDeadline(time.Time) error }); ok {
+		d.SetWriteDeadline(deadline)
+		defer d.SetWriteDeadline(time.Time{})
+	}
+	for len(p) > 0 {
+		n, err := b.rw.Write(p)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return io.ErrShortWrite
+		}
+		p = p[n:]
+	}
+	return nil
+}
+
+// lineTime estimates how long n bytes take at the baud rate (10 bits per
+// byte for 8N1).
+func (b *Board) lineTime(n int) time.Duration {
+	return time.Duration(int64(n) * 10 * int64(time.Second) / int64(b.opts.baud()))
+}
+
+// do runs one transaction: request op with b.req[:n] as payload, expecting
+// about respLen bytes of response payload (for the line-time estimate). It
+// returns the response payload (aliasing b.rbuf, valid until the next
+// call) or an error. The caller holds b.mu (newBoard runs before anyone
+// else can). A request is resent, with the same sequence number, after a
+// timeout, a NAK or a corrupt frame; the firmware answers a duplicate from
+// its replay cache, so a pulse is never applied twice.
+func (b *Board) do(ctx context.Context, opName string, op wire.Op, n, respLen int) ([]byte, error) {
+	return b.doBusy(ctx, opName, op, n, respLen, 0)
+}
+
+// doBusy is do for a request the board needs busy to carry out (WAIT): the
+// attempt timeout grows by it.
+func (b *Board) doBusy(ctx context.Context, opName string, op wire.Op, n, respLen int, busy time.Duration) ([]byte, error) {
+	if b.closed.Load() {
+		return nil, b.opErr(opName, ErrClosed)
+	}
+	if p := b.broken.Load(); p != nil {
+		return nil, b.opErr(opName, *p)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, b.opErr(opName, fmt.Errorf("%w: %w", ErrTimeout, err))
+	}
+	b.seq++
+	seq := b.seq
+	m, err := wire.Encode(b.tx[:], wire.Header{Op: op, Seq: seq}, b.req[:n])
+	if err != nil {
+		return nil, b.opErr(opName, fmt.Errorf("%w: %w", ErrProtocol, err))
+	}
+	b.count(func(s *LinkStats) { s.Requests++ })
+	attempt := b.opts.timeout() + busy + b.lineTime(m+wire.EncodedLen(wire.HeaderSize+respLen+wire.CRCSize)+2)
+	retries := b.opts.retries()
+	lastWhy := ErrTimeout
+	for try := 0; ; try++ {
+		if try > 0 {
+			if try > retries {
+				return nil, b.opErr(opName, fmt.Errorf("%w: no valid response after %d attempts", lastWhy, try))
+			}
+			b.count(func(s *LinkStats) { s.Resends++ })
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, b.opErr(opName, fmt.Errorf("%w: %w", ErrTimeout, err))
+		}
+		now := time.Now()
+		deadline := now.Add(attempt)
+		if d, ok := ctx.Deadline(); ok {
+			if !now.Before(d) { // passed, though ctx may not know yet
+				return nil, b.opErr(opName, fmt.Errorf("%w: %w", ErrTimeout, context.DeadlineExceeded))
+			}
+			if d.Before(deadline) {
+				deadline = d
+			}
+		}
+		if err := b.write(b.tx[:m], deadline); err != nil {
+			if cerr := ctx.Err(); cerr != nil {
+				return nil, b.opErr(opName, fmt.Errorf("%w: %w", ErrTimeout, cerr))
+			}
+			if b.closed.Load() {
+				return nil, b.opErr(opName, ErrClosed)
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				b.count(func(s *LinkStats) { s.Timeouts++ })
+				lastWhy = ErrTimeout
+				continue
+			}
+			e := fmt.Errorf("%w: writing: %w", ErrNoBoard, err)
+			b.broken.Store(&e)
+			return nil, b.opErr(opName, e)
+		}
+		b.timer.Reset(time.Until(deadline))
+		resend := false
+		for !resend {
+			select {
+			case <-ctx.Done():
+				b.timer.Stop()
+				return nil, b.opErr(opName, fmt.Errorf("%w: %w", ErrTimeout, ctx.Err()))
+			case <-b.done:
+				b.timer.Stop()
+				return nil, b.opErr(opName, ErrClosed)
+			case <-b.timer.C:
+				b.count(func(s *LinkStats) { s.Timeouts++ })
+				lastWhy, resend = ErrTimeout, true
+			case ev := <-b.full:
+				p, status, done, why := b.judge(ev, op, seq)
+				readErr := ev.readErr
+				b.free <- ev
+				switch {
+				case done:
+					b.timer.Stop()
+					if status != wire.StatusOK {
+						return nil, b.opErr(opName, b.statusErr(op, status, p))
+					}
+					return p, nil
+				case why != nil && readErr != nil:
+					b.timer.Stop()
+					b.broken.Store(&why)
+					return nil, b.opErr(opName, why)
+				case why != nil:
+					b.timer.Stop()
+					lastWhy, resend = why, true
+				}
+			}
+		}
+	}
+}
+
+// judge decides what a received event means for the transaction (op,
+// seq): done with the payload copied to b.rbuf and the status, a reason
+// to resend now, or nothing (ignore it).
+func (b *Board) judge(ev *inFrame, op wire.Op, seq uint16) (p []byte, status wire.Status, done bool, why error) {
+	switch {
+	case ev.readErr != nil:
+		if errors.Is(ev.readErr, io.EOF) {
+			return nil, 0, false, fmt.Errorf("%w: link closed", ErrNoBoard)
+		}
+		return nil, 0, false, fmt.Errorf("%w: reading: %w", ErrNoBoard, ev.readErr)
+	case ev.bad:
+		b.count(func(s *LinkStats) { s.BadFrames++ })
+		return nil, 0, false, fmt.Errorf("%w: corrupt frames", ErrProtocol)
+	case !ev.hdr.Resp:
+		return nil, 0, false, nil // our own request echoed by the line
+	case ev.hdr.Op == wire.OpNak:
+		b.count(func(s *LinkStats) { s.NAKs++ })
+		return nil, 0, false, fmt.Errorf("%w: the board received corrupt frames", ErrProtocol)
+	case ev.hdr.Seq != seq || ev.hdr.Op != op:
+		b.count(func(s *LinkStats) { s.Stale++ })
+		return nil, 0, false, nil
+	}
+	n := copy(b.rbuf[:], ev.payload[:ev.n])
+	return b.rbuf[:n], ev.hdr.Status, true, nil
+}
+
+// statusErr turns a non-OK response into a *StatusError, with the limit
+// in SI units.
+func (b *Board) statusErr(op wire.Op, s wire.Status, p []byte) error {
+	info, ok := wire.ParseErrorInfo(p)
+	if !ok {
+		return fmt.Errorf("%w: %v answered with status %v and a malformed error payload", ErrProtocol, op, s)
+	}
+	e := &StatusError{Op: op, Status: s, Info: info}
+	if s == wire.StatusLimit && b.info.DACBits > 0 {
+		v := func(c uint32) units.Volts { return b.per.DACVolts(c) }
+		ns := func(c uint32) units.Seconds { return units.Seconds(float64(c) / 1e9) }
+		switch info.Detail {
+		case wire.LimitAmplitude, wire.LimitGate:
+			e.detail = fmt.Sprintf("%v > %v", v(info.Got), v(info.Limit))
+		case wire.LimitWidthMin:
+			e.detail = fmt.Sprintf("%v < %v", ns(info.Got), ns(info.Limit))
+		case wire.LimitWidthMax:
+			e.detail = fmt.Sprintf("%v > %v", ns(info.Got), ns(info.Limit))
+		case wire.LimitDuty:
+			e.detail = fmt.Sprintf("%v on in 1 ms > %v", ns(info.Got), ns(info.Limit))
+		case wire.LimitCells:
+			e.detail = fmt.Sprintf("%d cells > %d", info.Got, info.Limit)
+		}
+	}
+	return e
+}
+
+// Close releases the board: pending calls return ErrClosed, later calls
+// too. It closes the port if Open opened it (which also ends the reader);
+// a stream passed to New is left open. Close does not halt the board: the
+// firmware parks the DACs after every pulse anyway; call Halt for that. It
+// is safe to call twice.
+func (b *Board) Close() error {
+	if !b.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	close(b.done)
+	if b.closer != nil {
+		err := b.closer.Close()
+		<-b.readerDone
+		if err != nil {
+			return b.opErr("close", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,185 @@
+package events
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/memlsm/memlsm/events/internal/hdf5"
+)
+
+const formatNTIDIGITS = "N-TIDIGITS HDF5"
+
+// NTIDIGITSClasses are the 11 single-digit classes of N-TIDIGITS in the
+// order of the paper's code ('z' → 0, digits as themselves, 'o' → 10;
+// PAPER.md §2.4).
+var NTIDIGITSClasses = []string{"z", "1", "2", "3", "4", "5", "6", "7", "8", "9", "o"}
+
+// NTIDIGITSOptions selects what ReadNTIDIGITS reads. The zero value reads
+// the single-digit utterances of both partitions.
+type NTIDIGITSOptions struct {
+	// Split is "train", "test" or "" for both (train first).
+	Split string
+	// All keeps multi-digit sequences too; each distinct sequence ("1z3")
+	// becomes a class after the 11 single digits. The paper uses single
+	// digits only (only_single_digits=True, PAPER.md §5.1).
+	All bool
+}
+
+// ReadNTIDIGITS reads n-tidigits.hdf5 (PAPER.md §7.2): for each partition p
+// in train, test, the dataset p_labels lists the sample ids (byte or UTF-8
+// strings) and the groups p_addresses and p_timestamps hold, per id, the
+// channel (0..63) and time in seconds of every event. A sample's label is
+// the id's text after the last '-', its Speaker the text before it
+// (e.g. "man-ae" for "man-ae-1"), its Meta["split"] the partition. Samples
+// come in the order of the label lists.
+//
+// Times are rounded to whole microseconds. Events are sorted by time when
+// the file holds them out of order (the HDF5 layout promises no order and
+// the paper's raster binning does not depend on it). Channels outside 0..63,
+// negative, non-finite or non-integral values and mismatched array lengths
+// are errors naming the file and byte offset.
+func ReadNTIDIGITS(path string, opts NTIDIGITSOptions) (*Dataset, error) {
+	f, err := hdf5.Open(path)
+	if err != nil {
+		return nil, ntidigitsErr(path, err)
+	}
+	defer f.Close()
+	parts := []string{"train", "test"}
+	switch opts.Split {
+	case "":
+	case "train", "test":
+		parts = []string{opts.Split}
+	default:
+		return nil, fmt.Errorf("events: N-TIDIGITS: split %q is not train or test", opts.Split)
+	}
+	d := &Dataset{Sensor: CochleaAMS1bSensor, Classes: slices.Clone(NTIDIGITSClasses)}
+	classIndex := map[string]int{}
+	for i, c := range d.Classes {
+		classIndex[c] = i
+	}
+	var multi []int // samples with a multi-digit label, labelled after sorting
+	var multiLabel []string
+	for _, part := range parts {
+		labels, err := f.OpenDataset(part + "_labels")
+		if err != nil {
+			return nil, ntidigitsErr(path, err)
+		}
+		ids, err := labels.Strings()
+		if err != nil {
+			return nil, ntidigitsErr(path, err)
+		}
+		addrs, err := f.OpenGroup(part + "_addresses")
+		if err != nil {
+			return nil, ntidigitsErr(path, err)
+		}
+		times, err := f.OpenGroup(part + "_timestamps")
+		if err != nil {
+			return nil, ntidigitsErr(path, err)
+		}
+		for k, id := range ids {
+			i := strings.LastIndexByte(id, '-')
+			label := id[i+1:]
+			if label == "" {
+				return nil, &FormatError{Format: formatNTIDIGITS, File: path, Offset: labels.ElementOffset(k),
+					Msg: fmt.Sprintf("sample id %q has no label after its last '-'", id)}
+			}
+			li, single := classIndex[label]
+			if !single && (!opts.All || len(label) == 1) {
+				if len(label) == 1 {
+					return nil, &FormatError{Format: formatNTIDIGITS, File: path, Offset: labels.ElementOffset(k),
+						Msg: fmt.Sprintf("sample id %q: label %q is not one of z,1..9,o", id, label)}
+				}
+				continue // multi-digit sequence, not asked for
+			}
+			ev, err := readNTIDIGITSSample(path, addrs, times, id)
+			if err != nil {
+				return nil, err
+			}
+			s := Sample{Label: li, ID: id, Events1D: ev, Meta: map[string]string{"split": part}}
+			if i > 0 {
+				s.Speaker = id[:i]
+			}
+			if !single {
+				multi = append(multi, len(d.Samples))
+				multiLabel = append(multiLabel, label)
+			}
+			d.Samples = append(d.Samples, s)
+		}
+	}
+	if len(multi) > 0 {
+		seqs := slices.Clone(multiLabel)
+		sort.Strings(seqs)
+		seqs = slices.Compact(seqs)
+		for _, s := range seqs {
+			classIndex[s] = len(d.Classes)
+			d.Classes = append(d.Classes, s)
+		}
+		for k, i := range multi {
+			d.Samples[i].Label = classIndex[multiLabel[k]]
+		}
+	}
+	if len(d.Samples) == 0 {
+		return nil, fmt.Errorf("events: N-TIDIGITS %s: no samples", path)
+	}
+	return d, nil
+}
+
+func readNTIDIGITSSample(path string, addrs, times *hdf5.Group, id string) ([]Event1D, error) {
+	ad, err := addrs.Dataset(id)
+	if err != nil {
+		return nil, ntidigitsErr(path, err)
+	}
+	td, err := times.Dataset(id)
+	if err != nil {
+		return nil, ntidigitsErr(path, err)
+	}
+	ch, err := ad.Float64s()
+	if err != nil {
+		return nil, ntidigitsErr(path, err)
+	}
+	ts, err := td.Float64s()
+	if err != nil {
+		return nil, ntidigitsErr(path, err)
+	}
+	if len(ch) != len(ts) {
+		return nil, &FormatError{Format: formatNTIDIGITS, File: path, Offset: td.ElementOffset(0),
+			Msg: fmt.Sprintf("sample %q: %d addresses but %d timestamps", id, len(ch), len(ts))}
+	}
+	ev := make([]Event1D, len(ch))
+	sorted := true
+	for i := range ev {
+		c, t := ch[i], ts[i]
+		if !(c >= 0 && c < float64(CochleaAMS1bSensor.Channels)) || c != math.Trunc(c) {
+			return nil, &FormatError{Format: formatNTIDIGITS, File: path, Offset: ad.ElementOffset(i),
+				Msg: fmt.Sprintf("sample %q: address %v is not a channel 0..%d", id, c, CochleaAMS1bSensor.Channels-1)}
+		}
+		us := math.Round(t * 1e6)
+		if !(us >= 0 && us <= math.MaxUint32) {
+			return nil, &FormatError{Format: formatNTIDIGITS, File: path, Offset: td.ElementOffset(i),
+				Msg: fmt.Sprintf("sample %q: timestamp %v s outside 0..4294 s", id, t)}
+		}
+		ev[i] = Event1D{T: uint32(us), Ch: uint16(c)}
+		if i > 0 && ev[i].T < ev[i-1].T {
+			sorted = false
+		}
+	}
+	if !sorted {
+		slices.SortStableFunc(ev, func(a, b Event1D) int { return cmp.Compare(a.T, b.T) })
+	}
+	return ev, nil
+}
+
+// ntidigitsErr turns an HDF5 reader error into a FormatError (same file and
+// offset); other errors are wrapped.
+func ntidigitsErr(path string, err error) error {
+	var he *hdf5.Error
+	if errors.As(err, &he) {
+		return &FormatError{Format: formatNTIDIGITS, File: path, Offset: he.Offset, Msg: he.Msg, Err: he.Err}
+	}
+	return fmt.Errorf("events: N-TIDIGITS: %w", err)
+}

@@ -1,0 +1,37 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+
+	"github.com/memlsm/memlsm/events"
+)
+
+func init() {
+	schemes["mev"] = openCompact
+}
+
+// openCompact opens "mev:FILE", a dataset in memlsm's compact event format
+// (events.WriteDataset; what "memlsm data convert" writes). Option
+// split=NAME keeps the samples whose Meta["split"] is NAME.
+func openCompact(ctx context.Context, path string, query url.Values) (*events.Dataset, error) {
+	if err := checkOptions("mev", query, "split"); err != nil {
+		return nil, err
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("source: mev: %w", err)
+	}
+	d, err := events.DecodeDataset(path, b)
+	if err != nil {
+		return nil, err
+	}
+	if split := query.Get("split"); split != "" {
+		if d = d.Where("split", split); d.Len() == 0 {
+			return nil, fmt.Errorf("source: mev: %s: no samples with split %q", path, split)
+		}
+	}
+	return d, ctx.Err()
+}

@@ -1,0 +1,540 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/memlsm/memlsm/events"
+	"github.com/memlsm/memlsm/lsm"
+	"github.com/memlsm/memlsm/projection"
+)
+
+// DefaultSeed is the seed of the paper's runs (torch.manual_seed(10),
+// PAPER.md §2.2); the CLI uses it when --seed is not given.
+const DefaultSeed = 10
+
+// DefaultTestFraction is the stratified hold-out fraction of Classify when
+// no other protocol is chosen (assumption: the usual 80/20 split).
+const DefaultTestFraction = 0.2
+
+// HeadConfig chooses and configures the classification head trained on the
+// LSM features.
+type HeadConfig struct {
+	// Kind is "linear" (the paper's linear probe, the default) or "mlp".
+	Kind string `json:"kind"`
+	// Linear configures the linear probe; its zero value is
+	// projection.LinearDefaults on standardised features.
+	Linear projection.LinearConfig `json:"linear"`
+	// MLP configures the MLP head when Kind is "mlp".
+	MLP projection.MLPConfig `json:"mlp"`
+}
+
+func (h HeadConfig) resolve(seed uint64) (HeadConfig, error) {
+	switch h.Kind {
+	case "":
+		h.Kind = "linear"
+	case "linear", "mlp":
+	default:
+		return h, fmt.Errorf("experiment: unknown head %q (want linear or mlp)", h.Kind)
+	}
+	if h.Linear.Seed == 0 {
+		h.Linear.Seed = seed
+	}
+	if h.MLP.Seed == 0 {
+		h.MLP.Seed = seed
+	}
+	return h, nil
+}
+
+// train fits the head on x (n×d) with labels y in [0, classes).
+func (h HeadConfig) train(x *mat.Dense, y []int, classes int) (projection.Head, projection.TrainLog, error) {
+	if h.Kind == "mlp" {
+		return projection.TrainMLP(x, y, classes, h.MLP)
+	}
+	return projection.TrainLinear(x, y, classes, h.Linear)
+}
+
+// ClassifyConfig configures Classify. Data is required; everything else
+// has a documented default. The evaluation protocol is, in this order of
+// precedence: an explicit Test set, Folds-fold cross-validation, speaker-
+// wise rotations (BySpeaker), or a stratified hold-out of TestFraction.
+type ClassifyConfig struct {
+	// Data are the training samples (all samples under cross-validation).
+	Data *events.Dataset
+	// Test, if set, is the test set: the head is trained on all of Data and
+	// scored on Test. Its classes are matched to Data's by name.
+	Test *events.Dataset
+	// Folds > 1 runs stratified, seeded Folds-fold cross-validation on Data
+	// (events.Dataset.Folds).
+	Folds int
+	// BySpeaker holds out one speaker at a time (train on the others, test
+	// on it), every speaker in turn (events.Dataset.SplitBySpeaker).
+	BySpeaker bool
+	// TestFraction is the stratified hold-out fraction of the default
+	// protocol; 0 → DefaultTestFraction.
+	TestFraction float64
+
+	Encoder EncoderConfig
+	Macro   Macro
+	// Features post-processes the features before the head (√ and
+	// per-speaker normalisation; see FeatureConfig).
+	Features FeatureConfig
+	Head     HeadConfig
+
+	// Seed seeds everything random: the simulated macro, the splits and
+	// folds, the head's initialisation and shuffling.
+	Seed uint64
+	// Workers is the number of encoding goroutines; 0 → GOMAXPROCS.
+	Workers int
+	// Progress, if set, reports long stages.
+	Progress ProgressFunc
+	// KeepModel keeps the trained model in the result (for Save). With a
+	// single split it is the evaluated model; with cross-validation or
+	// speaker rotations it is a final model fitted on all of Data after
+	// the evaluation.
+	KeepModel bool
+}
+
+// FoldResult is one train/test split of a classification.
+type FoldResult struct {
+	Name         string  `json:"name"` // "fold 1", a speaker, "hold-out", "test set"
+	TrainSamples int     `json:"train_samples"`
+	TestSamples  int     `json:"test_samples"`
+	Accuracy     float64 `json:"accuracy"`
+	Gain         float64 `json:"gain"`      // the reservoir gain used
+	MeanRate     float64 `json:"mean_rate"` // spikes per neuron per step on this split's samples
+	Epochs       int     `json:"epochs"`    // head training epochs run
+}
+
+// ClassifyResult is the outcome of Classify. It renders as JSON (the CLI
+// contract's keys), as Markdown and as a confusion-matrix PNG.
+type ClassifyResult struct {
+	Task     string   `json:"task"` // "classify"
+	Data     string   `json:"data"`
+	Test     string   `json:"test,omitempty"`
+	Protocol string   `json:"protocol"`
+	Classes  []string `json:"classes"`
+	Seed     uint64   `json:"seed"`
+
+	// Accuracy is the test accuracy, the mean over folds for
+	// cross-validation and speaker rotations; AccuracyStd is the sample
+	// standard deviation over folds (0 for one split).
+	Accuracy    float64      `json:"accuracy"`
+	AccuracyStd float64      `json:"accuracy_std"`
+	Folds       int          `json:"folds"` // number of train/test splits
+	FoldResults []FoldResult `json:"fold_results"`
+	// TrainSamples is the training-set size (mean over folds, rounded);
+	// TestSamples counts every test prediction (each sample once under
+	// cross-validation).
+	TrainSamples int `json:"train_samples"`
+	TestSamples  int `json:"test_samples"`
+	// Confusion[t][p] counts test samples of class t predicted as p, summed
+	// over folds.
+	Confusion [][]int `json:"confusion"`
+
+	// Operation counts of the encoding (NeuroBench names; lsm.Stats), per
+	// encoded sample, over every encoding the experiment ran.
+	SynOpsPerSample    float64 `json:"synops_per_sample"`
+	DenseMACsPerSample float64 `json:"dense_macs_per_sample"`
+	MeanRate           float64 `json:"mean_rate"`
+	ActivationSparsity float64 `json:"activation_sparsity"`
+	InputDensity       float64 `json:"input_density"`
+	// EncodeSamplesPerS is the encoding throughput (encoding wall time
+	// only).
+	EncodeSamplesPerS float64     `json:"encode_samples_per_s"`
+	Encode            EncodeStats `json:"encode"`
+
+	Encoder  EncoderConfig     `json:"encoder"`  // resolved; Reservoir.Gain is the last split's
+	Features FeatureConfig     `json:"features"` // resolved: SpeakerNorm is on or off
+	Gains    []float64         `json:"gains"`    // per split
+	Calib    []lsm.Calibration `json:"calibrations,omitempty"`
+	Macro    MacroInfo         `json:"macro"`
+	Head     HeadConfig        `json:"head"`
+	Seconds  float64           `json:"seconds"` // whole experiment
+
+	// Model is the trained model when KeepModel was set.
+	Model *Model `json:"-"`
+}
+
+// split is one train/test division of the combined index space: Data's
+// samples are 0…n−1, Test's n…n+m−1.
+type split struct {
+	name        string
+	train, test []int
+}
+
+// Classify runs the LSM classification pipeline: bin → reservoir weights
+// from the macro → gain calibrated on the training part → features → head →
+// test accuracy, under the protocol cfg selects.
+func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) {
+	start := time.Now()
+	d := cfg.Data
+	if d == nil || d.Len() == 0 {
+		return nil, fmt.Errorf("experiment: classify: no data")
+	}
+	if len(d.Classes) < 2 {
+		return nil, fmt.Errorf("experiment: classify: %s has %d classes; need at least 2", d.Name, len(d.Classes))
+	}
+	ecfg, binner, err := cfg.Encoder.resolve(d.Sensor)
+	if err != nil {
+		return nil, err
+	}
+	head, err := cfg.Head.resolve(cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	res := &ClassifyResult{Task: "classify", Data: d.Name, Classes: d.Classes, Seed: cfg.Seed, Encoder: ecfg, Head: head}
+
+	// The combined sample list and the splits.
+	labels := make([]int, d.Len())
+	for i := range d.Samples {
+		labels[i] = d.Samples[i].Label
+	}
+	var testLabels []int
+	if cfg.Test != nil {
+		if testLabels, err = mapLabels(cfg.Test, d); err != nil {
+			return nil, err
+		}
+		if cfg.Test.Sensor != d.Sensor {
+			return nil, fmt.Errorf("experiment: classify: test set %s is from sensor %+v, training data from %+v", cfg.Test.Name, cfg.Test.Sensor, d.Sensor)
+		}
+		res.Test = cfg.Test.Name
+	}
+	splits, protocol, err := classifySplits(cfg, labels)
+	if err != nil {
+		return nil, err
+	}
+	res.Protocol = protocol
+	allLabels := append(slices.Clone(labels), testLabels...)
+	speakers := make([]string, 0, len(allLabels))
+	for _, x := range []*events.Dataset{d, cfg.Test} {
+		if x != nil {
+			for i := range x.Samples {
+				speakers = append(speakers, x.Samples[i].Speaker)
+			}
+		}
+	}
+	post, err := cfg.Features.resolve(cfg.BySpeaker && cfg.Test == nil && cfg.Folds == 0, speakers)
+	if err != nil {
+		return nil, err
+	}
+	res.Features = post.config()
+
+	mr, err := openMacro(cfg.Macro, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	defer mr.close()
+	r, err := mr.place(ctx, ecfg.Reservoir.Inputs, ecfg.Reservoir.Neurons, false)
+	if err != nil {
+		return nil, err
+	}
+	enc := &encoder{cfg: ecfg, binner: binner, res: r, mode: cfg.Macro.Mode, workers: cfg.Workers}
+
+	// Bin every sample once.
+	p := cfg.Progress.start("binning", len(allLabels))
+	frames, err := binAll(ctx, binner, d, nil, cfg.Workers, p)
+	if err == nil && cfg.Test != nil {
+		var tf []events.Frames
+		tf, err = binAll(ctx, binner, cfg.Test, nil, cfg.Workers, p)
+		frames = append(frames, tf...)
+	}
+	p.Done()
+	if err != nil {
+		return nil, err
+	}
+
+	classes := len(d.Classes)
+	res.Confusion = make([][]int, classes)
+	for i := range res.Confusion {
+		res.Confusion[i] = make([]int, classes)
+	}
+	var accs []float64
+	var trainTotal int
+	cache := map[float64][]float32{} // features by gain: folds with the same gain share them
+	var featsOf func(c lsm.Config) ([]float32, EncodeStats, error)
+	all := make([]int, len(frames))
+	for i := range all {
+		all[i] = i
+	}
+	var stats EncodeStats
+	featsOf = func(c lsm.Config) ([]float32, EncodeStats, error) {
+		if f, ok := cache[c.Gain]; ok {
+			return f, EncodeStats{}, nil
+		}
+		f, st, err := enc.encode(ctx, c, frames, all, cfg.Progress, "encoding")
+		if err != nil {
+			return nil, st, err
+		}
+		cache[c.Gain] = f
+		return f, st, nil
+	}
+	var last *trained
+	for _, sp := range splits {
+		c, cal, err := enc.calibrate(ctx, frames, sp.train, cfg.Progress)
+		if err != nil {
+			return nil, err
+		}
+		if cal != nil {
+			res.Calib = append(res.Calib, *cal)
+		}
+		feats, st, err := featsOf(c)
+		if err != nil {
+			return nil, err
+		}
+		stats.add(st)
+		t, err := trainHead(head, post.matrix(feats, c.Features(), sp.train), allLabels, sp.train, classes, cfg.Progress)
+		if err != nil {
+			return nil, err
+		}
+		pred := t.cls.Predict(post.matrix(feats, c.Features(), sp.test))
+		ok := 0
+		for k, i := range sp.test {
+			res.Confusion[allLabels[i]][pred[k]]++
+			if pred[k] == allLabels[i] {
+				ok++
+			}
+		}
+		acc := float64(ok) / float64(len(sp.test))
+		accs = append(accs, acc)
+		trainTotal += len(sp.train)
+		res.Gains = append(res.Gains, c.Gain)
+		res.FoldResults = append(res.FoldResults, FoldResult{
+			Name: sp.name, TrainSamples: len(sp.train), TestSamples: len(sp.test), Accuracy: acc,
+			Gain: c.Gain, MeanRate: meanRate(feats, c, append(slices.Clone(sp.train), sp.test...)), Epochs: len(t.log.History),
+		})
+		res.TestSamples += len(sp.test)
+		res.Encoder.Reservoir = c
+		t.cfg = c
+		last = t
+	}
+	res.Accuracy, res.AccuracyStd = projection.MeanStd(accs)
+	res.Folds = len(splits)
+	res.TrainSamples = int(math.Round(float64(trainTotal) / float64(len(splits))))
+
+	if cfg.KeepModel {
+		t := last
+		if len(splits) > 1 {
+			// A final model on all of Data.
+			allData := make([]int, d.Len())
+			for i := range allData {
+				allData[i] = i
+			}
+			c, _, err := enc.calibrate(ctx, frames, allData, cfg.Progress)
+			if err != nil {
+				return nil, err
+			}
+			feats, st, err := featsOf(c)
+			if err != nil {
+				return nil, err
+			}
+			stats.add(st)
+			if t, err = trainHead(head, post.matrix(feats, c.Features(), allData), allLabels, allData, classes, cfg.Progress); err != nil {
+				return nil, err
+			}
+			t.cfg = c
+		}
+		res.Model = &Model{
+			Task: "classify", Classes: d.Classes, Seed: cfg.Seed,
+			Encoders: []EncoderState{newEncoderState("", ecfg, t.cfg, r)},
+			Features: res.Features, Head: t.head, Data: d.Name,
+		}
+	}
+	stats.Inputs, stats.Neurons = ecfg.Reservoir.Inputs, ecfg.Reservoir.Neurons
+	res.Encode = stats
+	res.fillStats(stats)
+	if err := mr.close(); err != nil {
+		return nil, fmt.Errorf("experiment: closing the macro: %w", err)
+	}
+	res.Macro = mr.info
+	if res.Model != nil {
+		res.Model.Macro = mr.info
+	}
+	res.Seconds = time.Since(start).Seconds()
+	return res, nil
+}
+
+// fillStats copies the encoding counts into the result's flat fields.
+func (res *ClassifyResult) fillStats(st EncodeStats) {
+	res.SynOpsPerSample = st.SynOpsPerSample()
+	res.DenseMACsPerSample = ratio(st.DenseMACs, st.Samples)
+	res.MeanRate = st.MeanRate()
+	res.ActivationSparsity = st.ActivationSparsity()
+	res.InputDensity = st.InputDensity()
+	res.EncodeSamplesPerS = st.SamplesPerSecond()
+}
+
+func ratio(a, b int64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// meanRate is the mean firing rate over the samples idx, from their
+// features (rates per window, weighted by the window lengths).
+func meanRate(feats []float32, c lsm.Config, idx []int) float64 {
+	f, n := c.Features(), c.Neurons
+	sum := 0.0
+	for _, i := range idx {
+		row := feats[i*f : (i+1)*f]
+		for w := range c.NumWindows() {
+			ws := float64(c.WindowSteps(w))
+			for _, v := range row[w*n : (w+1)*n] {
+				sum += float64(v) * ws
+			}
+		}
+	}
+	return sum / (float64(len(idx)) * float64(n) * float64(c.Steps))
+}
+
+// classifySplits returns the train/test splits of cfg's protocol over the
+// combined index space (Data, then Test).
+func classifySplits(cfg ClassifyConfig, labels []int) ([]split, string, error) {
+	d := cfg.Data
+	n := d.Len()
+	idx := func(lo, hi int) []int {
+		out := make([]int, hi-lo)
+		for i := range out {
+			out[i] = lo + i
+		}
+		return out
+	}
+	switch {
+	case cfg.Test != nil:
+		if cfg.Folds > 1 || cfg.BySpeaker {
+			return nil, "", fmt.Errorf("experiment: classify: an explicit test set excludes cross-validation and speaker splits")
+		}
+		return []split{{"test set", idx(0, n), idx(n, n+cfg.Test.Len())}}, "test set", nil
+	case cfg.Folds != 0:
+		if cfg.BySpeaker {
+			return nil, "", fmt.Errorf("experiment: classify: choose cross-validation or speaker splits, not both")
+		}
+		folds, err := d.Folds(cfg.Folds, cfg.Seed)
+		if err != nil {
+			return nil, "", fmt.Errorf("experiment: classify: %w", err)
+		}
+		out := make([]split, len(folds))
+		for k, f := range folds {
+			out[k] = split{fmt.Sprintf("fold %d", k+1), f.Train, f.Test}
+		}
+		return out, fmt.Sprintf("%d-fold stratified cross-validation", cfg.Folds), nil
+	case cfg.BySpeaker:
+		speakers := d.Speakers()
+		if len(speakers) < 2 {
+			return nil, "", fmt.Errorf("experiment: classify: speaker splits need at least 2 speakers, %s has %d", d.Name, len(speakers))
+		}
+		var out []split
+		for _, s := range speakers {
+			var tr, te []int
+			for i := range d.Samples {
+				if d.Samples[i].Speaker == s {
+					te = append(te, i)
+				} else {
+					tr = append(tr, i)
+				}
+			}
+			out = append(out, split{s, tr, te})
+		}
+		return out, fmt.Sprintf("speaker-wise: train on %d speakers, test on the other, all %d rotations", len(speakers)-1, len(speakers)), nil
+	}
+	frac := cfg.TestFraction
+	if frac == 0 {
+		frac = DefaultTestFraction
+	}
+	if !(frac > 0 && frac < 1) {
+		return nil, "", fmt.Errorf("experiment: classify: test fraction %v outside (0, 1)", frac)
+	}
+	// A stratified hold-out, as events.Dataset.Split draws it.
+	tagged := *d
+	tagged.Samples = make([]events.Sample, n)
+	for i := range d.Samples {
+		tagged.Samples[i] = events.Sample{Label: d.Samples[i].Label, ID: strconv.Itoa(i)}
+	}
+	tr, te, err := tagged.Split(cfg.Seed, frac)
+	if err != nil {
+		return nil, "", fmt.Errorf("experiment: classify: %w", err)
+	}
+	if tr.Len() == 0 || te.Len() == 0 {
+		return nil, "", fmt.Errorf("experiment: classify: a %v hold-out of %d samples leaves an empty side", frac, n)
+	}
+	ids := func(x *events.Dataset) []int {
+		out := make([]int, x.Len())
+		for k := range x.Samples {
+			out[k], _ = strconv.Atoi(x.Samples[k].ID) // written by strconv.Itoa above
+		}
+		return out
+	}
+	return []split{{"hold-out", ids(tr), ids(te)}}, fmt.Sprintf("stratified %.0f %% hold-out", 100*frac), nil
+}
+
+// mapLabels returns the labels of t's samples as indices into d's classes,
+// matched by name (events.ClassMatches).
+func mapLabels(t, d *events.Dataset) ([]int, error) {
+	m := make([]int, len(t.Classes))
+	for i, c := range t.Classes {
+		m[i] = -1
+		for j, dc := range d.Classes {
+			if events.ClassMatches(dc, c) {
+				m[i] = j
+				break
+			}
+		}
+	}
+	out := make([]int, t.Len())
+	for i := range t.Samples {
+		l := m[t.Samples[i].Label]
+		if l < 0 {
+			return nil, fmt.Errorf("experiment: test sample %s of class %q: no such class in %s (%v)", t.Samples[i].ID, t.Classes[t.Samples[i].Label], d.Name, d.Classes)
+		}
+		out[i] = l
+	}
+	return out, nil
+}
+
+// trained is a fitted head and the reservoir configuration of its features.
+type trained struct {
+	head projection.Head
+	cls  projection.Classifier
+	log  projection.TrainLog
+	cfg  lsm.Config
+}
+
+// trainHead trains the head on the rows of x, which are the samples idx.
+func trainHead(h HeadConfig, x *mat.Dense, labels []int, idx []int, classes int, prog ProgressFunc) (*trained, error) {
+	y := make([]int, len(idx))
+	for k, i := range idx {
+		y[k] = labels[i]
+	}
+	p := prog.start("training head", -1)
+	defer p.Done()
+	epoch := func(projection.EpochStat) error { p.Add(1); return nil }
+	h.Linear.OnEpoch, h.MLP.OnEpoch = epoch, epoch
+	head, log, err := h.train(x, y, classes)
+	if err != nil {
+		return nil, fmt.Errorf("experiment: training the head: %w", err)
+	}
+	return &trained{head: head, cls: head.(projection.Classifier), log: log}, nil
+}
+
+// matrix copies the rows idx of feats (f columns) into a float64 matrix.
+func matrix(feats []float32, f int, idx []int) *mat.Dense {
+	m := mat.NewDense(max(len(idx), 1), f, nil)
+	if len(idx) == 0 {
+		return m
+	}
+	raw := m.RawMatrix()
+	for k, i := range idx {
+		row := raw.Data[k*raw.Stride : k*raw.Stride+f]
+		for j, v := range feats[i*f : (i+1)*f] {
+			row[j] = float64(v)
+		}
+	}
+	return m
+}

@@ -1,0 +1,98 @@
+// Package experiment runs memlsm's whole pipelines — the paper's
+// classification and zero-shot experiments (PAPER.md §5, §6) — as library
+// calls with config structs and result types.
+//
+// # The pipeline
+//
+// Every experiment runs the same chain (DESIGN.md "Data flow"):
+//
+//	events.Dataset → Binning → reservoir weights from a crossbar.Array →
+//	gain (calibrated on training data) → lsm.Encoder features → projection head → metrics
+//
+// Binning turns each sample's events into input frames (events.Binner):
+// the paper's binning (PaperBinning, PAPER.md §2.4) or the tuned default
+// (DefaultBinning), both serialisable so a saved model re-bins new data the
+// same way.
+//
+// The reservoir's weights are not drawn in software: they are the
+// conductances that one electroforming pulse leaves in a region of a
+// crossbar.Array (PAPER.md §3.2). A ReservoirLayout puts In input rows and
+// N recurrent rows over N differential column pairs, so a reservoir needs
+// In+N ≤ 512 rows and 2N ≤ 512 columns of the 512×512 macro. Macro chooses
+// the array (a simulated lin2025 macro by default, the emulated board or a
+// real board) and the mode:
+//
+//   - ReadOnce (default): form the region, read its conductances once, and
+//     encode in software on those weights (lsm's event-driven kernel on
+//     every core) — simulation speed.
+//   - InMemory: every time step's multiply is an MVM on the array
+//     (crossbar.Synapses), with fresh read noise and ADC quantisation.
+//   - OnBoard: whole samples run next to the array
+//     (crossbar.ReservoirRunner), as the paper's FPGA did; one rate per
+//     neuron.
+//
+// The gain (the paper's grid-searched "const") is calibrated by
+// lsm.Calibrate on an evenly spaced subset of the training samples of each
+// split — never on test data — so that the reservoir's mean firing rate
+// lands in lsm.DefaultBand; a fixed gain (e.g. a paper preset's) skips the
+// calibration. Calibration always runs on the read-once weights, which is
+// what in-memory and on-board runs see on average.
+//
+// Features are spike rates per neuron and time window (lsm.Config.Windows),
+// with the synaptic-operation and sparsity counts (lsm.Stats, NeuroBench
+// names) and the encoding throughput that every result reports.
+//
+// # Placement of the zero-shot encoders
+//
+// The zero-shot experiment needs two reservoirs: the image encoder (its
+// default, PaperBinning: 256 inputs + 200 neurons = 456 rows;
+// DefaultBinning: 242 + 200 = 442 rows) and the audio encoder (64 + 200 =
+// 264 rows), each over 400 columns. In differential form they do not both fit on one 512×512 macro
+// (PAPER.md §2.3 capacity check: 456 + 264 rows > 512, 400 + 400 columns >
+// 512). By default the audio reservoir therefore time-shares the image
+// reservoir's cells: both layouts start at the macro's origin, the region
+// is formed once, and the audio encoder's rows 0…263 are the image
+// encoder's rows 0…263. Each encoder on its own still has independent,
+// identically distributed random weights — the correlation between the two
+// networks' weights is irrelevant to what either computes, because they
+// see different modalities and feed different projection towers — and the
+// two are never run at the same time (in read-once mode nothing is
+// simulated on the array at all; in in-memory mode the encoders run one
+// after the other). Macro.AudioArray instead puts the audio reservoir on a
+// second array (a second macro or board), at its origin.
+//
+// # Protocols and determinism
+//
+// Classify evaluates on an explicit test set, by stratified K-fold
+// cross-validation (events.Dataset.Folds), by speaker-wise rotations
+// (events.Dataset.SplitBySpeaker: train on all speakers but one, test on
+// it, every speaker in turn) or on a stratified hold-out. ZeroShot follows
+// PAPER.md §5.2 by default — digit 0 excluded, seen classes 1–7, unseen
+// 8–9, class-wise pairing, top-1 retrieval in both directions with chance
+// levels — with any split selectable; ZeroShotConfig documents how test
+// pairs are drawn when no test sources are given. One Seed seeds
+// everything (the simulated macro, splits, folds, head initialisation and
+// shuffling), and every step is deterministic for a seed, so the same seed
+// reproduces the same accuracy to the last digit.
+//
+// # Results and models
+//
+// Results render as JSON (the CLI contract's keys), as Markdown
+// (ClassifyResult.Markdown; ZeroShotResult.Markdown prints a table shaped
+// like the paper's, PAPER.md §6.2) and as PNG plots with gonum/plot (the
+// confusion matrix; the cross-modal similarity matrices). With KeepModel a
+// result carries its Model: binning, reservoir configuration with the gain
+// used, the weights as read from the macro, the trained head, seeds and
+// provenance. Model.Save writes it as one JSON document; LoadModel reads
+// it back and the reloaded model scores bit-identically.
+//
+// # How the defaults were chosen
+//
+// The defaults that are not the paper's (DefaultBinning, DefaultWindows)
+// were chosen by nested cross-validation on the 1000 NMNISTsmall
+// recordings: for each of 5 outer folds, every candidate was scored by
+// 4-fold cross-validation on the outer training part alone; the chosen
+// candidate was then tested on the outer test fold. The test data of an
+// evaluation never took part in choosing them. TestDefaultsNestedCV
+// re-runs that selection (with MEMLSM_SLOW=1).
+package experiment

@@ -1,0 +1,331 @@
+package experiment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/memlsm/memlsm/crossbar"
+	"github.com/memlsm/memlsm/lsm"
+	"github.com/memlsm/memlsm/units"
+)
+
+// Mode is how an encoder uses the reservoir's weights on the array. It is
+// a flag.Value ("read-once", "in-memory", "on-board").
+type Mode int
+
+const (
+	// ReadOnce forms the reservoir's region with one pulse, reads its
+	// conductances once and encodes in software on those weights: the
+	// simulation-speed mode (lsm's fused event-driven kernel, every core).
+	ReadOnce Mode = iota
+	// InMemory runs every time step's multiply on the array
+	// (crossbar.Synapses): fresh read noise and ADC quantisation at every
+	// step, one MVM per step with events, from one goroutine.
+	InMemory
+	// OnBoard runs whole samples next to the array
+	// (crossbar.ReservoirRunner), as the paper's FPGA did: T frames in,
+	// spike counts out. It gives one rate per neuron (no time windows) and
+	// needs an array that is a crossbar.ReservoirRunner.
+	OnBoard
+)
+
+var modeNames = []string{"read-once", "in-memory", "on-board"}
+
+func (m Mode) String() string {
+	if m >= 0 && int(m) < len(modeNames) {
+		return modeNames[m]
+	}
+	return fmt.Sprintf("Mode(%d)", int(m))
+}
+
+// Set parses "read-once", "in-memory" or "on-board".
+func (m *Mode) Set(s string) error {
+	for i, n := range modeNames {
+		if s == n {
+			*m = Mode(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("experiment: mode %q is not one of %s", s, strings.Join(modeNames, ", "))
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (m Mode) MarshalText() ([]byte, error) {
+	if m < 0 || int(m) >= len(modeNames) {
+		return nil, fmt.Errorf("experiment: unknown mode %d", int(m))
+	}
+	return []byte(modeNames[m]), nil
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (m *Mode) UnmarshalText(b []byte) error { return m.Set(string(b)) }
+
+// Macro says where the reservoirs' weights live. The zero value is a
+// simulated lin2025 macro (crossbar.NewModel) seeded with the experiment's
+// seed, used in ReadOnce mode.
+type Macro struct {
+	// Array holds the weights; nil means a simulated macro built from
+	// Params and the experiment's seed (closed when the experiment ends).
+	// A given Array is used as is and not closed; its region is formed by
+	// the experiment, so it should be pristine there.
+	Array crossbar.Array
+	// Label describes the array in results (which board, which parameters);
+	// "" means a description derived from the array's type.
+	Label string
+	// Params of the simulated macro when Array is nil; the zero Params means
+	// crossbar.Preset("lin2025").
+	Params crossbar.Params
+	// Mode is how encoders use the weights (ReadOnce by default).
+	Mode Mode
+	// Forming is the pulse that forms each reservoir region; the zero
+	// Pulse means crossbar.DefaultForming of Params (of lin2025 for a given
+	// Array).
+	Forming crossbar.Pulse
+	// Row and Col are the origin of the reservoir layout(s) on the array.
+	Row, Col int
+	// AudioArray, for ZeroShot, holds the audio encoder on a second array.
+	// nil means the audio encoder time-shares the image encoder's cells
+	// (see the package documentation on placement).
+	AudioArray crossbar.Array
+	// Software replaces the macro by the paper's software "Gaussian" LSM
+	// (PAPER.md §2.3): differential N(14.2473, 2.4624) µS weights drawn
+	// with lsm.Gaussian from the experiment's seed. Only ReadOnce applies.
+	Software bool
+}
+
+// MacroInfo records the weights' provenance in results and saved models.
+type MacroInfo struct {
+	Array     string                     `json:"array"`            // what held the weights
+	Software  bool                       `json:"software"`         // Gaussian software weights, no array
+	Params    *crossbar.Params           `json:"params,omitempty"` // of the simulated macro
+	Seed      uint64                     `json:"seed"`             // of the simulated macro or the Gaussian draw
+	Mode      Mode                       `json:"mode"`
+	Forming   *crossbar.Pulse            `json:"forming,omitempty"`
+	Layouts   []crossbar.ReservoirLayout `json:"layouts"`
+	Placement string                     `json:"placement"`
+	// Conductances of each layout region as read once after forming
+	// (absent for software weights).
+	Regions []crossbar.ConductanceStats `json:"regions,omitempty"`
+	// Counters of the array(s) after the experiment, when they count.
+	Counters []crossbar.Counters `json:"counters,omitempty"`
+}
+
+// reservoir is one encoder's weights: its place on an array and the
+// conductances read once after forming.
+type reservoir struct {
+	array  crossbar.Array
+	layout crossbar.ReservoirLayout
+	dense  *lsm.Dense
+}
+
+// macroRun is the arrays of one experiment and what has been formed on them.
+type macroRun struct {
+	cfg     Macro
+	params  crossbar.Params
+	seed    uint64
+	arrays  []crossbar.Array // arrays created here, closed by close
+	formed  map[crossbar.Array][]crossbar.Region
+	reads   map[crossbar.Array][]regionRead
+	info    MacroInfo
+	counted []crossbar.Array
+	closed  bool
+}
+
+// openMacro prepares the arrays of cfg for an experiment seeded with seed.
+func openMacro(cfg Macro, seed uint64) (*macroRun, error) {
+	m := &macroRun{cfg: cfg, seed: seed, formed: map[crossbar.Array][]crossbar.Region{}, reads: map[crossbar.Array][]regionRead{}}
+	m.info = MacroInfo{Seed: seed, Mode: cfg.Mode, Software: cfg.Software}
+	if cfg.Software {
+		if cfg.Mode != ReadOnce {
+			return nil, fmt.Errorf("experiment: software weights run in read-once mode only, not %v", cfg.Mode)
+		}
+		m.info.Array = "software Gaussian weights (PAPER.md §2.3)"
+		return m, nil
+	}
+	p := cfg.Params
+	if p == (crossbar.Params{}) {
+		var err error
+		if p, err = crossbar.Preset("lin2025"); err != nil {
+			return nil, err
+		}
+	}
+	m.params = p
+	if cfg.Array == nil {
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("experiment: macro parameters: %w", err)
+		}
+		a, err := crossbar.NewModel(p, seed)
+		if err != nil {
+			return nil, fmt.Errorf("experiment: %w", err)
+		}
+		m.cfg.Array = a
+		m.arrays = append(m.arrays, a)
+		m.info.Params = &p
+		m.info.Array = "simulated macro (crossbar.Model)"
+	} else if _, sim := cfg.Array.(*crossbar.Model); sim {
+		m.info.Array = "simulated macro (crossbar.Model)"
+	} else {
+		m.info.Array = fmt.Sprintf("%T", cfg.Array)
+	}
+	if cfg.Label != "" {
+		m.info.Array = cfg.Label
+	}
+	if m.cfg.Forming == (crossbar.Pulse{}) {
+		m.cfg.Forming = crossbar.DefaultForming(p)
+	}
+	f := m.cfg.Forming
+	m.info.Forming = &f
+	return m, nil
+}
+
+// close closes the arrays the experiment created and records counters.
+func (m *macroRun) close() error {
+	if m.closed {
+		return nil
+	}
+	m.closed = true
+	for _, a := range m.counted {
+		if c, ok := a.(crossbar.Counter); ok {
+			m.info.Counters = append(m.info.Counters, c.Counters())
+		}
+	}
+	var errs []error
+	for _, a := range m.arrays {
+		errs = append(errs, a.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// place makes the weights of an in-input, n-neuron reservoir. second puts
+// it on cfg.AudioArray when there is one; otherwise every reservoir starts
+// at the macro's origin, so a second one time-shares the first one's cells.
+func (m *macroRun) place(ctx context.Context, in, n int, second bool) (*reservoir, error) {
+	if m.cfg.Software {
+		// One Gaussian draw per reservoir: a second reservoir gets the
+		// next seed so the two encoders are independent.
+		s := m.seed
+		if second {
+			s++
+		}
+		r := &reservoir{dense: lsm.Gaussian(in, n, lsm.GaussianMean, lsm.GaussianStd, true, s)}
+		m.info.Layouts = append(m.info.Layouts, crossbar.ReservoirLayout{In: in, N: n})
+		if second {
+			m.info.Placement = "software weights: two independent Gaussian draws (seeds s and s+1)"
+		} else {
+			m.info.Placement = "software weights"
+		}
+		return r, nil
+	}
+	a := m.cfg.Array
+	if second && m.cfg.AudioArray != nil {
+		a = m.cfg.AudioArray
+	}
+	l := crossbar.ReservoirLayout{
+		Region: crossbar.Region{Row: m.cfg.Row, Col: m.cfg.Col, Rows: in + n, Cols: 2 * n},
+		In:     in, N: n,
+	}
+	g := a.Geometry()
+	if !g.Contains(l.Region) {
+		return nil, fmt.Errorf("experiment: a reservoir of %d inputs and %d neurons needs %d rows × %d columns (%v), "+
+			"which the %d×%d array does not hold (In+N ≤ %d and 2N ≤ %d from the origin)",
+			in, n, l.Region.Rows, l.Region.Cols, l.Region, g.Rows, g.Cols, g.Rows-m.cfg.Row, g.Cols-m.cfg.Col)
+	}
+	switch {
+	case !second:
+		m.info.Placement = fmt.Sprintf("one reservoir at %v", l.Region)
+	case m.cfg.AudioArray != nil:
+		m.info.Placement += fmt.Sprintf("; audio reservoir on a second array at %v", l.Region)
+	default:
+		m.info.Placement += fmt.Sprintf("; audio reservoir time-shares the cells %v", l.Region)
+	}
+	if !m.covered(a, l.Region) {
+		if err := a.Program(ctx, l.Region, m.cfg.Forming); err != nil {
+			return nil, fmt.Errorf("experiment: forming the reservoir at %v: %w", l.Region, err)
+		}
+		m.formed[a] = append(m.formed[a], l.Region)
+	}
+	// Read once: a region inside one already read reuses that read.
+	gs, ok := m.cached(a, l.Region)
+	if !ok {
+		gs = make([]units.Siemens, l.Region.Cells())
+		if err := a.Read(ctx, l.Region, gs); err != nil {
+			return nil, fmt.Errorf("experiment: reading the reservoir at %v: %w", l.Region, err)
+		}
+		m.reads[a] = append(m.reads[a], regionRead{l.Region, gs})
+	}
+	win, wrec := differential(gs, l)
+	thr := m.params.FormedThreshold
+	m.info.Layouts = append(m.info.Layouts, l)
+	m.info.Regions = append(m.info.Regions, crossbar.Summarize(gs, thr))
+	if !contains(m.counted, a) {
+		m.counted = append(m.counted, a)
+	}
+	return &reservoir{array: a, layout: l, dense: lsm.NewDense(in, n, win, wrec)}, nil
+}
+
+// regionRead is one Read of a region.
+type regionRead struct {
+	r crossbar.Region
+	g []units.Siemens
+}
+
+// cached returns the conductances of r cut from an earlier read of a
+// region holding it.
+func (m *macroRun) cached(a crossbar.Array, r crossbar.Region) ([]units.Siemens, bool) {
+	for _, rd := range m.reads[a] {
+		f := rd.r
+		if r.Row < f.Row || r.Col < f.Col || r.Row+r.Rows > f.Row+f.Rows || r.Col+r.Cols > f.Col+f.Cols {
+			continue
+		}
+		g := make([]units.Siemens, r.Cells())
+		for i := range r.Rows {
+			src := rd.g[(r.Row-f.Row+i)*f.Cols+(r.Col-f.Col):]
+			copy(g[i*r.Cols:(i+1)*r.Cols], src[:r.Cols])
+		}
+		return g, true
+	}
+	return nil, false
+}
+
+// covered reports whether r lies inside a region already formed on a.
+func (m *macroRun) covered(a crossbar.Array, r crossbar.Region) bool {
+	for _, f := range m.formed[a] {
+		if r.Row >= f.Row && r.Col >= f.Col && r.Row+r.Rows <= f.Row+f.Rows && r.Col+r.Cols <= f.Col+f.Cols {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(as []crossbar.Array, a crossbar.Array) bool {
+	for _, x := range as {
+		if x == a {
+			return true
+		}
+	}
+	return false
+}
+
+// differential turns one read of a layout region into the signed weights
+// the LSM sees before its gain, (G⁺ − G⁻)/GUnit of each column pair, in
+// the layout of crossbar.RandomWeights (win In×N, wrec N×N, row-major).
+func differential(g []units.Siemens, l crossbar.ReservoirLayout) (win, wrec []float32) {
+	win, wrec = make([]float32, l.In*l.N), make([]float32, l.N*l.N)
+	cols := l.Region.Cols
+	for r := range l.In + l.N {
+		row := g[r*cols : (r+1)*cols]
+		var dst []float32
+		if r < l.In {
+			dst = win[r*l.N : (r+1)*l.N]
+		} else {
+			k := r - l.In
+			dst = wrec[k*l.N : (k+1)*l.N]
+		}
+		for j := range dst {
+			dst[j] = float32((row[2*j] - row[2*j+1]) / crossbar.GUnit)
+		}
+	}
+	return win, wrec
+}

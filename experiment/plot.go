@@ -1,0 +1,276 @@
+package experiment
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"os"
+	"strconv"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette"
+	"gonum.org/v1/plot/palette/moreland"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// Figure resolution of every PNG (assumption: sharp on screen, small enough
+// to attach to a report).
+const figDPI = 110
+
+// grid is a matrix as a plotter.GridXYZ: column c, row r of the picture is
+// m[r][c], rows drawn top to bottom.
+type grid struct {
+	z        [][]float64
+	min, max float64
+}
+
+func (g grid) Dims() (c, r int)   { return len(g.z[0]), len(g.z) }
+func (g grid) Z(c, r int) float64 { return g.z[len(g.z)-1-r][c] }
+func (g grid) X(c int) float64    { return float64(c) }
+func (g grid) Y(r int) float64    { return float64(r) }
+func (g grid) Min() float64       { return g.min }
+func (g grid) Max() float64       { return g.max }
+
+// classTicks labels integer positions with names; reversed counts rows from
+// the top.
+type classTicks struct {
+	names    []string
+	reversed bool
+}
+
+func (t classTicks) Ticks(min, max float64) []plot.Tick {
+	out := make([]plot.Tick, len(t.names))
+	for i, n := range t.names {
+		v := float64(i)
+		if t.reversed {
+			v = float64(len(t.names) - 1 - i)
+		}
+		out[i] = plot.Tick{Value: v, Label: n}
+	}
+	return out
+}
+
+// spanTicks labels the centre of each class's block of rows or columns.
+type spanTicks struct {
+	names  []string
+	starts []int // first index of each block, plus the total at the end
+	rows   bool  // count from the top (rows are drawn top to bottom)
+}
+
+func (t spanTicks) Ticks(min, max float64) []plot.Tick {
+	total := t.starts[len(t.starts)-1]
+	var out []plot.Tick
+	for i, n := range t.names {
+		c := float64(t.starts[i]+t.starts[i+1]-1) / 2
+		if t.rows {
+			c = float64(total-1) - c
+		}
+		out = append(out, plot.Tick{Value: c, Label: n})
+	}
+	return out
+}
+
+// render draws p at w×h as PNG into out.
+func render(p *plot.Plot, w, h vg.Length, out io.Writer) error {
+	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(figDPI))
+	p.Draw(draw.New(c))
+	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(out); err != nil {
+		return fmt.Errorf("experiment: rendering %q: %w", p.Title.Text, err)
+	}
+	return nil
+}
+
+// cellLabels writes each cell's value on a heat map.
+func cellLabels(z [][]float64, format func(float64) string, light func(float64) bool) (*plotter.Labels, error) {
+	var xyl plotter.XYLabels
+	var colors []color.Color
+	for r, row := range z {
+		for c, v := range row {
+			xyl.XYs = append(xyl.XYs, plotter.XY{X: float64(c), Y: float64(len(z) - 1 - r)})
+			xyl.Labels = append(xyl.Labels, format(v))
+			if light(v) {
+				colors = append(colors, color.White)
+			} else {
+				colors = append(colors, color.Black)
+			}
+		}
+	}
+	l, err := plotter.NewLabels(xyl)
+	if err != nil {
+		return nil, err
+	}
+	for i := range l.TextStyle {
+		l.TextStyle[i].Color = colors[i]
+		l.TextStyle[i].XAlign = draw.XCenter
+		l.TextStyle[i].YAlign = draw.YCenter
+	}
+	return l, nil
+}
+
+// PlotConfusion writes the confusion matrix as a PNG heat map: rows are
+// the true classes, columns the predictions, each cell the fraction of its
+// row (its count written in it).
+func (r *ClassifyResult) PlotConfusion(out io.Writer) error {
+	n := len(r.Classes)
+	z := make([][]float64, n)
+	counts := make([][]float64, n)
+	for i, row := range r.Confusion {
+		total := 0
+		for _, v := range row {
+			total += v
+		}
+		z[i] = make([]float64, n)
+		counts[i] = make([]float64, n)
+		for j, v := range row {
+			counts[i][j] = float64(v)
+			if total > 0 {
+				z[i][j] = float64(v) / float64(total)
+			}
+		}
+	}
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("Confusion matrix, %s: accuracy %.4f", r.Protocol, r.Accuracy)
+	p.X.Label.Text = "predicted class"
+	p.Y.Label.Text = "true class"
+	cm := palette.Reverse(moreland.BlackBody())
+	cm.SetMin(0)
+	cm.SetMax(1)
+	h := plotter.NewHeatMap(grid{z: z, min: 0, max: 1}, cm.Palette(256))
+	p.Add(h)
+	labels, err := cellLabels(counts, func(v float64) string { return strconv.Itoa(int(v)) },
+		func(v float64) bool { return false })
+	if err != nil {
+		return fmt.Errorf("experiment: confusion plot: %w", err)
+	}
+	// Dark cells (a high fraction) get white numbers.
+	for k := range labels.TextStyle {
+		i, j := k/n, k%n
+		if z[i][j] > 0.6 {
+			labels.TextStyle[k].Color = color.White
+		}
+	}
+	p.Add(labels)
+	p.X.Tick.Marker = classTicks{names: r.Classes}
+	p.Y.Tick.Marker = classTicks{names: r.Classes, reversed: true}
+	p.X.Min, p.X.Max = -0.5, float64(n)-0.5
+	p.Y.Min, p.Y.Max = -0.5, float64(n)-0.5
+	side := 5.5 * vg.Inch
+	return render(p, side+0.4*vg.Inch, side, out)
+}
+
+// PlotSimilarity writes the cross-modal similarity matrices of the seen
+// and the unseen test pairs as one PNG: two heat maps side by side, audio
+// queries down, images across, both ordered by class.
+func (r *ZeroShotResult) PlotSimilarity(out io.Writer) error {
+	const panelW, panelH = 4.6 * vg.Inch, 4.6 * vg.Inch
+	var plots [][]*plot.Plot
+	row := []*plot.Plot{}
+	for _, g := range []struct {
+		name string
+		ret  Retrieval
+	}{{"seen", r.Seen}, {"unseen", r.Unseen}} {
+		p, err := similarityPlot(g.name, g.ret)
+		if err != nil {
+			return err
+		}
+		row = append(row, p)
+	}
+	plots = append(plots, row)
+	c := vgimg.NewWith(vgimg.UseWH(2*panelW, panelH), vgimg.UseDPI(figDPI))
+	dc := draw.New(c)
+	t := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Millimeter * 4, PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2}
+	canvases := plot.Align(plots, t, dc)
+	for i := range plots[0] {
+		plots[0][i].Draw(canvases[0][i])
+	}
+	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(out); err != nil {
+		return fmt.Errorf("experiment: rendering the similarity plot: %w", err)
+	}
+	return nil
+}
+
+// similarityPlot draws one group's audio×image similarity matrix.
+func similarityPlot(name string, ret Retrieval) (*plot.Plot, error) {
+	if ret.Similarity == nil {
+		return nil, fmt.Errorf("experiment: no similarity matrix for the %s classes", name)
+	}
+	rows, cols := ret.Similarity.Dims()
+	z := make([][]float64, rows)
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for i := range z {
+		z[i] = mat.Row(nil, i, ret.Similarity)
+		for _, v := range z[i] {
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+	}
+	if !(hi > lo) {
+		hi = lo + 1
+	}
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("%s classes %s: audio→image %.3f, image→audio %.3f", name, classRange(ret.Classes), ret.AudioToImage, ret.ImageToAudio)
+	p.Title.TextStyle.Font.Size = vg.Points(10)
+	p.X.Label.Text = "image (gallery), by class"
+	p.Y.Label.Text = "audio (query), by class"
+	cm := moreland.SmoothBlueRed()
+	cm.SetMin(lo)
+	cm.SetMax(hi)
+	h := plotter.NewHeatMap(grid{z: z, min: lo, max: hi}, cm.Palette(256))
+	h.Rasterized = true
+	p.Add(h)
+	// Class blocks: pairs come class by class.
+	starts := []int{0}
+	for k := 1; k < len(ret.Labels); k++ {
+		if ret.Labels[k] != ret.Labels[k-1] {
+			starts = append(starts, k)
+		}
+	}
+	starts = append(starts, len(ret.Labels))
+	names := make([]string, len(starts)-1)
+	for i := range names {
+		names[i] = ret.Classes[ret.Labels[starts[i]]]
+	}
+	for _, s := range starts[1 : len(starts)-1] {
+		lx, err := plotter.NewLine(plotter.XYs{{X: float64(s) - 0.5, Y: -0.5}, {X: float64(s) - 0.5, Y: float64(rows) - 0.5}})
+		if err != nil {
+			return nil, err
+		}
+		ly, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: float64(rows-s) - 0.5}, {X: float64(cols) - 0.5, Y: float64(rows-s) - 0.5}})
+		if err != nil {
+			return nil, err
+		}
+		lx.Color, ly.Color = color.Black, color.Black
+		lx.Width, ly.Width = vg.Points(0.6), vg.Points(0.6)
+		p.Add(lx, ly)
+	}
+	p.X.Tick.Marker = spanTicks{names: names, starts: starts}
+	p.Y.Tick.Marker = spanTicks{names: names, starts: starts, rows: true}
+	p.X.Min, p.X.Max = -0.5, float64(cols)-0.5
+	p.Y.Min, p.Y.Max = -0.5, float64(rows)-0.5
+	return p, nil
+}
+
+// writePNG writes a plot produced by draw to the file at path.
+func writePNG(path string, draw func(io.Writer) error) error {
+	var b bytes.Buffer
+	if err := draw(&b); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("experiment: %w", err)
+	}
+	return nil
+}
+
+// PlotConfusionFile writes PlotConfusion to the file at path.
+func (r *ClassifyResult) PlotConfusionFile(path string) error { return writePNG(path, r.PlotConfusion) }
+
+// PlotSimilarityFile writes PlotSimilarity to the file at path.
+func (r *ZeroShotResult) PlotSimilarityFile(path string) error {
+	return writePNG(path, r.PlotSimilarity)
+}

@@ -1,0 +1,125 @@
+package experiment
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/memlsm/memlsm/projection"
+)
+
+// Markdown renders the result as a Markdown report: the accuracy, a table
+// of the splits, the confusion matrix and the operation counts.
+func (r *ClassifyResult) Markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## Classification: %s\n\n", r.Data)
+	if r.Test != "" {
+		fmt.Fprintf(&b, "Test set: %s  \n", r.Test)
+	}
+	fmt.Fprintf(&b, "Protocol: %s, seed %d  \n", r.Protocol, r.Seed)
+	fmt.Fprintf(&b, "Encoder: %s; %d inputs → %d neurons, T = %d, %d window(s), decay %g, Vth %g  \n",
+		r.Encoder.Binning, r.Encoder.Reservoir.Inputs, r.Encoder.Reservoir.Neurons, r.Encoder.Reservoir.Steps,
+		r.Encoder.Reservoir.NumWindows(), r.Encoder.Reservoir.Decay, r.Encoder.Reservoir.Threshold)
+	fmt.Fprintf(&b, "Weights: %s, %v mode; %s  \n", r.Macro.Array, r.Macro.Mode, r.Macro.Placement)
+	fmt.Fprintf(&b, "Features: %s; head: %s\n\n", r.Features, r.Head.Kind)
+	if r.Folds > 1 {
+		fmt.Fprintf(&b, "**Accuracy %.4f ± %.4f** (mean ± std over %d splits)\n\n", r.Accuracy, r.AccuracyStd, r.Folds)
+	} else {
+		fmt.Fprintf(&b, "**Accuracy %.4f**\n\n", r.Accuracy)
+	}
+	b.WriteString("| split | train | test | gain | mean rate | accuracy |\n|---|---:|---:|---:|---:|---:|\n")
+	for _, f := range r.FoldResults {
+		fmt.Fprintf(&b, "| %s | %d | %d | %.4g | %.4f | %.4f |\n", f.Name, f.TrainSamples, f.TestSamples, f.Gain, f.MeanRate, f.Accuracy)
+	}
+	b.WriteString("\nConfusion matrix (rows: true class, columns: predicted):\n\n|   |")
+	for _, c := range r.Classes {
+		fmt.Fprintf(&b, " %s |", c)
+	}
+	b.WriteString("\n|---|")
+	for range r.Classes {
+		b.WriteString("---:|")
+	}
+	b.WriteByte('\n')
+	for i, row := range r.Confusion {
+		fmt.Fprintf(&b, "| **%s** |", r.Classes[i])
+		for _, v := range row {
+			fmt.Fprintf(&b, " %d |", v)
+		}
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(&b, "\nEncoding: %.0f synaptic operations per sample (dense: %.0f MACs), mean rate %.4f spikes/neuron/step, "+
+		"activation sparsity %.4f, input density %.4f, %.0f samples/s\n",
+		r.SynOpsPerSample, r.DenseMACsPerSample, r.MeanRate, r.ActivationSparsity, r.InputDensity, r.EncodeSamplesPerS)
+	return b.String()
+}
+
+// Markdown renders the result as a Markdown report whose first table has
+// the shape of the paper's zero-shot table (PAPER.md §6.2): top-1
+// retrieval on the seen and the unseen classes, both directions, with the
+// chance levels.
+func (r *ZeroShotResult) Markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "## Zero-shot audio↔image retrieval: %s ↔ %s\n\n", r.Audio, r.Images)
+	if r.TestImages != "" {
+		fmt.Fprintf(&b, "Test sets: %s ↔ %s  \n", r.TestAudio, r.TestImages)
+	}
+	fmt.Fprintf(&b, "Protocol: %s; %d training pairs; seed %d\n\n", r.Protocol, r.TrainPairs, r.Seed)
+	seen, unseen := classRange(r.SeenClasses), classRange(r.UnseenClasses)
+	fmt.Fprintf(&b, "| top-1 retrieval | classes %s (seen) | %s (unseen) |\n|---|---:|---:|\n", seen, unseen)
+	fmt.Fprintf(&b, "| audio → image | %.4f | %.4f |\n", r.Seen.AudioToImage, r.Unseen.AudioToImage)
+	fmt.Fprintf(&b, "| image → audio | %.4f | %.4f |\n", r.Seen.ImageToAudio, r.Unseen.ImageToAudio)
+	fmt.Fprintf(&b, "| chance | %.4f | %.4f |\n", r.Seen.ChanceAudioToImage, r.Unseen.ChanceAudioToImage)
+	fmt.Fprintf(&b, "| test pairs | %d | %d |\n", r.Seen.Pairs, r.Unseen.Pairs)
+	b.WriteString("| paper, LSM on RRAM, audio → image (PAPER.md §6.2) | 0.6742 | 0.875 |\n\n")
+	b.WriteString("| encoder | binning | in → N, T, windows | gain | mean rate | synops/sample | samples/s |\n|---|---|---|---:|---:|---:|---:|\n")
+	for _, e := range []struct {
+		name string
+		r    EncoderReport
+	}{{"image", r.ImageEncoder}, {"audio", r.AudioEncoder}} {
+		c := e.r.Config.Reservoir
+		fmt.Fprintf(&b, "| %s | %s | %d → %d, %d, %d | %.4g | %.4f | %.0f | %.0f |\n", e.name, e.r.Config.Binning,
+			c.Inputs, c.Neurons, c.Steps, c.NumWindows(), c.Gain, e.r.MeanRate, e.r.SynOpsPerSample, e.r.SamplesPerS)
+	}
+	fmt.Fprintf(&b, "\nWeights: %s, %v mode; %s  \n", r.Macro.Array, r.Macro.Mode, r.Macro.Placement)
+	loss := r.Head.Loss
+	if loss == projection.LossDefault {
+		loss = projection.SupCon // with labels, as ZeroShot trains it
+	}
+	dim := r.Head.Dim
+	if dim == 0 {
+		dim = 64 // projection's default pd
+	}
+	fmt.Fprintf(&b, "Head: CLIP, %d-d projections, %v loss, temperature %.4g\n", dim, loss, r.Temperature)
+	return b.String()
+}
+
+// String describes the post-processing in words.
+func (c FeatureConfig) String() string {
+	s := "√ spike rates"
+	if c.Raw {
+		s = "spike rates"
+	}
+	switch c.SpeakerNorm {
+	case SpeakerNormOn:
+		s += ", standardised per speaker (unsupervised; uses each test speaker's unlabelled samples)"
+	case SpeakerNormAuto:
+		s += ", standardised per speaker under speaker-wise protocols"
+	}
+	return s
+}
+
+// classRange writes a class list compactly: "1–7" for consecutive digits,
+// else comma-separated.
+func classRange(cs []string) string {
+	if len(cs) > 2 {
+		consecutive := true
+		for i := 1; i < len(cs); i++ {
+			if len(cs[i]) != 1 || len(cs[i-1]) != 1 || cs[i][0] != cs[i-1][0]+1 {
+				consecutive = false
+			}
+		}
+		if consecutive {
+			return cs[0] + "–" + cs[len(cs)-1]
+		}
+	}
+	return strings.Join(cs, ",")
+}
