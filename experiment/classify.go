@@ -257,14 +257,14 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 	}
 	var accs []float64
 	var trainTotal int
-	cache := map[float64][]float32{} // features by gain: folds with the same gain share them
-	var featsOf func(c lsm.Config) ([]float32, EncodeStats, error)
-	all := make([]int, len(frames))
-	for i := range all {
-		all[i] = i
-	}
+	// Every split encodes all samples (test ones too: the features of a
+	// sample do not depend on the others, only on the gain, which is
+	// calibrated on the split's training part), so splits whose gains
+	// agree share one encoding.
+	cache := map[float64][]float32{}
+	all := seq(len(frames))
 	var stats EncodeStats
-	featsOf = func(c lsm.Config) ([]float32, EncodeStats, error) {
+	featsOf := func(c lsm.Config) ([]float32, EncodeStats, error) {
 		if f, ok := cache[c.Gain]; ok {
 			return f, EncodeStats{}, nil
 		}
@@ -322,10 +322,7 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 		t := last
 		if len(splits) > 1 {
 			// A final model on all of Data.
-			allData := make([]int, d.Len())
-			for i := range allData {
-				allData[i] = i
-			}
+			allData := seq(d.Len())
 			c, _, err := enc.calibrate(ctx, frames, allData, cfg.Progress)
 			if err != nil {
 				return nil, err

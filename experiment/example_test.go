@@ -146,5 +146,5 @@ func ExampleZeroShot() {
 	// 56 training pairs; test pairs: 14 seen, 20 unseen
 	// chance: 0.1429 seen, 0.5000 unseen
 	// seen retrieval above chance both ways: true
-	// weights: one reservoir at rows 0..455 × cols 0..399; audio reservoir time-shares the cells rows 0..263 × cols 0..399
+	// weights: one reservoir at rows 0..441 × cols 0..399; audio reservoir time-shares the cells rows 0..263 × cols 0..399
 }

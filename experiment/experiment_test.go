@@ -296,6 +296,19 @@ func TestClassifyModes(t *testing.T) {
 			t.Errorf("%v: accuracy %.3f, read-once %.3f (tolerance %v)", m, a, acc[ReadOnce], tol)
 		}
 	}
+	// Count frames (the 1-D default) in in-memory mode.
+	audio, audioTest := syntheticAudio(3, 6, 2, 1), syntheticAudio(3, 3, 2, 2)
+	for _, m := range []Mode{ReadOnce, InMemory} {
+		r, err := Classify(ctx, ClassifyConfig{Data: audio, Test: audioTest, Seed: 2, Head: fastHead, Macro: Macro{Mode: m},
+			Encoder: EncoderConfig{CalibrationSamples: 6}})
+		if err != nil {
+			t.Fatalf("audio %v: %v", m, err)
+		}
+		acc[m] = r.Accuracy
+	}
+	if math.Abs(acc[InMemory]-acc[ReadOnce]) > tol {
+		t.Errorf("audio counts: in-memory accuracy %.3f, read-once %.3f (tolerance %v)", acc[InMemory], acc[ReadOnce], tol)
+	}
 }
 
 func TestClassifySaveLoad(t *testing.T) {
@@ -387,9 +400,11 @@ func TestLoadModelErrors(t *testing.T) {
 }
 
 func FuzzLoadModel(f *testing.F) {
-	r, err := Classify(context.Background(), ClassifyConfig{Data: syntheticImages(2, 4, 1), TestFraction: 0.5, Seed: 1,
+	// A tiny model (fixed gain: no calibration, software weights: no
+	// macro) keeps the per-worker set-up cheap.
+	r, err := Classify(context.Background(), ClassifyConfig{Data: syntheticImages(2, 2, 1), TestFraction: 0.5, Seed: 1,
 		Head: HeadConfig{Linear: projection.LinearConfig{Training: projection.Training{Epochs: 1}}}, KeepModel: true,
-		Encoder: EncoderConfig{Reservoir: lsm.Config{Neurons: 4}}})
+		Encoder: EncoderConfig{Reservoir: lsm.Config{Neurons: 4, Gain: 1, Windows: 1}}, Macro: Macro{Software: true}})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -571,5 +586,81 @@ func checkPNG(t *testing.T, name string, b []byte) {
 	}
 	if len(colours) < 10 {
 		t.Errorf("%s: only %d colours", name, len(colours))
+	}
+}
+
+func TestCountSynapses(t *testing.T) {
+	// countSynapses applies a count c as c/levels and scales the input
+	// current back by levels; on weights that take any input value (a
+	// Dense) that is the plain weighted sum, up to float32 rounding
+	// (tolerance: a few ulps of the sum's magnitude).
+	ctx := context.Background()
+	d := lsm.Gaussian(40, 30, 0, 3.5, false, 1)
+	cs := &countSynapses{Synapses: d, levels: 15}
+	in := []int32{1, 5, 9, 20, 33}
+	vals := []float32{1, 3, 15, 7, 20} // 20 is clipped to 15
+	clipped := []float32{1, 3, 15, 7, 15}
+	rec := []int32{2, 11, 29}
+	got, want := make([]float32, 30), make([]float32, 30)
+	if err := cs.Current(ctx, in, vals, rec, got); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Current(ctx, in, clipped, rec, want); err != nil {
+		t.Fatal(err)
+	}
+	for j := range got {
+		if diff := math.Abs(float64(got[j] - want[j])); diff > 1e-4*(1+math.Abs(float64(want[j]))) {
+			t.Errorf("neuron %d: %v, want %v", j, got[j], want[j])
+		}
+	}
+	if cs.Clipped != 1 {
+		t.Errorf("%d clipped counts, want 1", cs.Clipped)
+	}
+	// Binary frames pass straight through.
+	if err := cs.Current(ctx, in, nil, rec, got); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Current(ctx, in, nil, rec, want); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Error("binary frames changed by countSynapses")
+	}
+
+	// On a noise-free simulated macro the in-memory currents equal the
+	// read-once weights' up to ADC rounding. Bound (closed form), per
+	// column: the 4 bit planes round by ≤ ½ code each, shift-added ≤ 7.5
+	// codes, ÷15 then ×15 → 7.5 LSB; the read-once weights round every
+	// cell by ≤ ½ LSB, weighted by the counts → ½·Σc LSB, plus ½ LSB per
+	// recurrent row; twice for a differential pair. One LSB is
+	// ADCFullScale/2^13/TIAGain/(V_read·1 µS) weight units.
+	p, _ := crossbar.Preset("ideal")
+	mr, err := openMacro(Macro{Params: p}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mr.close()
+	r, err := mr.place(ctx, 40, 30, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	per := crossbar.NewPeriphery(p)
+	lsb := float64(per.LSB) / (float64(per.ReadVoltage) * float64(crossbar.GUnit))
+	sum := 0.0
+	for _, c := range clipped {
+		sum += float64(c)
+	}
+	tol := 2 * (7.5 + 0.5*sum + 0.5*float64(len(rec)) + 0.5) * lsb
+	ms := &countSynapses{Synapses: crossbar.NewSynapses(r.array, r.layout), levels: float32(r.levels)}
+	if err := ms.Current(ctx, in, vals, rec, got); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.dense.Current(ctx, in, clipped, rec, want); err != nil {
+		t.Fatal(err)
+	}
+	for j := range got {
+		if diff := math.Abs(float64(got[j] - want[j])); diff > tol {
+			t.Errorf("macro, neuron %d: in-memory %.3f, read-once %.3f (|Δ| %.3f > %.3f)", j, got[j], want[j], diff, tol)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -292,12 +293,10 @@ func BenchEncode(ctx context.Context, cfg BenchConfig) (*BenchResult, error) {
 	}
 	workers := cfg.Workers
 	if workers <= 0 {
-		if e, err := lsm.New(c, r.dense, nil); err == nil {
-			workers = e.Workers()
-		}
+		workers = runtime.GOMAXPROCS(0) // lsm.Options' default
 	}
 	if cfg.Macro.Mode != ReadOnce {
-		workers = 1
+		workers = 1 // an array is driven from one goroutine
 	}
 	return &BenchResult{
 		Data: d.Name, Samples: len(idx), Seconds: st.Seconds, SamplesPerS: st.SamplesPerSecond(),

@@ -118,6 +118,7 @@ type reservoir struct {
 	array  crossbar.Array
 	layout crossbar.ReservoirLayout
 	dense  *lsm.Dense
+	levels int // input levels of a multi-bit MVM, 2^InputBits − 1
 }
 
 // macroRun is the arrays of one experiment and what has been formed on them.
@@ -262,7 +263,7 @@ func (m *macroRun) place(ctx context.Context, in, n int, second bool) (*reservoi
 	if !contains(m.counted, a) {
 		m.counted = append(m.counted, a)
 	}
-	return &reservoir{array: a, layout: l, dense: lsm.NewDense(in, n, win, wrec)}, nil
+	return &reservoir{array: a, layout: l, dense: lsm.NewDense(in, n, win, wrec), levels: crossbar.NewPeriphery(m.params).InputLevels()}, nil
 }
 
 // regionRead is one Read of a region.

@@ -11,6 +11,12 @@ import (
 // FeatureConfig post-processes the LSM features of Classify before the
 // head. The zero value is the default: the square-root transform, and
 // per-speaker normalisation for speaker-wise protocols only.
+//
+// Both were chosen by the nested selections of TestDefaultsNestedCVFSDD
+// and TestDefaultsNestedCVNMNIST: on FSDD (speaker-wise) per-speaker
+// normalisation raised the mean inner accuracy from 0.720 to 0.825 (count
+// frames, 5 windows) and √ added 0.003; on NMNISTsmall √ made no
+// difference (0.906 with and without), so one default serves both.
 type FeatureConfig struct {
 	// Raw feeds the spike rates to the head as they are; by default each
 	// rate r becomes √r, the variance-stabilising transform of Poisson-like

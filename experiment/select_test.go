@@ -173,3 +173,80 @@ func TestDefaultsNestedCVFSDD(t *testing.T) {
 	mean, se, _, _ := nested(t, d, outer, func(tr *events.Dataset) ClassifyConfig { return ClassifyConfig{Data: tr, BySpeaker: true} }, cands)
 	checkDefault(t, cands, mean, se)
 }
+
+// TestZeroShotDefaultsClassWise re-runs the class-wise validation behind
+// DefaultZeroShotHead and ZeroShot's default encoders on NMNISTsmall ↔
+// FSDD, on training data only: the seen classes' training parts (the same
+// seeded hold-out ZeroShot makes; digits 8 and 9 are never touched), two
+// of the seven classes at a time (1–2, 2–3, …, 7–1) playing the unseen
+// classes, the other five trained on. A candidate's score is the mean of
+// the four retrieval accuracies (seen and pseudo-unseen, both ways); the
+// default (candidate 0) must be the best or within one standard error.
+func TestZeroShotDefaultsClassWise(t *testing.T) {
+	slowSelection(t)
+	ctx := context.Background()
+	img, err := source.Open(ctx, "nmnist:"+sharedData(t, "nmnist/NMNISTsmall"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	aud, err := source.Open(ctx, "fsdd:"+sharedData(t, "fsdd/recordings"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	trainPart := func(d *events.Dataset) *events.Dataset {
+		s, err := d.Filter(DefaultSeen...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr, _, err := s.Split(DefaultSeed, DefaultTestFraction)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tr
+	}
+	imgTr, audTr := trainPart(img), trainPart(aud)
+	type zcand struct {
+		name     string
+		head     projection.CLIPConfig
+		img, aud EncoderConfig
+	}
+	paperHead := projection.CLIPATV()
+	infoNCE := projection.CLIPConfig{Loss: projection.InfoNCE}
+	pd128 := projection.CLIPConfig{Dim: 128}
+	cands := []zcand{
+		{name: "default"},
+		{name: "paper head (CLIPATV)", head: paperHead},
+		{name: "InfoNCE", head: infoNCE},
+		{name: "pd 128", head: pd128},
+		{name: "paper image binning", img: EncoderConfig{Binning: PaperBinning(img.Sensor)}},
+		{name: "binary audio chunks", aud: EncoderConfig{Binning: PaperBinning(aud.Sensor)}},
+	}
+	holds := [][]string{{"1", "2"}, {"2", "3"}, {"3", "4"}, {"4", "5"}, {"5", "6"}, {"6", "7"}, {"7", "1"}}
+	mean, se := make([]float64, len(cands)), make([]float64, len(cands))
+	for i, c := range cands {
+		var scores []float64
+		for _, h := range holds {
+			var seen []string
+			for _, s := range DefaultSeen {
+				if s != h[0] && s != h[1] {
+					seen = append(seen, s)
+				}
+			}
+			head := c.head
+			r, err := ZeroShot(ctx, ZeroShotConfig{Images: imgTr, Audio: audTr, Seen: seen, Unseen: h, Seed: DefaultSeed,
+				Head: &head, ImageEncoder: c.img, AudioEncoder: c.aud})
+			if err != nil {
+				t.Fatal(err)
+			}
+			scores = append(scores, (r.Seen.AudioToImage+r.Seen.ImageToAudio+r.Unseen.AudioToImage+r.Unseen.ImageToAudio)/4)
+		}
+		m, s := projection.MeanStd(scores)
+		mean[i], se[i] = m, s/math.Sqrt(float64(len(scores)))
+		t.Logf("%-22s score %.4f ± %.4f (SE)", c.name, mean[i], se[i])
+	}
+	cs := make([]candidate, len(cands))
+	for i, c := range cands {
+		cs[i].name = c.name
+	}
+	checkDefault(t, cs, mean, se)
+}

@@ -271,15 +271,17 @@ func (e *Encoder) run(ctx context.Context, s *scratch, in Input, feat []float32)
 		}
 		c0 := cfg.Window(t) * n
 		counts := s.counts[c0 : c0+n]
+		last := int32(-1)
+		for _, i := range act {
+			if i <= last || i >= int32(nin) {
+				return Stats{}, badActive(t, act, nin)
+			}
+			last = i
+		}
 		var ns int
 		if e.w != nil {
 			offs := s.offs[:0]
-			last := int32(-1)
 			for _, i := range act {
-				if i <= last || i >= int32(nin) {
-					return Stats{}, badActive(t, act, nin)
-				}
-				last = i
 				offs = append(offs, i*int32(n))
 			}
 			for _, k := range prev {
@@ -287,13 +289,6 @@ func (e *Encoder) run(ctx context.Context, s *scratch, in Input, feat []float32)
 			}
 			ns = stepDense(e.w, offs, vals, s.u, e.lp, next, counts)
 		} else {
-			last := int32(-1)
-			for _, i := range act {
-				if i <= last || i >= int32(nin) {
-					return Stats{}, badActive(t, act, nin)
-				}
-				last = i
-			}
 			var err error
 			if ns, err = e.stepGeneric(ctx, s, act, vals, prev, next, counts); err != nil {
 				return Stats{}, fmt.Errorf("step %d: %w", t, err)

@@ -44,7 +44,7 @@ type headFlags struct {
 }
 
 func (h *headFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&h.kind, "head", "linear", "classification head: linear (the paper's linear probe) or mlp")
+	fs.StringVar(&h.kind, "head", "linear", "classification head: linear (a linear probe), mlp, or paper (the paper's linear readout and training, PAPER.md §4.1)")
 	fs.IntVar(&h.epochs, "epochs", 0, "head training epochs (default: the head's)")
 	fs.Float64Var(&h.lr, "lr", 0, "head learning rate (default: the head's)")
 	fs.Float64Var(&h.wd, "wd", 0, "head weight decay, < 0 for none (default: the head's)")
@@ -52,7 +52,7 @@ func (h *headFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&h.hidden, "hidden", 0, "MLP hidden width (default 256)")
 }
 
-func (h *headFlags) config() (experiment.HeadConfig, error) {
+func (h *headFlags) config(s events.Sensor) (experiment.HeadConfig, error) {
 	t := projection.Training{Epochs: h.epochs, LR: h.lr, WeightDecay: h.wd, Batch: h.batch}
 	if h.epochs < 0 || h.lr < 0 || h.batch < 0 || h.hidden < 0 {
 		return experiment.HeadConfig{}, usagef("--epochs, --lr, --batch and --hidden must not be negative")
@@ -60,6 +60,27 @@ func (h *headFlags) config() (experiment.HeadConfig, error) {
 	switch h.kind {
 	case "linear":
 		return experiment.HeadConfig{Kind: "linear", Linear: projection.LinearConfig{Training: t}}, nil
+	case "paper":
+		// N-MNIST's readout for 2-D data, N-TIDIGITS' for 1-D (PAPER.md §4.1).
+		c := projection.LinearNTIDIGITS()
+		if s.Is2D() {
+			c = projection.LinearNMNIST()
+		}
+		for _, o := range []struct {
+			dst *float64
+			v   float64
+		}{{&c.LR, h.lr}, {&c.WeightDecay, h.wd}} {
+			if o.v != 0 {
+				*o.dst = o.v
+			}
+		}
+		if h.epochs > 0 {
+			c.Epochs = h.epochs
+		}
+		if h.batch > 0 {
+			c.Batch = h.batch
+		}
+		return experiment.HeadConfig{Kind: "linear", Linear: c}, nil
 	case "mlp":
 		c := projection.MLPConfig{Training: t}
 		if h.hidden > 0 {
@@ -67,7 +88,7 @@ func (h *headFlags) config() (experiment.HeadConfig, error) {
 		}
 		return experiment.HeadConfig{Kind: "mlp", MLP: c}, nil
 	}
-	return experiment.HeadConfig{}, usagef("--head %q: want linear or mlp", h.kind)
+	return experiment.HeadConfig{}, usagef("--head %q: want linear, mlp or paper", h.kind)
 }
 
 // perClass keeps the first n samples of every class of d (n ≤ 0: all).
@@ -146,7 +167,7 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	head, err := hf.config()
+	head, err := hf.config(d.Sensor)
 	if err != nil {
 		return err
 	}

@@ -246,3 +246,50 @@ func TestClassifyNMNIST(t *testing.T) {
 	t.Logf("NMNISTsmall 5-fold: accuracy %.4f ± %.4f, %.0f synops/sample, %.0f samples/s", number(t, m, "accuracy"),
 		number(t, m, "accuracy_std"), number(t, m, "synops_per_sample"), number(t, m, "encode_samples_per_s"))
 }
+
+// TestClassifyFSDDSpeakers is the spoken-digit acceptance figure of issue
+// 4: train on four FSDD speakers, test on the fifth, all five rotations,
+// mean accuracy ≥ 0.80 (the default's nested-CV estimate is 0.826).
+func TestClassifyFSDDSpeakers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("converts 2500 recordings (skipped with -short)")
+	}
+	dir := sharedData(t, "fsdd/recordings")
+	stdout, stderr, code := runCLI(t, "classify", "--data", "fsdd:"+dir, "--split", "speaker", "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	m := jsonObject(t, stdout)
+	if acc := number(t, m, "accuracy"); acc < 0.80 {
+		t.Errorf("speaker-wise accuracy %.4f < 0.80", acc)
+	}
+	if number(t, m, "folds") != 5 {
+		t.Errorf("%v rotations, want 5", m["folds"])
+	}
+	t.Logf("FSDD speaker-wise: accuracy %.4f ± %.4f", number(t, m, "accuracy"), number(t, m, "accuracy_std"))
+}
+
+// TestClassifyBoards runs the pipeline on the emulated board, through the
+// real wire protocol, in every mode: the weights formed and read over the
+// protocol (read-once), every step's MVM on the board (in-memory), whole
+// samples on the board's reservoir runner (on-board).
+func TestClassifyBoards(t *testing.T) {
+	data := writeSynthetic(t, "images", 2, 6, 5)
+	for _, mode := range []string{"read-once", "in-memory", "on-board"} {
+		t.Run(mode, func(t *testing.T) {
+			stdout, stderr, code := runCLI(t, "classify", "--data", data, "--board", "emu", "--mode", mode,
+				"--neurons", "16", "--windows", "1", "--calib", "4", "--epochs", "5", "--json")
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, stderr)
+			}
+			m := jsonObject(t, stdout)
+			macro, _ := m["macro"].(map[string]any)
+			if macro["mode"] != mode || !strings.Contains(fmt.Sprint(macro["array"]), "emulated board") {
+				t.Errorf("macro %v", macro)
+			}
+			if number(t, m, "test_samples") != 2 { // round(0.2·6) per class
+				t.Errorf("test samples %v", m["test_samples"])
+			}
+		})
+	}
+}

@@ -77,7 +77,7 @@ func (f *encoderFlags) register(fs *flag.FlagSet, prefix, what string) {
 	f.prefix = prefix
 	p := func(s string) string { return prefix + s }
 	fs.StringVar(&f.preset, p("lsm"), "", what+"paper LSM preset ("+strings.Join(lsm.Presets(), ", ")+"): the paper's reservoir, const gain and binning")
-	fs.StringVar(&f.binning, p("binning"), "default", what+"binning: default (the experiment's) or paper (PAPER.md §2.4)")
+	fs.StringVar(&f.binning, p("binning"), "default", what+"binning: default (tuned) or paper (PAPER.md §2.4)")
 	fs.IntVar(&f.neurons, p("neurons"), 0, what+"reservoir size N (default 200)")
 	fs.StringVar(&f.gain, p("gain"), "auto", what+"reservoir gain (the paper's const), or auto to calibrate it on training data")
 	fs.Float64Var(&f.decay, p("decay"), 0, what+"membrane decay per step (default 0.9 for 2-D sensors, 0.97 for 1-D)")
@@ -112,12 +112,9 @@ func (f *encoderFlags) config(fs *flag.FlagSet, s events.Sensor) (experiment.Enc
 	var ec experiment.EncoderConfig
 	switch f.binning {
 	case "default":
-		switch {
-		case f.preset != "":
+		if f.preset != "" {
 			ec.Binning = experiment.PaperBinning(s)
-		case f.prefix == "image-":
-			ec.Binning = experiment.PaperBinning(s) // ZeroShot's default image binning
-		default:
+		} else {
 			ec.Binning = experiment.DefaultBinning(s)
 		}
 	case "paper":
