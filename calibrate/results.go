@@ -17,6 +17,7 @@ import (
 	"github.com/go-gota/gota/dataframe"
 
 	"github.com/memlsm/memlsm/crossbar"
+	"github.com/memlsm/memlsm/internal/atomicfile"
 	"github.com/memlsm/memlsm/units"
 )
 
@@ -525,24 +526,8 @@ func writeResult(dir string, res *Result) error {
 // writeFileAtomic writes data to path through a temporary file in the
 // same folder and a rename.
 func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("calibrate: %w", err)
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(0o644); err != nil { // CreateTemp makes it private
-		f.Close()
-		return fmt.Errorf("calibrate: %w", err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
+	if err := atomicfile.WriteFile(path, data); err != nil {
 		return fmt.Errorf("calibrate: writing %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("calibrate: writing %s: %w", path, err)
-	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return fmt.Errorf("calibrate: %w", err)
 	}
 	return nil
 }

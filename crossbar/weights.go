@@ -46,21 +46,7 @@ func RandomWeights(ctx context.Context, a Array, l ReservoirLayout, form Pulse) 
 	if err := a.Read(ctx, l.Region, g); err != nil {
 		return nil, nil, fmt.Errorf("crossbar: reading the reservoir: %w", err)
 	}
-	win, wrec = make([]float32, l.In*l.N), make([]float32, l.N*l.N)
-	cols := l.Region.Cols
-	for r := range l.In + l.N {
-		row := g[r*cols : (r+1)*cols]
-		var dst []float32
-		if r < l.In {
-			dst = win[r*l.N : (r+1)*l.N]
-		} else {
-			k := r - l.In
-			dst = wrec[k*l.N : (k+1)*l.N]
-		}
-		for j := range dst {
-			dst[j] = float32((row[2*j] - row[2*j+1]) / GUnit)
-		}
-	}
+	win, wrec = DifferentialWeights(g, l)
 	return win, wrec, nil
 }
 
@@ -187,4 +173,30 @@ func Summarize(g []units.Siemens, threshold units.Siemens) ConductanceStats {
 		st.StdUS = math.Sqrt(m2 / float64(st.Formed-1))
 	}
 	return st
+}
+
+// DifferentialWeights turns one read of a layout's region (g row-major over
+// l.Region, as Array.Read returns it) into the signed weights the LSM sees
+// before its gain: (G⁺ − G⁻)/GUnit of each column pair, win In×N and wrec
+// N×N, row-major (win[i*N+j] is the weight from input i to neuron j).
+func DifferentialWeights(g []units.Siemens, l ReservoirLayout) (win, wrec []float32) {
+	if len(g) != l.Region.Cells() {
+		panic(fmt.Sprintf("crossbar: DifferentialWeights: %d conductances for a %d-cell region", len(g), l.Region.Cells()))
+	}
+	win, wrec = make([]float32, l.In*l.N), make([]float32, l.N*l.N)
+	cols := l.Region.Cols
+	for r := range l.In + l.N {
+		row := g[r*cols : (r+1)*cols]
+		var dst []float32
+		if r < l.In {
+			dst = win[r*l.N : (r+1)*l.N]
+		} else {
+			k := r - l.In
+			dst = wrec[k*l.N : (k+1)*l.N]
+		}
+		for j := range dst {
+			dst[j] = float32((row[2*j] - row[2*j+1]) / GUnit)
+		}
+	}
+	return win, wrec
 }

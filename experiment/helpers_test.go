@@ -3,12 +3,11 @@ package experiment
 import (
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/memlsm/memlsm/events"
+	"github.com/memlsm/memlsm/internal/shareddata"
 	"github.com/memlsm/memlsm/lsm"
 )
 
@@ -93,29 +92,11 @@ func syntheticAudio(classes, perClass, speakers int, seed uint64) *events.Datase
 	return d
 }
 
-// sharedData returns ../shared/data/sub beside the repository root (the
-// directory holding go.mod), or skips the test when it is absent.
+// sharedData returns ../shared/data/sub (or $MEMLSM_SHARED_DATA/sub), or skips
+// the test when it is absent.
 func sharedData(t testing.TB, sub string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root (go.mod) not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("real data %s absent (%v): skipping", p, err)
-	}
-	return p
+	return shareddata.Dir(t, sub)
 }
 
 // lsmWindows returns a reservoir configuration that only sets the number

@@ -256,7 +256,7 @@ func (m *macroRun) place(ctx context.Context, in, n int, second bool) (*reservoi
 		}
 		m.reads[a] = append(m.reads[a], regionRead{l.Region, gs})
 	}
-	win, wrec := differential(gs, l)
+	win, wrec := crossbar.DifferentialWeights(gs, l)
 	thr := m.params.FormedThreshold
 	m.info.Layouts = append(m.info.Layouts, l)
 	m.info.Regions = append(m.info.Regions, crossbar.Summarize(gs, thr))
@@ -307,26 +307,4 @@ func contains(as []crossbar.Array, a crossbar.Array) bool {
 		}
 	}
 	return false
-}
-
-// differential turns one read of a layout region into the signed weights
-// the LSM sees before its gain, (G⁺ − G⁻)/GUnit of each column pair, in
-// the layout of crossbar.RandomWeights (win In×N, wrec N×N, row-major).
-func differential(g []units.Siemens, l crossbar.ReservoirLayout) (win, wrec []float32) {
-	win, wrec = make([]float32, l.In*l.N), make([]float32, l.N*l.N)
-	cols := l.Region.Cols
-	for r := range l.In + l.N {
-		row := g[r*cols : (r+1)*cols]
-		var dst []float32
-		if r < l.In {
-			dst = win[r*l.N : (r+1)*l.N]
-		} else {
-			k := r - l.In
-			dst = wrec[k*l.N : (k+1)*l.N]
-		}
-		for j := range dst {
-			dst[j] = float32((row[2*j] - row[2*j+1]) / crossbar.GUnit)
-		}
-	}
-	return win, wrec
 }

@@ -3,8 +3,6 @@ package experiment
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/memlsm/memlsm/crossbar"
 	"github.com/memlsm/memlsm/events"
+	"github.com/memlsm/memlsm/internal/floatenc"
 	"github.com/memlsm/memlsm/lsm"
 	"github.com/memlsm/memlsm/projection"
 )
@@ -69,37 +68,8 @@ func newEncoderState(name string, ec EncoderConfig, c lsm.Config, r *reservoir) 
 	return EncoderState{Name: name, Config: ec, Layout: l, Win: win, Wrec: wrec}
 }
 
-// float32s is a float32 array stored as base64 of its little-endian bytes
-// (bit-exact and compact).
-type float32s []float32
-
-func (f float32s) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 4*len(f))
-	for i, v := range f {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(v))
-	}
-	return json.Marshal(base64.StdEncoding.EncodeToString(b))
-}
-
-func (f *float32s) UnmarshalJSON(data []byte) error {
-	var s string
-	if err := json.Unmarshal(data, &s); err != nil {
-		return errors.New("weights must be a base64 string")
-	}
-	b, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		return fmt.Errorf("weights: %w", err)
-	}
-	if len(b)%4 != 0 {
-		return fmt.Errorf("weights: %d bytes, not a multiple of 4", len(b))
-	}
-	out := make([]float32, len(b)/4)
-	for i := range out {
-		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
-	*f = out
-	return nil
-}
+// float32s stores weights bit-exactly (base64 of little-endian bytes).
+type float32s = floatenc.Float32s
 
 // Model files are projection files (projection.Save) whose meta is a
 // modelMeta.

@@ -274,3 +274,200 @@ func (r *ClassifyResult) PlotConfusionFile(path string) error { return writePNG(
 func (r *ZeroShotResult) PlotSimilarityFile(path string) error {
 	return writePNG(path, r.PlotSimilarity)
 }
+
+// Colours and dashes of the zero-shot diagnostics (assumption: the
+// colour-blind-safe blue and vermilion of Okabe & Ito 2008; seen blue,
+// unseen vermilion; audio→image solid, image→audio dashed).
+var (
+	colorSeen   = color.NRGBA{R: 0x00, G: 0x72, B: 0xb2, A: 0xff}
+	colorUnseen = color.NRGBA{R: 0xd5, G: 0x5e, B: 0x00, A: 0xff}
+	colorChance = color.NRGBA{R: 0x70, G: 0x70, B: 0x70, A: 0xff}
+	dashI2A     = []vg.Length{vg.Points(5), vg.Points(3)}
+	dashChance  = []vg.Length{vg.Points(2), vg.Points(2)}
+)
+
+// legendWidth is the panel right of a diagnostic plot that holds its
+// legend, so the legend never hides data.
+const legendWidth = 2.3 * vg.Inch
+
+// renderWithLegend draws p at w×h with legend l in a panel on its right.
+func renderWithLegend(p *plot.Plot, l plot.Legend, w, h vg.Length, out io.Writer) error {
+	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(figDPI))
+	dc := draw.New(c)
+	p.Draw(draw.Crop(dc, 0, -legendWidth, 0, 0))
+	l.Top, l.Left = true, true
+	l.TextStyle.Font.Size = vg.Points(9)
+	panel := draw.Crop(dc, w-legendWidth+vg.Millimeter*3, 0, 0, -vg.Millimeter*12)
+	l.Draw(panel)
+	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(out); err != nil {
+		return fmt.Errorf("experiment: rendering %q: %w", p.Title.Text, err)
+	}
+	return nil
+}
+
+// hline is a horizontal line segment from x0 to x1 at y.
+func hline(x0, x1, y float64, c color.Color, dashes []vg.Length) (*plotter.Line, error) {
+	l, err := plotter.NewLine(plotter.XYs{{X: x0, Y: y}, {X: x1, Y: y}})
+	if err != nil {
+		return nil, err
+	}
+	l.Color, l.Dashes, l.Width = c, dashes, vg.Points(1.2)
+	return l, nil
+}
+
+// PlotSweep writes the seed sweep as a PNG strip plot: for seen and unseen
+// classes in both directions, one dot per seed over a box plot of the
+// seeds (median, quartiles, whiskers at 1.5 IQR), with each group's chance
+// level as a dashed line. It fails if the result has no sweep.
+func (r *ZeroShotResult) PlotSweep(out io.Writer) error {
+	s := r.Sweep
+	if s == nil || len(s.Runs) == 0 {
+		return fmt.Errorf("experiment: the result has no seed sweep (set ZeroShotConfig.Seeds)")
+	}
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("Seed sweep (scope %v): %d seeds, %s", s.Scope, len(s.Seeds), seedList(s.Seeds))
+	p.Title.TextStyle.Font.Size = vg.Points(11)
+	p.Y.Label.Text = "top-1 retrieval accuracy"
+	p.Y.Min, p.Y.Max = 0, 1.02
+	p.X.Min, p.X.Max = -0.6, 3.6
+	p.NominalX("seen\naudio→image", "seen\nimage→audio", "unseen\naudio→image", "unseen\nimage→audio")
+	p.Add(plotter.NewGrid())
+	groups := []struct {
+		get    func(SweepRun) float64
+		chance float64
+		col    color.Color
+	}{
+		{func(r SweepRun) float64 { return r.Seen.AudioToImage }, s.Seen.AudioToImage.Chance, colorSeen},
+		{func(r SweepRun) float64 { return r.Seen.ImageToAudio }, s.Seen.ImageToAudio.Chance, colorSeen},
+		{func(r SweepRun) float64 { return r.Unseen.AudioToImage }, s.Unseen.AudioToImage.Chance, colorUnseen},
+		{func(r SweepRun) float64 { return r.Unseen.ImageToAudio }, s.Unseen.ImageToAudio.Chance, colorUnseen},
+	}
+	l := plot.NewLegend()
+	var chance *plotter.Line
+	for g, grp := range groups {
+		x := float64(g)
+		vals := make(plotter.Values, len(s.Runs))
+		pts := make(plotter.XYs, len(s.Runs))
+		for k, run := range s.Runs {
+			vals[k] = grp.get(run)
+			// Deterministic jitter (golden-ratio sequence) spreads the dots.
+			j := math.Mod(float64(k)*0.6180339887, 1) - 0.5
+			pts[k] = plotter.XY{X: x + 0.45*j, Y: vals[k]}
+		}
+		box, err := plotter.NewBoxPlot(vg.Points(44), x, vals)
+		if err != nil {
+			return fmt.Errorf("experiment: sweep plot: %w", err)
+		}
+		box.BoxStyle.Color, box.MedianStyle.Color, box.WhiskerStyle.Color = colorChance, color.Black, colorChance
+		box.MedianStyle.Width = vg.Points(1.5)
+		box.GlyphStyle.Radius = 0 // the dots show every seed
+		dots, err := plotter.NewScatter(pts)
+		if err != nil {
+			return fmt.Errorf("experiment: sweep plot: %w", err)
+		}
+		dots.GlyphStyle = draw.GlyphStyle{Color: grp.col, Radius: vg.Points(3), Shape: draw.CircleGlyph{}}
+		line, err := hline(x-0.42, x+0.42, grp.chance, colorChance, dashChance)
+		if err != nil {
+			return err
+		}
+		line.Width = vg.Points(1.6)
+		p.Add(box, line, dots)
+		switch g {
+		case 0:
+			l.Add("one seed, seen classes", dots)
+		case 2:
+			l.Add("one seed, unseen classes", dots)
+		}
+		chance = line
+	}
+	l.Add("chance", chance)
+	return renderWithLegend(p, l, 8.2*vg.Inch, 4.8*vg.Inch, out)
+}
+
+// PlotTrace writes the per-epoch trace as a PNG: seen and unseen top-1
+// retrieval in both directions against the training epoch, with the chance
+// levels, and — marked as selected on the test set — the epochs the
+// paper's rule (SelectLikePaper) would pick. It fails if the result has no
+// trace.
+func (r *ZeroShotResult) PlotTrace(out io.Writer) error {
+	t := r.Trace
+	if t == nil || len(t.Epochs) == 0 {
+		return fmt.Errorf("experiment: the result has no per-epoch trace (set ZeroShotConfig.Trace)")
+	}
+	n := len(t.Epochs)
+	p := plot.New()
+	p.Title.Text = fmt.Sprintf("Retrieval after every training epoch (seed %d; the last epoch is the result)", r.Seed)
+	p.Title.TextStyle.Font.Size = vg.Points(11)
+	p.X.Label.Text = "training epoch"
+	p.Y.Label.Text = "top-1 retrieval accuracy"
+	p.Y.Min, p.Y.Max = 0, 1.02
+	p.X.Min, p.X.Max = 0.5, float64(n)+0.5
+	p.Add(plotter.NewGrid())
+	l := plot.NewLegend()
+	for _, c := range []struct {
+		name string
+		y    float64
+		col  color.Color
+	}{{"chance, seen", t.ChanceSeen.AudioToImage, colorSeen}, {"chance, unseen", t.ChanceUnseen.AudioToImage, colorUnseen}} {
+		line, err := hline(0.5, float64(n)+0.5, c.y, c.col, dashChance)
+		if err != nil {
+			return err
+		}
+		line.Width = vg.Points(1)
+		p.Add(line)
+		l.Add(c.name, line)
+	}
+	for _, s := range []struct {
+		name   string
+		get    func(EpochRetrieval) float64
+		col    color.Color
+		dashes []vg.Length
+	}{
+		{"seen, audio→image", func(e EpochRetrieval) float64 { return e.Seen.AudioToImage }, colorSeen, nil},
+		{"seen, image→audio", func(e EpochRetrieval) float64 { return e.Seen.ImageToAudio }, colorSeen, dashI2A},
+		{"unseen, audio→image", func(e EpochRetrieval) float64 { return e.Unseen.AudioToImage }, colorUnseen, nil},
+		{"unseen, image→audio", func(e EpochRetrieval) float64 { return e.Unseen.ImageToAudio }, colorUnseen, dashI2A},
+	} {
+		xys := make(plotter.XYs, n)
+		for k, e := range t.Epochs {
+			xys[k] = plotter.XY{X: float64(e.Epoch), Y: s.get(e)}
+		}
+		line, err := plotter.NewLine(xys)
+		if err != nil {
+			return fmt.Errorf("experiment: trace plot: %w", err)
+		}
+		line.Color, line.Dashes, line.Width = s.col, s.dashes, vg.Points(1.6)
+		p.Add(line)
+		l.Add(s.name, line)
+	}
+	if pp := r.PaperProtocol; pp != nil {
+		for _, d := range []struct {
+			name  string
+			sel   PaperSelection
+			shape draw.GlyphDrawer
+		}{{"a→i", pp.AudioToImage, draw.TriangleGlyph{}}, {"i→a", pp.ImageToAudio, draw.SquareGlyph{}}} {
+			if d.sel.Selected == nil {
+				l.Add(fmt.Sprintf("paper rule %s: no epoch", d.name))
+				l.Add("   qualifies")
+				continue
+			}
+			e := d.sel.Selected
+			pts, err := plotter.NewScatter(plotter.XYs{{X: float64(e.Epoch), Y: e.Seen}, {X: float64(e.Epoch), Y: e.Unseen}})
+			if err != nil {
+				return fmt.Errorf("experiment: trace plot: %w", err)
+			}
+			pts.GlyphStyle = draw.GlyphStyle{Color: color.Black, Radius: vg.Points(4.5), Shape: d.shape}
+			p.Add(pts)
+			l.Add(fmt.Sprintf("paper rule %s, epoch %d", d.name, e.Epoch), pts)
+		}
+		l.Add("(picked on the TEST set:")
+		l.Add(" a diagnostic, not a result)")
+	}
+	return renderWithLegend(p, l, 8.6*vg.Inch, 4.8*vg.Inch, out)
+}
+
+// PlotSweepFile writes PlotSweep to the file at path.
+func (r *ZeroShotResult) PlotSweepFile(path string) error { return writePNG(path, r.PlotSweep) }
+
+// PlotTraceFile writes PlotTrace to the file at path.
+func (r *ZeroShotResult) PlotTraceFile(path string) error { return writePNG(path, r.PlotTrace) }

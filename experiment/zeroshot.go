@@ -79,13 +79,30 @@ type ZeroShotConfig struct {
 	// Macro holds both encoders; see the package documentation on placement.
 	Macro Macro
 	// Head configures the contrastive head; nil → DefaultZeroShotHead().
-	// Its seed defaults to Seed.
+	// Its seed defaults to Seed. Its OnEpoch hook sees the headline
+	// training only, not the trainings of a sweep or a trace.
 	Head *projection.CLIPConfig
 
 	Seed      uint64
 	Workers   int
 	Progress  ProgressFunc
 	KeepModel bool
+
+	// Seeds, when not empty, add a seed sweep (ZeroShotResult.Sweep): the
+	// experiment is repeated once per seed, each seed changing what
+	// SweepScope says; the headline Seen and Unseen stay those of Seed.
+	// Seeds must be distinct.
+	Seeds []uint64
+	// SweepScope is what a sweep seed changes: the head's initialisation
+	// and mini-batch order (SweepHead, the zero value), also the held-out
+	// split (SweepSplit) or everything including the macro (SweepMacro).
+	SweepScope SweepScope
+	// Trace records seen and unseen retrieval after every training epoch
+	// of the head (ZeroShotResult.Trace) and applies the paper's test-set
+	// epoch selection to it as a labelled diagnostic
+	// (ZeroShotResult.PaperProtocol). It costs about Epochs/2 times the
+	// head's training (see ZeroShotTrace).
+	Trace bool
 }
 
 // Retrieval is the cross-modal top-1 retrieval on one group of test pairs
@@ -117,7 +134,11 @@ type EncoderReport struct {
 
 // ZeroShotResult is the outcome of ZeroShot. It renders as JSON (the CLI
 // contract's keys), as a Markdown table shaped like the paper's (PAPER.md
-// §6.2) and as a similarity-matrix PNG.
+// §6.2) followed by DiagnosticsMarkdown, and as PNGs: the similarity
+// matrices, and with a sweep or a trace PlotSweep and PlotTrace. Seen and
+// Unseen are always the headline: Seed's run after its last training
+// epoch (or the validation-selected epoch when Head.Validation is set),
+// never an epoch or a seed chosen on test data.
 type ZeroShotResult struct {
 	Task       string `json:"task"` // "zeroshot"
 	Images     string `json:"images"`
@@ -140,213 +161,252 @@ type ZeroShotResult struct {
 	Temperature  float64               `json:"temperature"` // τ at the end of training
 	Seconds      float64               `json:"seconds"`
 
+	// UnseenNote explains, in plain words, why unseen retrieval is not
+	// clearly above chance when it is not (Retrieval.ClearlyAboveChance);
+	// empty otherwise.
+	UnseenNote string `json:"unseen_note,omitempty"`
+	// Sweep is the seed sweep of ZeroShotConfig.Seeds.
+	Sweep *ZeroShotSweep `json:"sweep,omitempty"`
+	// Trace is the per-epoch trace of ZeroShotConfig.Trace.
+	Trace *ZeroShotTrace `json:"trace,omitempty"`
+	// PaperProtocol is the paper's epoch selection applied to Trace: a
+	// diagnostic selected on the test set, never a result (see
+	// PaperProtocol).
+	PaperProtocol *PaperProtocol `json:"paper_protocol,omitempty"`
+
 	Model *Model `json:"-"`
 }
 
-// modality is one side of the zero-shot experiment: its datasets, their
+// modality is one side of the zero-shot experiment on one split: its
 // frames and features.
 type modality struct {
 	name   string
-	parts  []*events.Dataset // train, seen test, unseen test
-	offset []int             // position of each part's first sample in frames
+	offset []int // position of each part's first sample in frames (train, seen test, unseen test)
 	frames []events.Frames
 	enc    *encoder
-	cfg    lsm.Config
+	cfg    lsm.Config // with the gain used
 	feats  []float32
 	report EncoderReport
 }
 
-// ZeroShot runs the zero-shot audio↔image experiment: both modalities are
-// encoded by their own LSM on the macro, a CLIP head is trained on
-// class-wise pairs of the seen classes, and top-1 retrieval is measured in
-// both directions on seen and unseen test pairs.
-//
-// Its encoders default to Classify's (DefaultBinning, DefaultWindows, a
-// calibrated gain). In the class-wise validation described at
-// DefaultZeroShotHead they scored 0.728 on NMNISTsmall ↔ FSDD (seen
-// retrieval among five classes 0.960 / 0.923) and 0.695 on the embedded
-// data; the paper's image binning scored 0.727 and 0.705, binary audio
-// chunks 0.709 and 0.691, the paper's fixed consts (0.3, 0.1) with one rate
-// 0.675 and 0.664 — differences within the noise of the validation, so one
-// default serves both experiments.
-func ZeroShot(ctx context.Context, cfg ZeroShotConfig) (*ZeroShotResult, error) {
-	start := time.Now()
+// zsPlan is a validated ZeroShotConfig with its defaults resolved.
+type zsPlan struct {
+	cfg          ZeroShotConfig
+	seen, unseen []string
+	frac         float64
+	perClass     int
+	head         projection.CLIPConfig // Seed resolved
+}
+
+func newZSPlan(cfg ZeroShotConfig) (*zsPlan, error) {
 	if cfg.Images == nil || cfg.Audio == nil || cfg.Images.Len() == 0 || cfg.Audio.Len() == 0 {
 		return nil, fmt.Errorf("experiment: zero-shot needs image and audio data")
 	}
 	if (cfg.TestImages == nil) != (cfg.TestAudio == nil) {
 		return nil, fmt.Errorf("experiment: zero-shot test sets come in pairs: give test images and test audio, or neither")
 	}
-	seen, unseen := cfg.Seen, cfg.Unseen
-	if seen == nil {
-		seen = DefaultSeen
+	p := &zsPlan{cfg: cfg, seen: cfg.Seen, unseen: cfg.Unseen, frac: cfg.TestFraction, perClass: cfg.TestPerClass}
+	if p.seen == nil {
+		p.seen = DefaultSeen
 	}
-	if unseen == nil {
-		unseen = DefaultUnseen
+	if p.unseen == nil {
+		p.unseen = DefaultUnseen
 	}
-	if len(seen) < 2 || len(unseen) < 1 {
-		return nil, fmt.Errorf("experiment: zero-shot needs at least 2 seen and 1 unseen class, have %v and %v", seen, unseen)
+	if len(p.seen) < 2 || len(p.unseen) < 1 {
+		return nil, fmt.Errorf("experiment: zero-shot needs at least 2 seen and 1 unseen class, have %v and %v", p.seen, p.unseen)
 	}
-	for _, u := range unseen {
-		for _, s := range seen {
+	for _, u := range p.unseen {
+		for _, s := range p.seen {
 			if events.ClassMatches(s, u) {
 				return nil, fmt.Errorf("experiment: class %q is both seen and unseen", u)
 			}
 		}
 	}
-	frac := cfg.TestFraction
-	if frac == 0 {
-		frac = DefaultTestFraction
+	if p.frac == 0 {
+		p.frac = DefaultTestFraction
 	}
-	if !(frac > 0 && frac < 1) {
-		return nil, fmt.Errorf("experiment: test fraction %v outside (0, 1)", frac)
+	if !(p.frac > 0 && p.frac < 1) {
+		return nil, fmt.Errorf("experiment: test fraction %v outside (0, 1)", p.frac)
 	}
-	perClass := cfg.TestPerClass
-	if perClass == 0 {
-		perClass = DefaultTestPerClass
+	if p.perClass == 0 {
+		p.perClass = DefaultTestPerClass
 	}
-	if perClass < 1 {
-		return nil, fmt.Errorf("experiment: %d test samples per class", perClass)
+	if p.perClass < 1 {
+		return nil, fmt.Errorf("experiment: %d test samples per class", p.perClass)
 	}
-	hcfg := DefaultZeroShotHead()
+	p.head = DefaultZeroShotHead()
 	if cfg.Head != nil {
-		hcfg = *cfg.Head
+		p.head = *cfg.Head
 	}
-	if hcfg.Seed == 0 {
-		hcfg.Seed = cfg.Seed
+	if p.head.Seed == 0 {
+		p.head.Seed = cfg.Seed
 	}
+	if err := cfg.SweepScope.check(); err != nil {
+		return nil, err
+	}
+	seen := map[uint64]bool{}
+	for _, s := range cfg.Seeds {
+		if seen[s] {
+			return nil, fmt.Errorf("experiment: sweep seed %d given twice", s)
+		}
+		seen[s] = true
+	}
+	if len(cfg.Seeds) > 0 && cfg.SweepScope == SweepMacro && !cfg.Macro.Software && (cfg.Macro.Array != nil || cfg.Macro.AudioArray != nil) {
+		return nil, fmt.Errorf("experiment: a macro sweep forms a new simulated macro for every seed; " +
+			"a given array (a board) cannot be re-formed: sweep the head or the split instead")
+	}
+	return p, nil
+}
 
-	// Split both modalities.
-	split := func(train, test *events.Dataset) ([]*events.Dataset, string, error) {
-		tr, err := train.Filter(seen...)
+// zsSplit is one division of both modalities into training and test parts
+// with their pairs.
+type zsSplit struct {
+	img, aud                    []*events.Dataset // train, seen test, unseen test
+	train, seenTest, unseenTest []events.IndexPair
+	protocol                    string
+}
+
+// split divides both modalities; seed drives the held-out part of the seen
+// classes when there are no explicit test sets.
+func (p *zsPlan) split(seed uint64) (*zsSplit, error) {
+	part := func(train, test *events.Dataset) ([]*events.Dataset, string, error) {
+		tr, err := train.Filter(p.seen...)
 		if err != nil {
 			return nil, "", fmt.Errorf("experiment: zero-shot: %w", err)
 		}
 		var seenTest, unseenTest *events.Dataset
 		if test != nil {
-			if seenTest, err = test.Filter(seen...); err != nil {
+			if seenTest, err = test.Filter(p.seen...); err != nil {
 				return nil, "", fmt.Errorf("experiment: zero-shot: %w", err)
 			}
-			if unseenTest, err = test.Filter(unseen...); err != nil {
+			if unseenTest, err = test.Filter(p.unseen...); err != nil {
 				return nil, "", fmt.Errorf("experiment: zero-shot: %w", err)
 			}
-			return []*events.Dataset{tr, seenTest.Head(perClass), unseenTest.Head(perClass)},
-				fmt.Sprintf("train on the seen classes of the training sources, test on the first %d per class of the test sources", perClass), nil
+			return []*events.Dataset{tr, seenTest.Head(p.perClass), unseenTest.Head(p.perClass)},
+				fmt.Sprintf("train on the seen classes of the training sources, test on the first %d per class of the test sources", p.perClass), nil
 		}
-		if tr, seenTest, err = tr.Split(cfg.Seed, frac); err != nil {
+		if tr, seenTest, err = tr.Split(seed, p.frac); err != nil {
 			return nil, "", fmt.Errorf("experiment: zero-shot: %w", err)
 		}
-		if unseenTest, err = train.Filter(unseen...); err != nil {
+		if unseenTest, err = train.Filter(p.unseen...); err != nil {
 			return nil, "", fmt.Errorf("experiment: zero-shot: %w", err)
 		}
-		return []*events.Dataset{tr, seenTest.Head(perClass), unseenTest.Head(perClass)},
-			fmt.Sprintf("seen classes: seeded stratified %.0f %% held out for test; unseen classes: never trained on, first %d per class tested", 100*frac, perClass), nil
+		return []*events.Dataset{tr, seenTest.Head(p.perClass), unseenTest.Head(p.perClass)},
+			fmt.Sprintf("seen classes: seeded stratified %.0f %% held out for test; unseen classes: never trained on, first %d per class tested", 100*p.frac, p.perClass), nil
 	}
-	img := &modality{name: "image"}
-	aud := &modality{name: "audio"}
-	var protocol string
+	sp := &zsSplit{}
 	var err error
-	if img.parts, protocol, err = split(cfg.Images, cfg.TestImages); err != nil {
+	if sp.img, sp.protocol, err = part(p.cfg.Images, p.cfg.TestImages); err != nil {
 		return nil, err
 	}
-	if aud.parts, _, err = split(cfg.Audio, cfg.TestAudio); err != nil {
+	if sp.aud, _, err = part(p.cfg.Audio, p.cfg.TestAudio); err != nil {
 		return nil, err
 	}
-	trainPairs, err := pairs(img.parts[0], aud.parts[0], seen, cfg.PairAll)
-	if err != nil {
+	if sp.train, err = pairs(sp.img[0], sp.aud[0], p.seen, p.cfg.PairAll); err != nil {
 		return nil, err
 	}
-	seenPairs, err := events.Pair(img.parts[1], aud.parts[1], seen)
-	if err != nil {
+	if sp.seenTest, err = events.Pair(sp.img[1], sp.aud[1], p.seen); err != nil {
 		return nil, fmt.Errorf("experiment: zero-shot test pairs: %w", err)
 	}
-	unseenPairs, err := events.Pair(img.parts[2], aud.parts[2], unseen)
-	if err != nil {
+	if sp.unseenTest, err = events.Pair(sp.img[2], sp.aud[2], p.unseen); err != nil {
 		return nil, fmt.Errorf("experiment: zero-shot test pairs: %w", err)
 	}
+	return sp, nil
+}
 
-	res := &ZeroShotResult{
-		Task: "zeroshot", Images: cfg.Images.Name, Audio: cfg.Audio.Name, Protocol: protocol,
-		SeenClasses: seen, UnseenClasses: unseen, Seed: cfg.Seed, TrainPairs: len(trainPairs),
+// place resolves both encoders and puts their reservoirs on the macro: the
+// image reservoir first, the audio one time-sharing its cells or on the
+// second array.
+func (p *zsPlan) place(ctx context.Context, mr *macroRun) (img, aud *encoder, err error) {
+	for k, d := range []*events.Dataset{p.cfg.Images, p.cfg.Audio} {
+		ec, name := p.cfg.ImageEncoder, "image"
+		if k == 1 {
+			ec, name = p.cfg.AudioEncoder, "audio"
+		}
+		ec, binner, err := ec.resolve(d.Sensor)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w (%s encoder)", err, name)
+		}
+		r, err := mr.place(ctx, ec.Reservoir.Inputs, ec.Reservoir.Neurons, k == 1)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w (%s encoder)", err, name)
+		}
+		e := &encoder{cfg: ec, binner: binner, res: r, mode: p.cfg.Macro.Mode, workers: p.cfg.Workers}
+		if k == 0 {
+			img = e
+		} else {
+			aud = e
+		}
 	}
-	if cfg.TestImages != nil {
-		res.TestImages, res.TestAudio = cfg.TestImages.Name, cfg.TestAudio.Name
-	}
+	return img, aud, nil
+}
 
-	// Encoders: the image reservoir first, the audio one time-sharing its
-	// cells or on the second array.
-	mr, err := openMacro(cfg.Macro, cfg.Seed)
-	if err != nil {
-		return nil, err
-	}
-	defer mr.close()
-	for _, m := range []*modality{img, aud} {
-		ec := cfg.ImageEncoder
-		if m == aud {
-			ec = cfg.AudioEncoder
+// zsFeatures are both modalities encoded on one split, with the matrices
+// the head trains and is tested on.
+type zsFeatures struct {
+	img, aud                              *modality
+	trainImg, trainAud                    *mat.Dense
+	seenImg, seenAud                      *mat.Dense
+	unseenImg, unseenAud                  *mat.Dense
+	trainLabels, seenLabels, unseenLabels []int
+}
+
+// encode bins, calibrates (on the paired training samples only) and
+// encodes both modalities of sp.
+func (p *zsPlan) encode(ctx context.Context, sp *zsSplit, imgEnc, audEnc *encoder) (*zsFeatures, error) {
+	f := &zsFeatures{img: &modality{name: "image", enc: imgEnc}, aud: &modality{name: "audio", enc: audEnc}}
+	prog := p.cfg.Progress
+	for _, m := range []*modality{f.img, f.aud} {
+		parts := sp.img
+		if m == f.aud {
+			parts = sp.aud
 		}
-		ec, binner, err := ec.resolve(m.parts[0].Sensor)
-		if err != nil {
-			return nil, fmt.Errorf("%w (%s encoder)", err, m.name)
-		}
-		r, err := mr.place(ctx, ec.Reservoir.Inputs, ec.Reservoir.Neurons, m == aud)
-		if err != nil {
-			return nil, fmt.Errorf("%w (%s encoder)", err, m.name)
-		}
-		m.enc = &encoder{cfg: ec, binner: binner, res: r, mode: cfg.Macro.Mode, workers: cfg.Workers}
 		total := 0
-		for _, p := range m.parts {
-			total += p.Len()
+		for _, part := range parts {
+			total += part.Len()
 		}
-		p := cfg.Progress.start("binning "+m.name+"s", total)
-		for _, part := range m.parts {
+		bar := prog.start("binning "+m.name+"s", total)
+		for _, part := range parts {
 			m.offset = append(m.offset, len(m.frames))
-			f, err := binAll(ctx, binner, part, nil, cfg.Workers, p)
+			fr, err := binAll(ctx, m.enc.binner, part, nil, p.cfg.Workers, bar)
 			if err != nil {
-				p.Done()
+				bar.Done()
 				return nil, err
 			}
-			m.frames = append(m.frames, f...)
+			m.frames = append(m.frames, fr...)
 		}
-		p.Done()
-		// Calibrate on the paired training samples only.
+		bar.Done()
 		var train []int
-		for _, pr := range trainPairs {
+		for _, pr := range sp.train {
 			i := pr.A
-			if m == aud {
+			if m == f.aud {
 				i = pr.B
 			}
 			train = append(train, i)
 		}
 		slices.Sort(train)
 		train = slices.Compact(train)
-		c, cal, err := m.enc.calibrate(ctx, m.frames, train, cfg.Progress)
+		c, cal, err := m.enc.calibrate(ctx, m.frames, train, prog)
 		if err != nil {
 			return nil, fmt.Errorf("%w (%s encoder)", err, m.name)
 		}
 		m.cfg = c
-		all := make([]int, len(m.frames))
-		for i := range all {
-			all[i] = i
-		}
-		feats, st, err := m.enc.encode(ctx, c, m.frames, all, cfg.Progress, "encoding "+m.name+"s")
+		feats, st, err := m.enc.encode(ctx, c, m.frames, seq(len(m.frames)), prog, "encoding "+m.name+"s")
 		if err != nil {
 			return nil, err
 		}
 		m.feats = feats
 		st.Inputs, st.Neurons = c.Inputs, c.Neurons
+		ec := m.enc.cfg
 		ec.Reservoir = c
 		m.report = EncoderReport{Config: ec, Calibration: cal, Samples: int(st.Samples), SynOpsPerSample: st.SynOpsPerSample(),
 			MeanRate: st.MeanRate(), SamplesPerS: st.SamplesPerSecond(), Encode: st}
 	}
-	res.ImageEncoder, res.AudioEncoder = img.report, aud.report
-
-	// Train the head on the seen-class pairs.
 	rows := func(m *modality, part int, ps []events.IndexPair) *mat.Dense {
 		idx := make([]int, len(ps))
 		for k, pr := range ps {
 			i := pr.A
-			if m == aud {
+			if m == f.aud {
 				i = pr.B
 			}
 			idx[k] = m.offset[part] + i
@@ -360,34 +420,126 @@ func ZeroShot(ctx context.Context, cfg ZeroShotConfig) (*ZeroShotResult, error) 
 		}
 		return l
 	}
-	p := cfg.Progress.start("training CLIP head", -1)
-	userEpoch := hcfg.OnEpoch
-	hcfg.OnEpoch = func(s projection.EpochStat) error {
-		p.Add(1)
+	f.trainImg, f.trainAud, f.trainLabels = rows(f.img, 0, sp.train), rows(f.aud, 0, sp.train), labelsOf(sp.train)
+	f.seenImg, f.seenAud, f.seenLabels = rows(f.img, 1, sp.seenTest), rows(f.aud, 1, sp.seenTest), labelsOf(sp.seenTest)
+	f.unseenImg, f.unseenAud, f.unseenLabels = rows(f.img, 2, sp.unseenTest), rows(f.aud, 2, sp.unseenTest), labelsOf(sp.unseenTest)
+	return f, nil
+}
+
+// train trains a CLIP head on f's training pairs; onEpoch, if not nil, is
+// called after every epoch (after hc's own OnEpoch).
+func (f *zsFeatures) train(ctx context.Context, hc projection.CLIPConfig, onEpoch func()) (*projection.CLIP, projection.TrainLog, error) {
+	user := hc.OnEpoch
+	hc.OnEpoch = func(s projection.EpochStat) error {
+		if onEpoch != nil {
+			onEpoch()
+		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if userEpoch != nil {
-			return userEpoch(s)
+		if user != nil {
+			return user(s)
 		}
 		return nil
 	}
-	head, _, err := projection.TrainCLIP(rows(img, 0, trainPairs), rows(aud, 0, trainPairs), labelsOf(trainPairs), hcfg)
-	p.Done()
-	hcfg.OnEpoch = userEpoch
+	head, log, err := projection.TrainCLIP(f.trainImg, f.trainAud, f.trainLabels, hc)
 	if err != nil {
-		return nil, fmt.Errorf("experiment: training the CLIP head: %w", err)
+		return nil, log, fmt.Errorf("experiment: training the CLIP head: %w", err)
 	}
-	res.Head, res.Temperature = hcfg, head.Temperature()
-	res.Seen = evaluate(head, rows(img, 1, seenPairs), rows(aud, 1, seenPairs), labelsOf(seenPairs), seen)
-	res.Unseen = evaluate(head, rows(img, 2, unseenPairs), rows(aud, 2, unseenPairs), labelsOf(unseenPairs), unseen)
+	return head, log, nil
+}
+
+// top1 scores a head on the seen and unseen test pairs, both directions,
+// without keeping the similarity matrices.
+func (f *zsFeatures) top1(h projection.CrossModal) (seen, unseen Top1) {
+	score := func(imgs, auds *mat.Dense, labels []int) Top1 {
+		ea, eb := h.EmbedA(imgs), h.EmbedB(auds)
+		m := h.Metric()
+		return Top1{
+			AudioToImage: projection.Retrieval(eb, ea, labels, labels, 1, m),
+			ImageToAudio: projection.Retrieval(ea, eb, labels, labels, 1, m),
+		}
+	}
+	return score(f.seenImg, f.seenAud, f.seenLabels), score(f.unseenImg, f.unseenAud, f.unseenLabels)
+}
+
+// ZeroShot runs the zero-shot audio↔image experiment: both modalities are
+// encoded by their own LSM on the macro, a CLIP head is trained on
+// class-wise pairs of the seen classes, and top-1 retrieval is measured in
+// both directions on seen and unseen test pairs. With Seeds it adds a seed
+// sweep, with Trace a per-epoch trace and the paper-protocol diagnostic.
+//
+// Its encoders default to Classify's (DefaultBinning, DefaultWindows, a
+// calibrated gain). In the class-wise validation described at
+// DefaultZeroShotHead they scored 0.728 on NMNISTsmall ↔ FSDD (seen
+// retrieval among five classes 0.960 / 0.923) and 0.695 on the embedded
+// data; the paper's image binning scored 0.727 and 0.705, binary audio
+// chunks 0.709 and 0.691, the paper's fixed consts (0.3, 0.1) with one rate
+// 0.675 and 0.664 — differences within the noise of the validation, so one
+// default serves both experiments.
+func ZeroShot(ctx context.Context, cfg ZeroShotConfig) (*ZeroShotResult, error) {
+	start := time.Now()
+	p, err := newZSPlan(cfg)
+	if err != nil {
+		return nil, err
+	}
+	sp, err := p.split(cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	res := &ZeroShotResult{
+		Task: "zeroshot", Images: cfg.Images.Name, Audio: cfg.Audio.Name, Protocol: sp.protocol,
+		SeenClasses: p.seen, UnseenClasses: p.unseen, Seed: cfg.Seed, TrainPairs: len(sp.train),
+	}
+	if cfg.TestImages != nil {
+		res.TestImages, res.TestAudio = cfg.TestImages.Name, cfg.TestAudio.Name
+	}
+
+	mr, err := openMacro(cfg.Macro, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	defer mr.close()
+	imgEnc, audEnc, err := p.place(ctx, mr)
+	if err != nil {
+		return nil, err
+	}
+	f, err := p.encode(ctx, sp, imgEnc, audEnc)
+	if err != nil {
+		return nil, err
+	}
+	res.ImageEncoder, res.AudioEncoder = f.img.report, f.aud.report
+
+	bar := cfg.Progress.start("training CLIP head", -1)
+	head, log, err := f.train(ctx, p.head, func() { bar.Add(1) })
+	bar.Done()
+	if err != nil {
+		return nil, err
+	}
+	res.Head, res.Temperature = p.head, head.Temperature()
+	res.Seen = evaluate(head, f.seenImg, f.seenAud, f.seenLabels, p.seen)
+	res.Unseen = evaluate(head, f.unseenImg, f.unseenAud, f.unseenLabels, p.unseen)
+	res.UnseenNote = unseenNote(res.Unseen)
+
+	if cfg.Trace {
+		if res.Trace, err = p.trace(ctx, f, head, log); err != nil {
+			return nil, err
+		}
+		pp := SelectLikePaper(res.Trace.Epochs)
+		res.PaperProtocol = &pp
+	}
+	if len(cfg.Seeds) > 0 {
+		if res.Sweep, err = p.sweep(ctx, f, imgEnc, audEnc); err != nil {
+			return nil, err
+		}
+	}
 
 	if cfg.KeepModel {
 		res.Model = &Model{
-			Task: "zeroshot", Seen: seen, Unseen: unseen, Seed: cfg.Seed, Data: cfg.Images.Name + " + " + cfg.Audio.Name,
+			Task: "zeroshot", Seen: p.seen, Unseen: p.unseen, Seed: cfg.Seed, Data: cfg.Images.Name + " + " + cfg.Audio.Name,
 			Encoders: []EncoderState{
-				newEncoderState("image", img.enc.cfg, img.cfg, img.enc.res),
-				newEncoderState("audio", aud.enc.cfg, aud.cfg, aud.enc.res),
+				newEncoderState("image", imgEnc.cfg, f.img.cfg, imgEnc.res),
+				newEncoderState("audio", audEnc.cfg, f.aud.cfg, audEnc.res),
 			},
 			Head: head,
 		}

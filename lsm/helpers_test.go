@@ -12,32 +12,15 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/memlsm/memlsm/internal/shareddata"
 	"github.com/memlsm/memlsm/lsm"
 )
 
-// sharedData returns ../shared/data beside the repository root (the
-// directory holding go.mod), or skips the test when it is absent.
+// sharedData returns ../shared/data/sub (or $MEMLSM_SHARED_DATA/sub), or skips
+// the test when it is absent.
 func sharedData(t testing.TB, sub string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root (go.mod) not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("real data %s absent (%v): skipping", p, err)
-	}
-	return p
+	return shareddata.Dir(t, sub)
 }
 
 // nmnistInputs bins the first n recordings of NMNISTsmall (k.bs2, k = 1…n)

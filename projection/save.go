@@ -2,14 +2,14 @@ package projection
 
 import (
 	"bytes"
-	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"os"
+
+	"github.com/memlsm/memlsm/internal/floatenc"
 )
 
 // Head is any trained head: *Linear, *MLP, *CLIP or *Proto. Save writes
@@ -73,36 +73,8 @@ type layerJSON struct {
 	B   f64s `json:"b"` // out
 }
 
-// f64s is a float64 array stored as base64 of its little-endian bytes.
-type f64s []float64
-
-func (f f64s) MarshalJSON() ([]byte, error) {
-	buf := make([]byte, 8*len(f))
-	for i, v := range f {
-		binary.LittleEndian.PutUint64(buf[8*i:], math.Float64bits(v))
-	}
-	return json.Marshal(base64.StdEncoding.EncodeToString(buf))
-}
-
-func (f *f64s) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return errors.New("float array must be a base64 string")
-	}
-	raw, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
-		return fmt.Errorf("float array: %w", err)
-	}
-	if len(raw)%8 != 0 {
-		return fmt.Errorf("float array has %d bytes, not a multiple of 8", len(raw))
-	}
-	out := make([]float64, len(raw)/8)
-	for i := range out {
-		out[i] = math.Float64frombits(binary.LittleEndian.Uint64(raw[8*i:]))
-	}
-	*f = out
-	return nil
-}
+// f64s stores float64 arrays bit-exactly (base64 of little-endian bytes).
+type f64s = floatenc.Float64s
 
 func encodeNet(n *net) netJSON {
 	j := netJSON{In: n.in, Act: n.act, ActLast: n.actLast, Dropout: n.dropout, Shift: n.shift, Scale: n.scale}

@@ -39,7 +39,8 @@ Serves the emulated board (the real firmware on the simulated macro) on a
 pseudo-terminal and prints its device path on stdout. Give that path to any
 command's --board flag, e.g.:
 
-    dev=$(memlsm board emulate --seed 7 &) ; memlsm classify ... --board "$dev"
+    memlsm board emulate --seed 7 > board.path &
+    sleep 1; memlsm classify ... --board "$(cat board.path)"
 
 Fault injection (both directions, seeded by --seed): --drop and --corrupt are
 per-byte probabilities; --delay-prob P holds the stream before a byte with

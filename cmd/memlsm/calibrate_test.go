@@ -170,6 +170,12 @@ func TestCalibrateDryRun(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "form on rows 0..31 × cols 0..31") || !strings.Contains(stdout, "nothing is sent") {
 		t.Errorf("text dry run: exit %d\n%s", code, stdout)
 	}
+	// "faults" (DESIGN.md's name) plans the conductance experiment's set/reset test.
+	stdout, _, code = runCLI(t, "calibrate", "faults", "--dry-run", "--json")
+	calibrateDecode(t, stdout, &res)
+	if code != 0 || len(res.Plans) != 1 || res.Plans[0]["experiment"] != "conductance" {
+		t.Errorf("faults dry run: exit %d, plans %+v", code, res.Plans)
+	}
 }
 
 // Ctrl-C: a cancelled context keeps what finished; the same command

@@ -126,7 +126,7 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	mdFile := fs.String("md", "", "write the Markdown report to FILE")
 	rawFeatures := fs.Bool("raw-features", false, "feed the spike rates to the head as they are (default: their square roots)")
 	var speakerNorm experiment.SpeakerNorm
-	fs.Var(&speakerNorm, "speaker-norm", "per-speaker feature normalisation: auto (on with --split speaker), off or on")
+	fs.Var(&speakerNorm, "speaker-norm", "per-speaker feature normalisation (transductive: uses the test speaker's unlabelled samples): off, auto (on with --split speaker) or on (default off)")
 	var ef experimentFlags
 	ef.register(fs)
 	var enc encoderFlags

@@ -195,7 +195,11 @@ func describeSensor(s events.Sensor) string {
 	} else {
 		fmt.Fprintf(&b, ", %d channels", s.Channels)
 	}
-	fmt.Fprintf(&b, ", %d polarities", max(s.Polarities, 1))
+	if p := max(s.Polarities, 1); p == 1 {
+		b.WriteString(", 1 polarity")
+	} else {
+		fmt.Fprintf(&b, ", %d polarities", p)
+	}
 	return b.String()
 }
 

@@ -10,21 +10,14 @@ import (
 	"testing"
 
 	"github.com/memlsm/memlsm/events"
+	"github.com/memlsm/memlsm/internal/shareddata"
 )
 
-// sharedData returns a folder of ../shared/data ($MEMLSM_SHARED_DATA if
-// set), or skips the test when it is absent.
+// sharedData returns ../shared/data/sub (or $MEMLSM_SHARED_DATA/sub), or skips
+// the test when it is absent.
 func sharedData(t *testing.T, sub string) string {
 	t.Helper()
-	dir := os.Getenv("MEMLSM_SHARED_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "data") // cmd/memlsm → repository root → ..
-	}
-	p := filepath.Join(dir, sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("real data %s absent (set MEMLSM_SHARED_DATA or provide ../shared/data): %v", p, err)
-	}
-	return p
+	return shareddata.Dir(t, sub)
 }
 
 const ntidigitsFixture = "../../events/testdata/ntidigits_small.hdf5"

@@ -21,7 +21,9 @@ func init() {
 
 const zeroshotUsage = `zeroshot --images SRC --audio SRC [--test-images SRC --test-audio SRC]
                 [--seen 1-7 --unseen 8-9] [--board B] [--preset NAME] [--params FILE]
-                [--seed N] [--json] [--save FILE] [--plot FILE.png] [--md FILE] [flags]
+                [--seed N] [--seeds 1-20 [--sweep head|split|macro] [--sweep-plot FILE.png]]
+                [--trace] [--trace-plot FILE.png]
+                [--json] [--save FILE] [--plot FILE.png] [--md FILE] [flags]
        zeroshot --load FILE --images SRC --audio SRC [--seen 1-7 --unseen 8-9] [--json]
 
 Encodes images and audio with two LSMs whose weights are read from the
@@ -34,7 +36,19 @@ Test pairs: from --test-images/--test-audio when given (the first 100 per
 class of each); otherwise a seeded, stratified 20 % of every seen class is
 held out, and the unseen classes, never trained on, give their first 100
 samples per class. Encoder flags take an image- or audio- prefix
-(--image-windows 5, --audio-gain 0.1, ...).`
+(--image-windows 5, --audio-gain 0.1, ...).
+
+The headline numbers are those of --seed after the last training epoch:
+nothing is ever selected on test data. Two diagnostics show how much to
+trust them. --seeds LIST repeats the experiment once per seed and reports
+the mean, spread and share above chance of every accuracy; --sweep says
+what a seed changes: head (default: the head's initialisation and batch
+order; the features of --seed are reused), split (also the held-out split,
+so the gain and features; same macro) or macro (everything: each run is
+'zeroshot --seed S'; needs --board sim or --software). --trace scores the
+head after every epoch and applies the paper's epoch selection to it
+(PAPER.md §5.2) under "paper_protocol": selected on the test set, so a
+labelled, optimistic diagnostic — never the result.`
 
 // parseClasses parses a class list: "1-7" (a digit range), "8,9" or a
 // mixture ("1-3,7").
@@ -141,12 +155,21 @@ type zeroshotFlags struct {
 	pairAll                              bool
 	audioBoard                           string
 	save, load, plotFile, mdFile         string
+	seeds                                string
+	scope                                experiment.SweepScope
+	sweepPlot, tracePlot                 string
+	trace                                bool
 	exp                                  experimentFlags
 	imgEnc, audEnc                       encoderFlags
 	head                                 clipFlags
 }
 
-func (z *zeroshotFlags) register(fs *flag.FlagSet, sources bool) {
+// maxSweepSeeds caps --seeds (assumption: a guard against a mistyped
+// range such as 1-100000 that would run for hours; 1000 head seeds already
+// take minutes).
+const maxSweepSeeds = 1000
+
+func (z *zeroshotFlags) register(fs *flag.FlagSet, sources bool, defaultSeeds string, defaultTrace bool) {
 	if sources {
 		fs.StringVar(&z.images, "images", "", "image data source SRC (nmnist:DIR, embedded:images, ...)")
 		fs.StringVar(&z.audio, "audio", "", "audio data source SRC (fsdd:DIR, ntidigits:FILE, embedded:audio, ...)")
@@ -165,6 +188,11 @@ func (z *zeroshotFlags) register(fs *flag.FlagSet, sources bool) {
 	}
 	fs.StringVar(&z.plotFile, "plot", "", "write the cross-modal similarity matrices to FILE.png")
 	fs.StringVar(&z.mdFile, "md", "", "write the Markdown report to FILE")
+	fs.StringVar(&z.seeds, "seeds", defaultSeeds, "seed sweep: repeat the experiment once per seed of LIST (1-20, 1,5,9; none for no sweep) and report the distribution")
+	fs.Var(&z.scope, "sweep", "what a sweep seed changes: head (initialisation and batch order), split (also the held-out split, gain and features) or macro (everything; --board sim)")
+	fs.StringVar(&z.sweepPlot, "sweep-plot", "", "write the seed sweep (one dot per seed, box plots, chance) to FILE.png")
+	fs.BoolVar(&z.trace, "trace", defaultTrace, "score the head after every training epoch and add the paper's test-selected epoch rule as a labelled diagnostic (paper_protocol)")
+	fs.StringVar(&z.tracePlot, "trace-plot", "", "write the per-epoch trace to FILE.png (implies --trace)")
 	z.exp.register(fs)
 	z.imgEnc.register(fs, "image-", "image encoder: ")
 	z.audEnc.register(fs, "audio-", "audio encoder: ")
@@ -187,6 +215,17 @@ func (z *zeroshotFlags) run(ctx context.Context, fs *flag.FlagSet, stderr io.Wri
 	head, err := z.head.config()
 	if err != nil {
 		return nil, err
+	}
+	seeds, err := parseSeeds(z.seeds)
+	if err != nil {
+		return nil, usagef("--seeds: %v", err)
+	}
+	if z.sweepPlot != "" && len(seeds) == 0 {
+		return nil, usagef("zeroshot: --sweep-plot needs --seeds")
+	}
+	sweepMacro := len(seeds) > 0 && z.scope == experiment.SweepMacro && !z.exp.software
+	if sweepMacro && (z.exp.board != "sim" && z.exp.board != "" || z.audioBoard != "") {
+		return nil, usagef("zeroshot: --sweep macro forms a new simulated macro per seed: it needs --board sim (or --software) and no --audio-board")
 	}
 	open := func(name, spec string) (*events.Dataset, error) {
 		if spec == "" {
@@ -220,11 +259,22 @@ func (z *zeroshotFlags) run(ctx context.Context, fs *flag.FlagSet, stderr io.Wri
 	if err != nil {
 		return nil, err
 	}
-	m, closeMacro, err := z.exp.openMacro(ctx, fs)
-	if err != nil {
-		return nil, err
+	var m experiment.Macro
+	if sweepMacro {
+		// No array: ZeroShot forms the simulated macro of every seed itself
+		// (the one of --seed exactly as --board sim would).
+		p, src, err := z.exp.params.load(fs)
+		if err != nil {
+			return nil, err
+		}
+		m = experiment.Macro{Params: p, Mode: z.exp.mode, Label: fmt.Sprintf("simulated macro (%s, seed %d)", src, z.exp.seed)}
+	} else {
+		var closeMacro func()
+		if m, closeMacro, err = z.exp.openMacro(ctx, fs); err != nil {
+			return nil, err
+		}
+		defer closeMacro()
 	}
-	defer closeMacro()
 	if z.audioBoard != "" {
 		if m.Software {
 			return nil, usagef("zeroshot: --audio-board needs the macro, not --software")
@@ -245,6 +295,7 @@ func (z *zeroshotFlags) run(ctx context.Context, fs *flag.FlagSet, stderr io.Wri
 		Seen: seen, Unseen: unseen, TestFraction: z.frac, PairAll: z.pairAll,
 		ImageEncoder: iec, AudioEncoder: aec, Macro: m, Head: head,
 		Seed: z.exp.seed, Workers: z.exp.workers, Progress: progressFunc(stderr), KeepModel: z.save != "",
+		Seeds: seeds, SweepScope: z.scope, Trace: z.trace || z.tracePlot != "",
 	})
 }
 
@@ -260,7 +311,20 @@ func (z *zeroshotFlags) report(res *experiment.ZeroShotResult, cmd string, stdou
 			return fmt.Errorf("%s: --plot: %w", cmd, err)
 		}
 	}
+	if z.sweepPlot != "" {
+		if err := writeFile(z.sweepPlot, res.PlotSweep); err != nil {
+			return fmt.Errorf("%s: --sweep-plot: %w", cmd, err)
+		}
+	}
+	if z.tracePlot != "" {
+		if err := writeFile(z.tracePlot, res.PlotTrace); err != nil {
+			return fmt.Errorf("%s: --trace-plot: %w", cmd, err)
+		}
+	}
 	md := res.Markdown()
+	if d := res.DiagnosticsMarkdown(); d != "" {
+		md += "\n" + d
+	}
 	if z.mdFile != "" {
 		if err := writeFile(z.mdFile, func(w io.Writer) error { _, err := io.WriteString(w, md); return err }); err != nil {
 			return fmt.Errorf("%s: --md: %w", cmd, err)
@@ -269,10 +333,79 @@ func (z *zeroshotFlags) report(res *experiment.ZeroShotResult, cmd string, stdou
 	if z.exp.asJSON {
 		fmt.Fprintf(stderr, "memlsm %s: seen a→i %.4f i→a %.4f, unseen a→i %.4f i→a %.4f (seed %d, %.1f s)\n", cmd,
 			res.Seen.AudioToImage, res.Seen.ImageToAudio, res.Unseen.AudioToImage, res.Unseen.ImageToAudio, res.Seed, res.Seconds)
+		diagnostics(stderr, cmd, res)
 		return writeJSON(stdout, res)
 	}
 	_, err := io.WriteString(stdout, md)
 	return err
+}
+
+// diagnostics writes a compact summary of the sweep, the paper-protocol
+// diagnostic and the unseen note (for --json runs, on stderr).
+func diagnostics(w io.Writer, cmd string, res *experiment.ZeroShotResult) {
+	if s := res.Sweep; s != nil {
+		fmt.Fprintf(w, "memlsm %s: seed sweep (%v, %d seeds): mean ± std [min, max], seeds above chance\n", cmd, s.Scope, len(s.Seeds))
+		for _, g := range []struct {
+			name string
+			s    experiment.Spread
+		}{{"seen   a→i", s.Seen.AudioToImage}, {"seen   i→a", s.Seen.ImageToAudio}, {"unseen a→i", s.Unseen.AudioToImage}, {"unseen i→a", s.Unseen.ImageToAudio}} {
+			fmt.Fprintf(w, "  %s %.4f ± %.4f [%.4f, %.4f], %3.0f %% above chance %.4f\n", g.name, g.s.Mean, g.s.Std, g.s.Min, g.s.Max, 100*g.s.AboveChance, g.s.Chance)
+		}
+	}
+	if pp := res.PaperProtocol; pp != nil {
+		fmt.Fprintf(w, "memlsm %s: paper protocol (DIAGNOSTIC, selected on the test set): a→i %s; i→a %s\n", cmd, pp.AudioToImage.Result, pp.ImageToAudio.Result)
+	}
+	if res.UnseenNote != "" {
+		fmt.Fprintf(w, "memlsm %s: %s\n", cmd, res.UnseenNote)
+	}
+}
+
+// parseSeeds parses a seed list: "1-20", "1,5,9", a mixture, or "" or
+// "none" for no sweep. Seeds must be distinct.
+func parseSeeds(s string) ([]uint64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" || s == "none" {
+		return nil, nil
+	}
+	var out []uint64
+	seen := map[uint64]bool{}
+	add := func(v uint64) error {
+		if seen[v] {
+			return fmt.Errorf("seed %d given twice in %q", v, s)
+		}
+		if len(out) == maxSweepSeeds {
+			return fmt.Errorf("more than %d seeds in %q", maxSweepSeeds, s)
+		}
+		seen[v] = true
+		out = append(out, v)
+		return nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err := strconv.ParseUint(strings.TrimSpace(lo), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("bad seed %q", part)
+		}
+		b := a
+		if isRange {
+			if b, err = strconv.ParseUint(strings.TrimSpace(hi), 10, 64); err != nil || b < a {
+				return nil, fmt.Errorf("bad seed range %q", part)
+			}
+			if b-a >= maxSweepSeeds {
+				return nil, fmt.Errorf("more than %d seeds in %q", maxSweepSeeds, s)
+			}
+		}
+		for v := a; ; v++ {
+			if err := add(v); err != nil {
+				return nil, err
+			}
+			if v == b {
+				break
+			}
+		}
+	}
+	return out, nil
 }
 
 // zeroshotEval is the JSON of zeroshot --load.
@@ -288,7 +421,7 @@ type zeroshotEval struct {
 func runZeroShot(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newExperimentFlagSet("zeroshot", zeroshotUsage, stderr)
 	var z zeroshotFlags
-	z.register(fs, true)
+	z.register(fs, true, "", false)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -297,6 +430,9 @@ func runZeroShot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return usagef("zeroshot: unexpected argument %q", pos[0])
 	}
 	if z.load != "" {
+		if z.seeds != "" || z.trace || z.sweepPlot != "" || z.tracePlot != "" {
+			return usagef("zeroshot: --load scores a saved model: --seeds, --trace and their plots need training")
+		}
 		return z.runLoad(ctx, stdout, stderr)
 	}
 	res, err := z.run(ctx, fs, stderr)

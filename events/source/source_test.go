@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/memlsm/memlsm/events"
+	"github.com/memlsm/memlsm/internal/shareddata"
 )
 
 const fixture = "../testdata/ntidigits_small.hdf5"
@@ -72,18 +73,11 @@ func TestOpenCompactSplit(t *testing.T) {
 	}
 }
 
-// sharedData returns a folder of ../shared/data ($MEMLSM_SHARED_DATA if
-// set) or skips.
+// sharedData returns ../shared/data/sub (or $MEMLSM_SHARED_DATA/sub), or skips
+// the test when it is absent.
 func sharedData(t *testing.T, sub string) string {
-	dir := os.Getenv("MEMLSM_SHARED_DATA")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "data")
-	}
-	p := filepath.Join(dir, sub)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("real data %s absent (set MEMLSM_SHARED_DATA or provide ../shared/data): %v", p, err)
-	}
-	return p
+	t.Helper()
+	return shareddata.Dir(t, sub)
 }
 
 func TestOpenRealData(t *testing.T) {
