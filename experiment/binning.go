@@ -74,9 +74,9 @@ const (
 //
 // Counts were chosen by nested cross-validation on FSDD (each speaker held
 // out in turn; candidates scored by speaker-wise rotations over the other
-// four): with √ features and per-speaker normalisation, counts scored
-// 0.825 (3 and 5 windows) against 0.806–0.808 for the paper's binary
-// chunks; the selection procedure reached 0.826 on the held-out speakers.
+// four): with √ features and 5 windows, counts scored 0.720 against
+// 0.688 for the paper's binary chunks (0.825 against 0.805 with the
+// opt-in per-speaker normalisation).
 // A chunk spans several 1 ms raster columns (⌈D/129⌉), and the count of
 // active columns grades how long each channel fired in it, which the OR
 // throws away.
