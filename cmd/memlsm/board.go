@@ -4,7 +4,7 @@ package main
 //
 //	memlsm board emulate [--preset lin2025] [--params FILE] [--seed N]
 //	                     [--drop P] [--corrupt P] [--delay-prob P --delay D]
-//	                     [--stall-prob P --stall D] [--disconnect-after N] [--name NAME]
+//	                     [--stall-prob P --stall D] [--disconnect-after N] [--faults LIST] [--name NAME]
 //
 // It prints the pty's device path on stdout, alone on one line, so a script
 // can read it and pass it to any command's --board; everything else goes to
@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,7 +34,7 @@ func init() {
 }
 
 const boardUsage = `board emulate [--preset NAME] [--params FILE] [--seed N] [--drop P] [--corrupt P]
-                     [--delay-prob P --delay D] [--stall-prob P --stall D] [--disconnect-after N] [--name NAME]
+                     [--delay-prob P --delay D] [--stall-prob P --stall D] [--disconnect-after N] [--faults LIST] [--name NAME]
 
 Serves the emulated board (the real firmware on the simulated macro) on a
 pseudo-terminal and prints its device path on stdout. Give that path to any
@@ -46,7 +47,8 @@ Fault injection (both directions, seeded by --seed): --drop and --corrupt are
 per-byte probabilities; --delay-prob P holds the stream before a byte with
 probability P for up to --delay; --stall-prob P makes the board stall for
 --stall before answering a request; --disconnect-after N answers N frames,
-then hangs up and exits. Runs until Ctrl-C.`
+then hangs up and exits. --faults sets them in one list, e.g.
+--faults drop=0.01,corrupt=0.01. Runs until Ctrl-C.`
 
 func runBoard(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
@@ -63,6 +65,41 @@ func runBoard(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return usagef("board: unknown subcommand %q (want emulate)", args[0])
 }
 
+// faultFlags are the flags --faults may set.
+var faultFlags = []string{"drop", "corrupt", "delay-prob", "delay", "stall-prob", "stall", "disconnect-after"}
+
+// setFaults applies a --faults list (name=value pairs separated by commas)
+// to the fault flags of fs. A name outside faultFlags, a value the flag
+// rejects, a repeated name, or a name also given as its own flag is a
+// usage error.
+func setFaults(fs *flag.FlagSet, list string) error {
+	if strings.TrimSpace(list) == "" {
+		return nil
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	seen := map[string]bool{}
+	for _, kv := range strings.Split(list, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		k = strings.TrimSpace(k)
+		switch {
+		case !ok || k == "":
+			return usagef("board emulate: --faults: %q is not name=value", kv)
+		case !slices.Contains(faultFlags, k):
+			return usagef("board emulate: --faults: unknown fault %q (want one of %s)", k, strings.Join(faultFlags, ", "))
+		case seen[k]:
+			return usagef("board emulate: --faults: %s given twice", k)
+		case given[k]:
+			return usagef("board emulate: --faults sets %s, also given as --%s", k, k)
+		}
+		seen[k] = true
+		if err := fs.Set(k, strings.TrimSpace(v)); err != nil {
+			return usagef("board emulate: --faults: %s=%s: %v", k, v, err)
+		}
+	}
+	return nil
+}
+
 func runBoardEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("board emulate", boardUsage, stderr)
 	var pf macroParamFlags
@@ -76,12 +113,16 @@ func runBoardEmulate(ctx context.Context, args []string, stdout, stderr io.Write
 	stallP := fs.Float64("stall-prob", 0, "probability that the board stalls before answering a request")
 	stall := fs.Duration("stall", 0, "length of a stall, e.g. 300ms (with --stall-prob; alone it implies --stall-prob 0.01)")
 	disconnect := fs.Int("disconnect-after", 0, "hang up after answering this many frames (0: never)")
+	faults := fs.String("faults", "", "the fault flags in one list, e.g. drop=0.01,corrupt=0.01,stall=300ms (names as the flags; a flag given on its own must not repeat one)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
 		return usagef("board emulate: unexpected argument %q", pos[0])
+	}
+	if err := setFaults(fs, *faults); err != nil {
+		return err
 	}
 	p, source, err := pf.load(fs)
 	if err != nil {

@@ -21,6 +21,12 @@ func TestBoardUsage(t *testing.T) {
 		{"board", "emulate", "--drop", "1.5"},
 		{"board", "emulate", "extra"},
 		{"board", "emulate", "--preset", "nope"},
+		{"board", "emulate", "--faults", "drop"},
+		{"board", "emulate", "--faults", "wobble=0.1"},
+		{"board", "emulate", "--faults", "drop=lots"},
+		{"board", "emulate", "--faults", "drop=0.1,drop=0.2"},
+		{"board", "emulate", "--faults", "drop=0.1", "--drop", "0.2"},
+		{"board", "emulate", "--faults", "corrupt=1.5"},
 	} {
 		if _, _, code := runCLI(t, args...); code != 2 {
 			t.Errorf("%q: exit %d, want 2", args, code)
@@ -79,36 +85,41 @@ func TestBoardEmulate(t *testing.T) {
 	}
 }
 
-// TestBoardEmulateDisconnect: --disconnect-after ends the command on its own.
+// TestBoardEmulateDisconnect: --disconnect-after (or the same in a
+// --faults list) ends the command on its own.
 func TestBoardEmulateDisconnect(t *testing.T) {
-	pr, pw := io.Pipe()
-	var stderr strings.Builder
-	done := make(chan int, 1)
-	go func() {
-		err := run(context.Background(), []string{"board", "emulate", "--disconnect-after", "2"}, pw, &stderr)
-		pw.Close()
-		done <- exitCode(err, io.Discard)
-	}()
-	line, _ := bufio.NewReader(pr).ReadString('\n')
-	b, err := device.Open(strings.TrimSpace(line), nil)
-	if err != nil {
-		t.Fatal(err) // HELLO is frame 1
-	}
-	defer b.Close()
-	if _, err := b.Status(context.Background()); err != nil {
-		t.Fatal(err) // frame 2, then the board hangs up
-	}
-	_, err = b.Status(context.Background())
-	if !errors.Is(err, device.ErrNoBoard) && !errors.Is(err, device.ErrTimeout) {
-		t.Errorf("after the disconnect: %v, want ErrNoBoard or ErrTimeout", err)
-	}
-	select {
-	case code := <-done:
-		if code != 0 || !strings.Contains(stderr.String(), "disconnected after 2 frames") {
-			t.Fatalf("exit %d, stderr %q", code, stderr.String())
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("board emulate did not end after the disconnect")
+	for _, flags := range [][]string{{"--disconnect-after", "2"}, {"--faults", "drop=0, disconnect-after=2"}} {
+		t.Run(strings.Join(flags, " "), func(t *testing.T) {
+			pr, pw := io.Pipe()
+			var stderr strings.Builder
+			done := make(chan int, 1)
+			go func() {
+				err := run(context.Background(), append([]string{"board", "emulate"}, flags...), pw, &stderr)
+				pw.Close()
+				done <- exitCode(err, io.Discard)
+			}()
+			line, _ := bufio.NewReader(pr).ReadString('\n')
+			b, err := device.Open(strings.TrimSpace(line), nil)
+			if err != nil {
+				t.Fatal(err) // HELLO is frame 1
+			}
+			defer b.Close()
+			if _, err := b.Status(context.Background()); err != nil {
+				t.Fatal(err) // frame 2, then the board hangs up
+			}
+			_, err = b.Status(context.Background())
+			if !errors.Is(err, device.ErrNoBoard) && !errors.Is(err, device.ErrTimeout) {
+				t.Errorf("after the disconnect: %v, want ErrNoBoard or ErrTimeout", err)
+			}
+			select {
+			case code := <-done:
+				if code != 0 || !strings.Contains(stderr.String(), "disconnected after 2 frames") {
+					t.Fatalf("exit %d, stderr %q", code, stderr.String())
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("board emulate did not end after the disconnect")
+			}
+		})
 	}
 }
 
