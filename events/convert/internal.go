@@ -31,65 +31,44 @@ func (p *pool[T]) put(v *T) { p.p.Put(v) }
 // two-pass radix sort when every timestamp fits 24 bits (16.7 s), else a
 // comparison sort. buf is scratch space; the grown buffer is returned.
 func sortEvents2D(ev, buf []events.Event2D) []events.Event2D {
-	if len(ev) < 2 {
-		return buf
-	}
-	if cap(buf) < len(ev) {
-		buf = make([]events.Event2D, len(ev))
-	}
-	buf = buf[:len(ev)]
-	var c0, c1 [1 << 12]int32
-	for _, e := range ev {
-		if e.T >= 1<<24 {
-			slices.SortStableFunc(ev, func(a, b events.Event2D) int { return cmp.Compare(a.T, b.T) })
-			return buf
-		}
-		c0[e.T&0xfff]++
-		c1[e.T>>12&0xfff]++
-	}
-	prefix(&c0)
-	prefix(&c1)
-	for _, e := range ev {
-		k := e.T & 0xfff
-		buf[c0[k]] = e
-		c0[k]++
-	}
-	for _, e := range buf {
-		k := e.T >> 12 & 0xfff
-		ev[c1[k]] = e
-		c1[k]++
-	}
-	return buf
+	return sortByTime(ev, buf, func(e *events.Event2D) uint32 { return e.T })
 }
 
 // sortEvents1D is sortEvents2D for 1-D events.
 func sortEvents1D(ev, buf []events.Event1D) []events.Event1D {
+	return sortByTime(ev, buf, func(e *events.Event1D) uint32 { return e.T })
+}
+
+// sortByTime is the radix sort of sortEvents2D and sortEvents1D; t reads
+// an event's timestamp.
+func sortByTime[E any](ev, buf []E, t func(*E) uint32) []E {
 	if len(ev) < 2 {
 		return buf
 	}
 	if cap(buf) < len(ev) {
-		buf = make([]events.Event1D, len(ev))
+		buf = make([]E, len(ev))
 	}
 	buf = buf[:len(ev)]
 	var c0, c1 [1 << 12]int32
-	for _, e := range ev {
-		if e.T >= 1<<24 {
-			slices.SortStableFunc(ev, func(a, b events.Event1D) int { return cmp.Compare(a.T, b.T) })
+	for i := range ev {
+		ti := t(&ev[i])
+		if ti >= 1<<24 {
+			slices.SortStableFunc(ev, func(a, b E) int { return cmp.Compare(t(&a), t(&b)) })
 			return buf
 		}
-		c0[e.T&0xfff]++
-		c1[e.T>>12&0xfff]++
+		c0[ti&0xfff]++
+		c1[ti>>12&0xfff]++
 	}
 	prefix(&c0)
 	prefix(&c1)
-	for _, e := range ev {
-		k := e.T & 0xfff
-		buf[c0[k]] = e
+	for i := range ev {
+		k := t(&ev[i]) & 0xfff
+		buf[c0[k]] = ev[i]
 		c0[k]++
 	}
-	for _, e := range buf {
-		k := e.T >> 12 & 0xfff
-		ev[c1[k]] = e
+	for i := range buf {
+		k := t(&buf[i]) >> 12 & 0xfff
+		ev[c1[k]] = buf[i]
 		c1[k]++
 	}
 	return buf
