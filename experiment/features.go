@@ -58,30 +58,19 @@ func Encode(ctx context.Context, cfg EncodeConfig) (*Features, error) {
 	if d == nil || d.Len() == 0 {
 		return nil, fmt.Errorf("experiment: encode: no data")
 	}
-	ec, binner, err := cfg.Encoder.resolve(d.Sensor)
-	if err != nil {
-		return nil, err
-	}
-	mr, err := openMacro(cfg.Macro, cfg.Seed)
+	enc, mr, err := placeEncoder(ctx, cfg.Encoder, cfg.Macro, cfg.Seed, cfg.Workers, d.Sensor)
 	if err != nil {
 		return nil, err
 	}
 	defer mr.close()
-	r, err := mr.place(ctx, ec.Reservoir.Inputs, ec.Reservoir.Neurons, false)
-	if err != nil {
-		return nil, err
-	}
-	enc := &encoder{cfg: ec, binner: binner, res: r, mode: cfg.Macro.Mode, workers: cfg.Workers}
+	ec := enc.cfg
 	p := cfg.Progress.start("binning", d.Len())
-	frames, err := binAll(ctx, binner, d, nil, cfg.Workers, p)
+	frames, err := binAll(ctx, enc.binner, d, nil, cfg.Workers, p)
 	p.Done()
 	if err != nil {
 		return nil, err
 	}
-	all := make([]int, len(frames))
-	for i := range all {
-		all[i] = i
-	}
+	all := seq(len(frames))
 	c, cal, err := enc.calibrate(ctx, frames, all, cfg.Progress)
 	if err != nil {
 		return nil, err
@@ -106,6 +95,26 @@ func Encode(ctx context.Context, cfg EncodeConfig) (*Features, error) {
 		f.Labels[i], f.IDs[i] = d.Samples[i].Label, d.Samples[i].ID
 	}
 	return f, nil
+}
+
+// placeEncoder resolves cfg for a sensor, opens the macro of m with seed
+// and places one reservoir on it: the set-up Encode and BenchEncode share.
+// The caller closes the macro.
+func placeEncoder(ctx context.Context, cfg EncoderConfig, m Macro, seed uint64, workers int, s events.Sensor) (*encoder, *macroRun, error) {
+	ec, binner, err := cfg.resolve(s)
+	if err != nil {
+		return nil, nil, err
+	}
+	mr, err := openMacro(m, seed)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := mr.place(ctx, ec.Reservoir.Inputs, ec.Reservoir.Neurons, false)
+	if err != nil {
+		mr.close()
+		return nil, nil, err
+	}
+	return &encoder{cfg: ec, binner: binner, res: r, mode: m.Mode, workers: workers}, mr, nil
 }
 
 // WriteNPY writes the features and labels as one NumPy .npy file (format
@@ -255,30 +264,19 @@ func BenchEncode(ctx context.Context, cfg BenchConfig) (*BenchResult, error) {
 	if rep < 0 {
 		return nil, fmt.Errorf("experiment: bench: repeat %d", rep)
 	}
-	ec, binner, err := cfg.Encoder.resolve(d.Sensor)
-	if err != nil {
-		return nil, err
-	}
-	mr, err := openMacro(cfg.Macro, cfg.Seed)
+	enc, mr, err := placeEncoder(ctx, cfg.Encoder, cfg.Macro, cfg.Seed, cfg.Workers, d.Sensor)
 	if err != nil {
 		return nil, err
 	}
 	defer mr.close()
-	r, err := mr.place(ctx, ec.Reservoir.Inputs, ec.Reservoir.Neurons, false)
-	if err != nil {
-		return nil, err
-	}
-	enc := &encoder{cfg: ec, binner: binner, res: r, mode: cfg.Macro.Mode, workers: cfg.Workers}
+	ec := enc.cfg
 	t0 := time.Now()
-	frames, err := binAll(ctx, binner, d, nil, cfg.Workers, noProgress{})
+	frames, err := binAll(ctx, enc.binner, d, nil, cfg.Workers, noProgress{})
 	if err != nil {
 		return nil, err
 	}
 	binSec := time.Since(t0).Seconds()
-	all := make([]int, len(frames))
-	for i := range all {
-		all[i] = i
-	}
+	all := seq(len(frames))
 	c, _, err := enc.calibrate(ctx, frames, all, nil)
 	if err != nil {
 		return nil, err
