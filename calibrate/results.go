@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"time"
@@ -672,7 +673,10 @@ func loadResult(dir, name string) (*Result, error) {
 		return nil, fmt.Errorf("calibrate: %s: experiment %q, want %q", path, rj.Experiment, name)
 	}
 	var cfg Config
-	e, _ := cfg.Experiment(name)
+	e, err := cfg.Experiment(name)
+	if err != nil {
+		return nil, fmt.Errorf("calibrate: %s: %w", path, err)
+	}
 	e, err = decodeConfig(e, rj.Config)
 	if err != nil {
 		return nil, fmt.Errorf("calibrate: %s: config: %w", path, err)
@@ -724,7 +728,7 @@ func Replot(dir string) error {
 	return WriteReport(dir)
 }
 
-// decodeConfig decodes raw into a value of e's concrete type, strictly.
+// decodeConfig decodes raw into a new value of e's concrete type, strictly.
 func decodeConfig(e Experiment, raw json.RawMessage) (Experiment, error) {
 	dec := func(v any) error {
 		d := json.NewDecoder(bytes.NewReader(raw))
@@ -734,36 +738,13 @@ func decodeConfig(e Experiment, raw json.RawMessage) (Experiment, error) {
 		}
 		return nil
 	}
-	var err error
-	switch e.(type) {
-	case FormConfig:
-		var c FormConfig
-		err = dec(&c)
-		e = c
-	case SwitchConfig:
-		var c SwitchConfig
-		err = dec(&c)
-		e = c
-	case ConductanceConfig:
-		var c ConductanceConfig
-		err = dec(&c)
-		e = c
-	case NoiseConfig:
-		var c NoiseConfig
-		err = dec(&c)
-		e = c
-	case DriftConfig:
-		var c DriftConfig
-		err = dec(&c)
-		e = c
-	case IVConfig:
-		var c IVConfig
-		err = dec(&c)
-		e = c
-	}
-	if err != nil {
+	// A new value of e's concrete type (every Experiment is a config
+	// struct held by value).
+	v := reflect.New(reflect.TypeOf(e))
+	if err := dec(v.Interface()); err != nil {
 		return nil, err
 	}
+	e = v.Elem().Interface().(Experiment)
 	if err := validateExperiment(e); err != nil {
 		return nil, err
 	}
