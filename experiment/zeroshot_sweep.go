@@ -37,8 +37,11 @@ import (
 type SweepScope int
 
 const (
+	// SweepHead changes the head's seed only (the default).
 	SweepHead SweepScope = iota
+	// SweepSplit also changes the held-out split, so the gain and features.
 	SweepSplit
+	// SweepMacro changes everything, the simulated macro included.
 	SweepMacro
 )
 
