@@ -69,26 +69,21 @@ func TestCountedAgreesInMemory(t *testing.T) {
 		t.Fatalf("test needs spikes and idle steps: %+v", st)
 	}
 	after := m.Counters()
-	enc2 := crossbar.Counters{
-		CellReads: after.CellReads - before.CellReads, MVMs: after.MVMs - before.MVMs,
-		ADCConversions: after.ADCConversions - before.ADCConversions, Energy: after.Energy - before.Energy,
-	}
 	w := cost.Workload{
-		Samples:    st.Samples,
 		Reservoirs: []cost.Reservoir{cost.NewReservoir("", st, cost.EventDriven, p.InputBits, cost.MeanConductance(g))},
 		Macro:      cost.MacroOf(p),
 	}
-	c := cost.Count(enc2, st.Samples, w, p)
+	c := cost.Count(cost.Diff(after, before), w, p)
 	if math.Abs(c.ADCConversionsError) > 1e-12 || math.Abs(c.CellReadsError) > 1e-12 {
-		t.Errorf("conversions %g vs model %g, cell reads %g vs model %g: want equal (up to rounding)", c.ADCConversions, c.ModelADCConversions, c.CellReads, c.ModelCellReads)
+		t.Errorf("conversions %d vs model %g, cell reads %d vs model %g: want equal (up to rounding)", c.ADCConversions, c.ModelADCConversions, c.CellReads, c.ModelCellReads)
 	}
 	if math.Abs(c.ArrayEnergyError) > 0.05 || !c.Agree {
 		t.Errorf("array energy %g J vs model %g J (error %.3f), agree %v", c.ArrayEnergyJ, c.ModelArrayEnergyJ, c.ArrayEnergyError, c.Agree)
 	}
-	if math.Abs(c.MVMs-float64(st.ActiveSteps)/float64(st.Samples)) > 1e-9 {
-		t.Errorf("MVMs per inference %g, want the active steps %g", c.MVMs, float64(st.ActiveSteps)/float64(st.Samples))
+	if c.MVMs != st.ActiveSteps {
+		t.Errorf("%d MVMs, want the %d active steps", c.MVMs, st.ActiveSteps)
 	}
-	t.Logf("per inference: %.1f reads, %.0f conversions, %.0f cell reads, array energy %.4g J (model %.4g J, error %+.4f)",
+	t.Logf("%.1f reads per inference; over the run %d conversions, %d cell reads, array energy %.4g J (model %.4g J, error %+.4f)",
 		w.Reservoirs[0].Reads, c.ADCConversions, c.CellReads, c.ArrayEnergyJ, c.ModelArrayEnergyJ, c.ArrayEnergyError)
 
 	// The on-board runner reads every step: the every-step schedule
@@ -114,8 +109,8 @@ func TestCountedAgreesInMemory(t *testing.T) {
 	}
 	after = m.Counters()
 	w.Reservoirs[0] = cost.NewReservoir("", ob, cost.EveryStep, p.InputBits, cost.MeanConductance(g))
-	c = cost.Count(crossbar.Counters{ADCConversions: after.ADCConversions - before.ADCConversions}, ob.Samples, w, p)
+	c = cost.Count(cost.Diff(after, before), w, p)
 	if math.Abs(c.ADCConversionsError) > 1e-12 {
-		t.Errorf("on-board conversions %g vs every-step model %g", c.ADCConversions, c.ModelADCConversions)
+		t.Errorf("on-board conversions %d vs every-step model %g", c.ADCConversions, c.ModelADCConversions)
 	}
 }

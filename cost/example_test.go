@@ -17,7 +17,6 @@ func Example() {
 	st := lsm.Stats{Samples: 1, Steps: 50, InputEvents: 1000, Spikes: 800, ActiveSteps: 50,
 		EffectiveACs: (1000 + 784) * 200, DenseMACs: 50 * 442 * 200, Inputs: 242, Neurons: 200}
 	w := cost.Workload{
-		Samples:    1,
 		Reservoirs: []cost.Reservoir{cost.NewReservoir("image", st, cost.EventDriven, p.InputBits, 13.5e-6)},
 		HeadMACs:   1000 * 10, HeadParams: 1000*10 + 10,
 		Macro: cost.MacroOf(p),

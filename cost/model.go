@@ -288,7 +288,7 @@ func assumptions(w Workload, t Tech) []string {
 		fmt.Sprintf("chip: projected 40 nm macro with %d-bit SAR ADCs shared by %g columns (%.3g pJ per conversion), sample-and-hold per column, digital LIF; leakage not modelled", t.ChipADCBits(w.Macro), t.Chip.ADCShare, t.ChipADCEnergy(w.Macro)*1e12),
 		fmt.Sprintf("digital: Horowitz ISSCC 2014 45 nm figures with %g-bit weights in one on-chip SRAM (DRAM above %.3g MiB); event-driven = one add and one weight read per effective synaptic operation; dense = a MAC and a weight read per weight per step", t.Digital.WeightBits, t.Digital.SRAMCapacityBytes/(1<<20)),
 		"gpu: dense MACs and neuron updates at the per-operation energy of the ESGNN GPU accounting (one op = one MAC, an assumption)",
-		"the head runs on digital arithmetic everywhere (the board's on its SoC processor); input event delivery is not priced for any system",
+		headAssumption(w),
 		"one-time costs (forming, the read-once read) are excluded: figures are per inference",
 	}
 	var keys []string
@@ -299,6 +299,13 @@ func assumptions(w Workload, t Tech) []string {
 	}
 	a = append(a, fmt.Sprintf("%d technology values are assumptions (see `memlsm cost params`): %s", len(keys), joinKeys(keys)))
 	return a
+}
+
+func headAssumption(w Workload) string {
+	if w.HeadMACs == 0 {
+		return "no head: the figures are one encoding alone; input event delivery is not priced for any system"
+	}
+	return fmt.Sprintf("the head (%.0f MACs, %.0f weights) runs on digital arithmetic everywhere (the board's on its SoC processor); input event delivery is not priced for any system", w.HeadMACs, w.HeadParams)
 }
 
 func colsList(w Workload) string {

@@ -15,7 +15,6 @@ import (
 // with 5 row activations, and a head of 2 MACs over 3 weights.
 func tiny() cost.Workload {
 	return cost.Workload{
-		Samples: 1,
 		Reservoirs: []cost.Reservoir{{
 			Inputs: 1, Neurons: 1, Rows: 2, Columns: 2,
 			Steps: 4, Reads: 3, RowActivations: 5, InputEvents: 3, Spikes: 2,
@@ -138,7 +137,7 @@ func TestNewReservoir(t *testing.T) {
 	st := lsm.Stats{Samples: 2, Steps: 20, InputEvents: 20, Spikes: 7, EffectiveACs: 18 * 3, EffectiveMACs: 8 * 3,
 		DenseMACs: 20 * 7 * 3, ActiveSteps: 14, ValuedSteps: 4, ValuedRecSteps: 2, Inputs: 4, Neurons: 3}
 	r := cost.NewReservoir("x", st, cost.EventDriven, 4, 2e-6)
-	want := cost.Reservoir{Name: "x", Inputs: 4, Neurons: 3, Rows: 7, Columns: 6, Steps: 10,
+	want := cost.Reservoir{Name: "x", Inputs: 4, Neurons: 3, Rows: 7, Columns: 6, Samples: 2, Steps: 10,
 		Reads:          (14 + 4*3 + 2) / 2.0, // each valued step: 4 planes (3 extra), +1 with recurrent rows
 		RowActivations: (18 + 8*4/2.0) / 2,   // binary rows + half the planes of each count
 		InputEvents:    10, Spikes: 3.5, SynACs: 27, SynMACs: 12, DenseMACs: 210, NeuronUpdates: 30, MeanG: 2e-6}

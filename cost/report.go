@@ -29,16 +29,15 @@ type Report struct {
 	Assumptions []string `json:"assumptions"`
 }
 
-// Counted are an array's counters (crossbar.Counters) over the encoding of
-// Samples inferences, per inference, beside what the workload model
-// predicts for the same run.
+// Counted are an array's counters (crossbar.Counters) over every encoding
+// of an experiment on it, beside what the workload predicts for the same
+// encodings (each reservoir's per-inference work times its Samples). All
+// figures are totals over the run.
 type Counted struct {
-	Samples int64 `json:"samples"`
-
-	ADCConversions float64 `json:"adc_conversions"`
-	CellReads      float64 `json:"cell_reads"`
-	MVMs           float64 `json:"mvms"`
-	Saturations    float64 `json:"saturations"`
+	ADCConversions int64 `json:"adc_conversions"`
+	CellReads      int64 `json:"cell_reads"`
+	MVMs           int64 `json:"mvms"`
+	Saturations    int64 `json:"saturations"`
 	// EnergyJ is the simulator's own energy count (its parameters'
 	// energy_adc and energy_tia per conversion plus V²·G·t of every cell
 	// read); ArrayEnergyJ is its cell part.
@@ -52,31 +51,39 @@ type Counted struct {
 	ADCConversionsError float64 `json:"adc_conversions_error"`
 	CellReadsError      float64 `json:"cell_reads_error"`
 	ArrayEnergyError    float64 `json:"array_energy_error"`
-	// Agree reports whether conversions match exactly (binary inputs: the
-	// same reads by construction) and the array energy within 5 % (the
-	// model prices the cells at their mean conductance).
+	// Agree reports whether the conversions match (up to rounding: binary
+	// inputs give the same reads by construction) and the array energy
+	// within 5 % (the model prices the cells at their mean conductance).
 	Agree bool   `json:"agree"`
 	Note  string `json:"note,omitempty"`
 }
 
-// Count compares counters c of an array over an encoding of samples
-// inferences with the workload w priced on the simulator's own parameters
-// p (crossbar.Params: energy_adc, energy_tia, read_width). c must cover
-// the encoding alone (counters after it minus counters before it), and w
-// must describe that same run (its reservoirs on that array).
-func Count(c crossbar.Counters, samples int64, w Workload, p crossbar.Params) *Counted {
-	n := float64(max(samples, 1))
-	k := &Counted{Samples: samples,
-		ADCConversions: float64(c.ADCConversions) / n, CellReads: float64(c.CellReads) / n,
-		MVMs: float64(c.MVMs) / n, Saturations: float64(c.Saturations) / n, EnergyJ: float64(c.Energy) / n,
+// Diff returns the counters accumulated between before and after.
+func Diff(after, before crossbar.Counters) crossbar.Counters {
+	return crossbar.Counters{
+		Pulses: after.Pulses - before.Pulses, CellReads: after.CellReads - before.CellReads,
+		MVMs: after.MVMs - before.MVMs, ADCConversions: after.ADCConversions - before.ADCConversions,
+		DACUpdates: after.DACUpdates - before.DACUpdates, Saturations: after.Saturations - before.Saturations,
+		Energy: after.Energy - before.Energy,
 	}
+}
+
+// Count compares counters c of an array over the encodings of workload w
+// (c must cover the encodings alone: Diff of the counters after and
+// before them) with the model, priced with the simulator's own parameters
+// p (energy_adc, energy_tia, read_width) so that the two energies are
+// comparable.
+func Count(c crossbar.Counters, w Workload, p crossbar.Params) *Counted {
+	k := &Counted{ADCConversions: c.ADCConversions, CellReads: c.CellReads, MVMs: c.MVMs, Saturations: c.Saturations,
+		EnergyJ: float64(c.Energy)}
 	vr := w.Macro.ReadVoltage
 	for _, r := range w.Reservoirs {
-		k.ModelADCConversions += r.Reads * float64(r.Columns)
-		k.ModelCellReads += r.RowActivations * float64(r.Columns)
-		k.ModelArrayEnergyJ += r.RowActivations * float64(r.Columns) * r.MeanG * vr * vr * float64(p.ReadWidth)
+		n := float64(r.Samples)
+		k.ModelADCConversions += n * r.Reads * float64(r.Columns)
+		k.ModelCellReads += n * r.RowActivations * float64(r.Columns)
+		k.ModelArrayEnergyJ += n * r.RowActivations * float64(r.Columns) * r.MeanG * vr * vr * float64(p.ReadWidth)
 	}
-	k.ArrayEnergyJ = k.EnergyJ - k.ADCConversions*float64(p.EnergyADC+p.EnergyTIA)
+	k.ArrayEnergyJ = k.EnergyJ - float64(k.ADCConversions)*float64(p.EnergyADC+p.EnergyTIA)
 	rel := func(a, b float64) float64 {
 		if b == 0 {
 			if a == 0 {
@@ -86,12 +93,12 @@ func Count(c crossbar.Counters, samples int64, w Workload, p crossbar.Params) *C
 		}
 		return (a - b) / b
 	}
-	k.ADCConversionsError = rel(k.ADCConversions, k.ModelADCConversions)
-	k.CellReadsError = rel(k.CellReads, k.ModelCellReads)
+	k.ADCConversionsError = rel(float64(k.ADCConversions), k.ModelADCConversions)
+	k.CellReadsError = rel(float64(k.CellReads), k.ModelCellReads)
 	k.ArrayEnergyError = rel(k.ArrayEnergyJ, k.ModelArrayEnergyJ)
 	k.Agree = math.Abs(k.ADCConversionsError) < 1e-9 && math.Abs(k.ArrayEnergyError) < 0.05
 	if !k.Agree {
-		k.Note = "counted and modelled reads differ: expected with count inputs (a read's bit planes are counted as half set) or separate input and recurrent gains (two reads per step)"
+		k.Note = "counted and modelled reads differ: expected with count inputs (a count's bit planes are priced as half set) or separate input and recurrent gains (two reads per step)"
 	}
 	return k
 }
@@ -121,7 +128,7 @@ func (r *Report) Markdown() string {
 		q.DigitalOverChip, q.ReservoirDigitalOverChip, q.DigitalDenseOverChip, q.ReservoirDigitalDenseOverChip,
 		q.GPUOverChip, q.ReservoirGPUOverChip, q.BoardOverChip, q.GPUOverBoard, q.ReservoirGPUOverBoard)
 	if c := r.Counted; c != nil {
-		fmt.Fprintf(&b, "\nArray counters per inference: %.6g ADC conversions (model %.6g), %.6g cell reads (model %.6g), "+
+		fmt.Fprintf(&b, "\nArray counters over the run: %d ADC conversions (model %.6g), %d cell reads (model %.6g), "+
 			"array energy %s (model %s); agree: %v\n", c.ADCConversions, c.ModelADCConversions, c.CellReads, c.ModelCellReads,
 			eng(c.ArrayEnergyJ, "J"), eng(c.ModelArrayEnergyJ, "J"), c.Agree)
 	}

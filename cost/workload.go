@@ -54,6 +54,7 @@ type Reservoir struct {
 	Neurons int    `json:"neurons"`
 	Rows    int    `json:"rows"`    // array rows of the layout: Inputs + Neurons
 	Columns int    `json:"columns"` // columns converted per read: 2·Neurons (differential pairs)
+	Samples int64  `json:"samples"` // encodings the means below are over
 
 	Steps float64 `json:"steps"`
 	// Reads are the array read cycles; each drives the active rows and
@@ -94,7 +95,6 @@ func MacroOf(p crossbar.Params) Macro {
 // classification, two for a zero-shot pair) and its digital head.
 type Workload struct {
 	Schedule   Schedule    `json:"schedule"`
-	Samples    int64       `json:"samples"` // inferences the means are over
 	Reservoirs []Reservoir `json:"reservoirs"`
 	HeadMACs   float64     `json:"head_macs"`   // multiply-accumulates of the head per inference
 	HeadParams float64     `json:"head_params"` // weights of the head
@@ -123,7 +123,7 @@ func NewReservoir(name string, st lsm.Stats, sched Schedule, inputBits int, mean
 	}
 	per := func(x int64) float64 { return float64(x) / n }
 	r := Reservoir{
-		Name: name, Inputs: st.Inputs, Neurons: st.Neurons, Rows: st.Inputs + st.Neurons, Columns: 2 * st.Neurons,
+		Name: name, Inputs: st.Inputs, Neurons: st.Neurons, Rows: st.Inputs + st.Neurons, Columns: 2 * st.Neurons, Samples: st.Samples,
 		Steps: per(st.Steps), InputEvents: per(st.InputEvents), Spikes: per(st.Spikes),
 		SynACs: per(st.EffectiveACs), SynMACs: per(st.EffectiveMACs), DenseMACs: per(st.DenseMACs),
 		NeuronUpdates: per(st.Steps) * float64(st.Neurons), MeanG: float64(meanG),
