@@ -57,33 +57,39 @@ func (t Tech) board(w Workload) Figure {
 	b := t.Board
 	var f Figure
 	vr := w.Macro.ReadVoltage
+	boards := 1
 	for _, r := range w.Reservoirs {
-		rounds := math.Ceil(float64(r.Columns) / b.Channels)
+		// One board per macro; the boards of a grid work in parallel, so a
+		// read takes as long as on the board with the most columns.
+		boards = max(boards, r.Tiles())
+		rounds := math.Ceil(math.Ceil(float64(r.Columns)/float64(r.TileCols)) / b.Channels)
 		tConv := rounds / b.ADCRateHz
 		bitsPerChain := math.Ceil(float64(w.Macro.Rows) * b.SelectBits / b.ShiftChains)
 		tShift := bitsPerChain / b.ShiftClockHz
 		hold := b.SettleS + tConv
 		f.add("shift", Part{
 			// Every shift clock clocks every register of a chain.
-			EnergyJ:  r.Reads * b.ShiftChains * bitsPerChain * math.Ceil(bitsPerChain/8) * b.ShiftCpdF * b.LogicSupplyV * b.LogicSupplyV,
+			EnergyJ:  float64(r.Tiles()) * r.Reads * b.ShiftChains * bitsPerChain * math.Ceil(bitsPerChain/8) * b.ShiftCpdF * b.LogicSupplyV * b.LogicSupplyV,
 			LatencyS: r.Reads * tShift,
 		}, false)
 		f.add("settle", Part{LatencyS: r.Reads * b.SettleS}, false)
-		f.add("adc", Part{EnergyJ: r.Reads * float64(r.Columns) * b.ADCEnergyJ, LatencyS: r.Reads * tConv}, false)
+		f.add("adc", Part{EnergyJ: r.Reads * r.conversions() * b.ADCEnergyJ, LatencyS: r.Reads * tConv}, false)
 		f.add("array", Part{EnergyJ: r.RowActivations * float64(r.Columns) * r.MeanG * vr * vr * hold}, false)
 		f.add("lif", Part{LatencyS: r.NeuronUpdates / b.PLUpdatesPerS}, false)
 	}
 	f.add("head", Part{LatencyS: w.HeadMACs / b.ARMMACsPerS}, true)
-	// Static power over the latency, split between reservoir and head.
-	p := b.Channels*b.TIACurrentA*b.AnalogSupplyV + b.DACChannels*b.DACCurrentA*b.DACSupplyV + b.SoCPowerW
+	// Static power of every board over the latency, split between
+	// reservoir and head.
+	p := float64(boards) * (b.Channels*b.TIACurrentA*b.AnalogSupplyV + b.DACChannels*b.DACCurrentA*b.DACSupplyV + b.SoCPowerW)
 	head := f.Breakdown["head"].LatencyS
 	f.add("static", Part{EnergyJ: p * (f.LatencyS - head)}, false)
 	f.add("head", Part{EnergyJ: p * head}, true)
-	// Component footprint: ADCs, quad TIAs, DACs, one multiplexer per
-	// array row, the shift registers that select them, the SoC.
+	// Component footprint per board: ADCs, quad TIAs, DACs, one
+	// multiplexer per array row, the shift registers that select them,
+	// the SoC.
 	shiftRegs := math.Ceil(float64(w.Macro.Rows) * b.SelectBits / 8)
-	f.add("packages", Part{AreaMM2: b.Channels*b.ADCPackageMM2 + math.Ceil(b.Channels/4)*b.TIAPackageMM2 +
-		math.Ceil(b.DACChannels/8)*b.DACPackageMM2 + (float64(w.Macro.Rows)+shiftRegs)*b.LogicPackageMM2 + b.SoCPackageMM2}, false)
+	f.add("packages", Part{AreaMM2: float64(boards) * (b.Channels*b.ADCPackageMM2 + math.Ceil(b.Channels/4)*b.TIAPackageMM2 +
+		math.Ceil(b.DACChannels/8)*b.DACPackageMM2 + (float64(w.Macro.Rows)+shiftRegs)*b.LogicPackageMM2 + b.SoCPackageMM2)}, false)
 	return f
 }
 
@@ -120,27 +126,32 @@ func (t Tech) chip(w Workload) Figure {
 	tConv := float64(bits+1) * c.ADCCycleS
 	vr, vg := w.Macro.ReadVoltage, w.Macro.GateVoltage
 	lineC := float64(w.Macro.Cols) * c.LineCapF
+	macros := 1
 	for _, r := range w.Reservoirs {
-		rounds := math.Min(c.ADCShare, float64(r.Columns))
-		conv := r.Reads * float64(r.Columns)
-		f.add("rows", Part{EnergyJ: r.RowActivations * lineC * (vr*vr + vg*vg), LatencyS: r.Reads * c.ReadTimeS}, false)
+		macros = max(macros, r.Tiles())
+		rounds := math.Min(c.ADCShare, math.Ceil(float64(r.Columns)/float64(r.TileCols)))
+		conv := r.Reads * r.conversions()
+		// A logical row crosses TileCols macros, each driving its own line.
+		f.add("rows", Part{EnergyJ: r.RowActivations * float64(r.TileCols) * lineC * (vr*vr + vg*vg), LatencyS: r.Reads * c.ReadTimeS}, false)
 		f.add("array", Part{EnergyJ: r.RowActivations * float64(r.Columns) * r.MeanG * vr * vr * c.ReadTimeS}, false)
 		f.add("sense", Part{EnergyJ: conv * c.SenseEnergyJ}, false)
 		f.add("adc", Part{EnergyJ: conv * eADC, LatencyS: r.Reads * rounds * tConv}, false)
-		f.add("subtract", Part{EnergyJ: r.Reads * float64(r.Neurons) * c.SubEnergyJ}, false)
+		// Differential pairs, and the partial sums of the tile rows.
+		f.add("subtract", Part{EnergyJ: r.Reads * (float64(r.Neurons) + float64(r.Columns*(r.TileRows-1))) * c.SubEnergyJ}, false)
 		f.add("lif", Part{EnergyJ: r.NeuronUpdates * c.LIFEnergyJ,
 			LatencyS: r.Steps * math.Ceil(float64(r.Neurons)/c.LIFLanes) / c.ClockHz}, false)
 	}
 	h := t.digitalHead(w)
 	f.add("head", h, true)
-	// Area: the whole macro (array and periphery) plus the head unit.
+	// Area: every macro (array and periphery) plus the head unit.
 	f2 := c.FeatureNM * c.FeatureNM * 1e-6 // µm² per F²
 	adcs := math.Ceil(float64(w.Macro.Cols) / c.ADCShare)
 	adcArea := c.ADCLogicAreaUM2 + c.ADCUnitAreaUM2*math.Exp2(float64(bits))
 	periph := adcs*adcArea + float64(w.Macro.Cols)*c.SenseAreaUM2 + float64(w.Macro.Rows)*c.DriverAreaUM2 + c.LIFLanes*c.LIFAreaUM2
-	f.add("array", Part{AreaMM2: float64(w.Macro.Rows*w.Macro.Cols) * c.CellAreaF2 * f2 * um2}, false)
-	f.add("adc", Part{AreaMM2: adcs * adcArea * um2}, false)
-	f.add("periphery", Part{AreaMM2: (periph - adcs*adcArea + c.PeripheryOverhead*periph) * um2}, false)
+	n := float64(macros)
+	f.add("array", Part{AreaMM2: n * float64(w.Macro.Rows*w.Macro.Cols) * c.CellAreaF2 * f2 * um2}, false)
+	f.add("adc", Part{AreaMM2: n * adcs * adcArea * um2}, false)
+	f.add("periphery", Part{AreaMM2: n * (periph - adcs*adcArea + c.PeripheryOverhead*periph) * um2}, false)
 	return f
 }
 

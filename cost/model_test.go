@@ -16,7 +16,7 @@ import (
 func tiny() cost.Workload {
 	return cost.Workload{
 		Reservoirs: []cost.Reservoir{{
-			Inputs: 1, Neurons: 1, Rows: 2, Columns: 2,
+			Inputs: 1, Neurons: 1, Rows: 2, Columns: 2, TileRows: 1, TileCols: 1,
 			Steps: 4, Reads: 3, RowActivations: 5, InputEvents: 3, Spikes: 2,
 			SynACs: 5, DenseMACs: 8, NeuronUpdates: 4, MeanG: 10e-6,
 		}},
@@ -120,6 +120,31 @@ func TestTinyClosedForm(t *testing.T) {
 			t.Errorf("%s: breakdown (%g J, %g s, %g mm²) or split does not add up to %+v", name, e, l, a, f)
 		}
 	}
+	// The same reservoir over a 2×1 grid of 1×2 macros: every read converts
+	// both tile rows' columns and adds their partial sums; there are two
+	// macros (chip area) and two boards (static power, packages).
+	tw := tiny()
+	tw.Macro.Rows = 1
+	tw.Reservoirs[0].TileRows = 2
+	rt, err := cost.Evaluate(tw, roundTech())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"tiled chip energy", rt.Chip.EnergyJ, chipE + 6*1e-12 + 6*8e-12 + 3*2*1e-12}, // 6 more conversions, 2 more adds per read
+		{"tiled chip area", rt.Chip.AreaMM2, 2 * (2*100*0.01 + 100 + (45 + 0.5*145)) * 1e-6},
+		{"tiled board energy", rt.Board.EnergyJ, 2*3*1*1*1e-12 + 3*4*1e-9 + 5*2*10e-6*0.25*3e-6 + 2e-3*(3e-6+3e-6+6e-6+4e-6) + 2e-3*2e-6},
+		{"tiled board latency", rt.Board.LatencyS, 3e-6 + 3e-6 + 6e-6 + 4e-6 + 2e-6},
+		{"tiled board area", rt.Board.AreaMM2, 2 * (1 + 1 + 0 + (1+1)*1 + 1)},
+	} {
+		if !near(c.got, c.want) {
+			t.Errorf("%s = %.10g, want %.10g", c.name, c.got, c.want)
+		}
+	}
+
 	// DRAM instead of SRAM once the weights outgrow it.
 	tech := roundTech()
 	tech.Digital.SRAMCapacityBytes = 20
@@ -140,7 +165,7 @@ func TestNewReservoir(t *testing.T) {
 	want := cost.Reservoir{Name: "x", Inputs: 4, Neurons: 3, Rows: 7, Columns: 6, Samples: 2, Steps: 10,
 		Reads:          (14 + 4*3 + 2) / 2.0, // each valued step: 4 planes (3 extra), +1 with recurrent rows
 		RowActivations: (18 + 8*4/2.0) / 2,   // binary rows + half the planes of each count
-		InputEvents:    10, Spikes: 3.5, SynACs: 27, SynMACs: 12, DenseMACs: 210, NeuronUpdates: 30, MeanG: 2e-6}
+		InputEvents:    10, Spikes: 3.5, SynACs: 27, SynMACs: 12, DenseMACs: 210, NeuronUpdates: 30, MeanG: 2e-6, TileRows: 1, TileCols: 1}
 	if r != want {
 		t.Errorf("event-driven:\n got %+v\nwant %+v", r, want)
 	}
@@ -156,7 +181,7 @@ func TestMonotone(t *testing.T) {
 	base := func() cost.Workload {
 		w := tiny()
 		w.Macro = cost.Macro{Rows: 512, Cols: 512, ReadVoltage: 0.2, GateVoltage: 1.2, ADCBits: 8, InputBits: 4}
-		w.Reservoirs[0] = cost.Reservoir{Inputs: 256, Neurons: 200, Rows: 456, Columns: 400, Steps: 50, Reads: 40,
+		w.Reservoirs[0] = cost.Reservoir{Inputs: 256, Neurons: 200, Rows: 456, Columns: 400, TileRows: 1, TileCols: 1, Steps: 50, Reads: 40,
 			RowActivations: 1500, SynACs: 300000, DenseMACs: 4.56e6, NeuronUpdates: 10000, MeanG: 14e-6}
 		w.HeadMACs, w.HeadParams = 10000, 10010
 		return w
@@ -285,7 +310,7 @@ func TestEvaluateRejects(t *testing.T) {
 	}
 	w = tiny()
 	w.Reservoirs[0].Rows = 3
-	if _, err := cost.Evaluate(w, cost.Default()); err == nil || !strings.Contains(err.Error(), "on a 2×2 macro") {
+	if _, err := cost.Evaluate(w, cost.Default()); err == nil || !strings.Contains(err.Error(), "on a 1×1 grid of 2×2 macros") {
 		t.Errorf("oversized reservoir: %v", err)
 	}
 	var zero cost.Tech

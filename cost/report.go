@@ -79,7 +79,7 @@ func Count(c crossbar.Counters, w Workload, p crossbar.Params) *Counted {
 	vr := w.Macro.ReadVoltage
 	for _, r := range w.Reservoirs {
 		n := float64(r.Samples)
-		k.ModelADCConversions += n * r.Reads * float64(r.Columns)
+		k.ModelADCConversions += n * r.Reads * r.conversions()
 		k.ModelCellReads += n * r.RowActivations * float64(r.Columns)
 		k.ModelArrayEnergyJ += n * r.RowActivations * float64(r.Columns) * r.MeanG * vr * vr * float64(p.ReadWidth)
 	}
@@ -98,7 +98,8 @@ func Count(c crossbar.Counters, w Workload, p crossbar.Params) *Counted {
 	k.ArrayEnergyError = rel(k.ArrayEnergyJ, k.ModelArrayEnergyJ)
 	k.Agree = math.Abs(k.ADCConversionsError) < 1e-9 && math.Abs(k.ArrayEnergyError) < 0.05
 	if !k.Agree {
-		k.Note = "counted and modelled reads differ: expected with count inputs (a count's bit planes are priced as half set) or separate input and recurrent gains (two reads per step)"
+		k.Note = "counted and modelled reads differ: expected with count inputs (a count's bit planes are priced as half set), " +
+			"separate input and recurrent gains (two reads per step) or a grid of macros (tile rows without driven rows are not read)"
 	}
 	return k
 }

@@ -55,6 +55,13 @@ type Reservoir struct {
 	Rows    int    `json:"rows"`    // array rows of the layout: Inputs + Neurons
 	Columns int    `json:"columns"` // columns converted per read: 2·Neurons (differential pairs)
 	Samples int64  `json:"samples"` // encodings the means below are over
+	// TileRows × TileCols macros hold the layout when it is spread over a
+	// grid of them (crossbar.Tiled); 1 × 1 when it fits one macro. Each
+	// tile row converts its columns at every read (an upper bound: a tiled
+	// array skips the tile rows with no driven row), and the tile rows'
+	// partial sums are added digitally.
+	TileRows int `json:"tile_rows"`
+	TileCols int `json:"tile_cols"`
 
 	Steps float64 `json:"steps"`
 	// Reads are the array read cycles; each drives the active rows and
@@ -126,7 +133,7 @@ func NewReservoir(name string, st lsm.Stats, sched Schedule, inputBits int, mean
 		Name: name, Inputs: st.Inputs, Neurons: st.Neurons, Rows: st.Inputs + st.Neurons, Columns: 2 * st.Neurons, Samples: st.Samples,
 		Steps: per(st.Steps), InputEvents: per(st.InputEvents), Spikes: per(st.Spikes),
 		SynACs: per(st.EffectiveACs), SynMACs: per(st.EffectiveMACs), DenseMACs: per(st.DenseMACs),
-		NeuronUpdates: per(st.Steps) * float64(st.Neurons), MeanG: float64(meanG),
+		NeuronUpdates: per(st.Steps) * float64(st.Neurons), MeanG: float64(meanG), TileRows: 1, TileCols: 1,
 	}
 	if st.Neurons > 0 {
 		binaryRows := r.SynACs / float64(st.Neurons)
@@ -141,6 +148,13 @@ func NewReservoir(name string, st lsm.Stats, sched Schedule, inputBits int, mean
 	}
 	return r
 }
+
+// Tiles returns the number of macros holding the reservoir.
+func (r Reservoir) Tiles() int { return r.TileRows * r.TileCols }
+
+// conversions is the ADC conversions of one read: every column once per
+// tile row.
+func (r Reservoir) conversions() float64 { return float64(r.Columns * r.TileRows) }
 
 // MeanConductance returns the mean of g (0 for no cells).
 func MeanConductance(g []units.Siemens) units.Siemens {
@@ -166,8 +180,11 @@ func (w Workload) Validate() error {
 		switch {
 		case r.Neurons <= 0 || r.Inputs <= 0:
 			return fmt.Errorf("cost: reservoir %q of %d inputs and %d neurons", r.Name, r.Inputs, r.Neurons)
-		case r.Rows > w.Macro.Rows || r.Columns > w.Macro.Cols:
-			return fmt.Errorf("cost: reservoir %q needs %d×%d cells on a %d×%d macro", r.Name, r.Rows, r.Columns, w.Macro.Rows, w.Macro.Cols)
+		case r.TileRows < 1 || r.TileCols < 1:
+			return fmt.Errorf("cost: reservoir %q on a %d×%d grid of macros", r.Name, r.TileRows, r.TileCols)
+		case r.Rows > r.TileRows*w.Macro.Rows || r.Columns > r.TileCols*w.Macro.Cols:
+			return fmt.Errorf("cost: reservoir %q needs %d×%d cells on a %d×%d grid of %d×%d macros", r.Name, r.Rows, r.Columns,
+				r.TileRows, r.TileCols, w.Macro.Rows, w.Macro.Cols)
 		}
 		for _, x := range []float64{r.Steps, r.Reads, r.RowActivations, r.SynACs, r.SynMACs, r.DenseMACs, r.NeuronUpdates, r.MeanG} {
 			if !(x >= 0) || math.IsInf(x, 0) {

@@ -79,7 +79,9 @@ func (m *macroRun) costReport(encs []costEncoding, h headWork) (*cost.Report, er
 	}
 	w := cost.Workload{Schedule: sched, HeadMACs: h.macs, HeadParams: h.params, Macro: cost.MacroOf(p)}
 	for _, e := range encs {
-		w.Reservoirs = append(w.Reservoirs, cost.NewReservoir(e.name, e.stats, sched, p.InputBits, e.res.meanG))
+		r := cost.NewReservoir(e.name, e.stats, sched, p.InputBits, e.res.meanG)
+		r.TileRows, r.TileCols = tilesOf(e.res)
+		w.Reservoirs = append(w.Reservoirs, r)
 	}
 	r, err := cost.Evaluate(w, tech)
 	if err != nil {
@@ -89,4 +91,26 @@ func (m *macroRun) costReport(encs []costEncoding, h headWork) (*cost.Report, er
 		r.Counted = cost.Count(m.enc, w, p)
 	}
 	return r, nil
+}
+
+// tilesOf returns how many tile rows and columns of a grid of macros
+// (crossbar.Tiled) the reservoir's layout covers; 1, 1 on one macro.
+func tilesOf(r *reservoir) (rows, cols int) {
+	t, ok := r.array.(*crossbar.Tiled)
+	if !ok {
+		return 1, 1
+	}
+	gr, gc := t.Grid()
+	l := r.layout.Region
+	for i := range gr {
+		if tr := t.TileRegion(i * gc); tr.Row < l.Row+l.Rows && l.Row < tr.Row+tr.Rows {
+			rows++
+		}
+	}
+	for j := range gc {
+		if tr := t.TileRegion(j); tr.Col < l.Col+l.Cols && l.Col < tr.Col+tr.Cols {
+			cols++
+		}
+	}
+	return rows, cols
 }
