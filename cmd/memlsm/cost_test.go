@@ -31,7 +31,7 @@ func TestCost(t *testing.T) {
 		Reservoirs: []cost.Reservoir{{Inputs: 16, Neurons: 20, Rows: 36, Columns: 40, Samples: 1, TileRows: 1, TileCols: 1,
 			Steps: 10, Reads: 8, RowActivations: 40, SynACs: 800, DenseMACs: 7200, NeuronUpdates: 200, MeanG: 14e-6}},
 		HeadMACs: 200, HeadParams: 210,
-		Macro:    cost.Macro{Rows: 512, Cols: 512, ReadVoltage: 0.2, GateVoltage: 1.2, ADCBits: 14, InputBits: 4},
+		Macro: cost.Macro{Rows: 512, Cols: 512, ReadVoltage: 0.2, GateVoltage: 1.2, ADCBits: 14, InputBits: 4},
 	}
 	r, err := cost.Evaluate(w, cost.Default())
 	if err != nil {
