@@ -12,6 +12,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/memlsm/memlsm/cost"
+	"github.com/memlsm/memlsm/crossbar"
 	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/lsm"
 	"github.com/memlsm/memlsm/projection"
@@ -227,6 +229,10 @@ type ZeroShotResult struct {
 	Head        projection.CLIPConfig `json:"head"`
 	Temperature float64               `json:"temperature"` // τ at the end of training
 	Seconds     float64               `json:"seconds"`
+	// Cost is one inference — one sample of each modality encoded and
+	// projected by both towers — priced on the test board, the projected
+	// chip and digital hardware (package cost).
+	Cost *cost.Report `json:"cost"`
 
 	// UnseenNote explains, in plain words, why unseen retrieval is not
 	// clearly above chance when it is not (Retrieval.ClearlyAboveChance);
@@ -610,6 +616,7 @@ type zsRun struct {
 	mu    sync.Mutex
 	cals  map[calKey]*onceEntry[calibrated]
 	feats map[featKey]*onceEntry[encoded]
+	total [2]lsm.Stats // everything each side encoded on the run (guarded by encMu)
 }
 
 type calKey struct {
@@ -647,6 +654,21 @@ func (p *zsPlan) newRun(ctx context.Context, seed uint64) (*zsRun, error) {
 		return nil, err
 	}
 	r := &zsRun{p: p, seed: seed, mr: mr, cals: map[calKey]*onceEntry[calibrated]{}, feats: map[featKey]*onceEntry[encoded]{}}
+	// Both reservoirs share the macro: open it (a grid of arrays if they
+	// need one) for the larger of the two.
+	if !p.cfg.Macro.Software {
+		var shapes []crossbar.Geometry
+		for k, s := range p.sides {
+			if k == 0 || p.cfg.Macro.AudioArray == nil {
+				c := s.ec.Reservoir
+				shapes = append(shapes, crossbar.Geometry{Rows: c.Inputs + c.Neurons, Cols: 2 * c.Neurons})
+			}
+		}
+		if err := mr.reserve(ctx, shapes...); err != nil {
+			mr.close()
+			return nil, err
+		}
+	}
 	for k, s := range p.sides {
 		res, err := mr.place(ctx, s.ec.Reservoir.Inputs, s.ec.Reservoir.Neurons, k == 1)
 		if err != nil {
@@ -711,6 +733,9 @@ func (r *zsRun) encode(ctx context.Context, k int, c lsm.Config, prog ProgressFu
 		s := r.p.sides[k]
 		feats, st, err := r.enc[k].encode(ctx, c, s.frames, seq(len(s.frames)), prog, "encoding "+s.name)
 		st.Inputs, st.Neurons = c.Inputs, c.Neurons
+		if err == nil {
+			r.total[k].Add(st.Stats)
+		}
 		e.v, e.err = encoded{cfg: c, feats: feats, stats: st}, err
 	})
 	if e.err != nil && ctx.Err() == nil {
@@ -725,6 +750,24 @@ func (r *zsRun) encode(ctx context.Context, k int, c lsm.Config, prog ProgressFu
 		r.mu.Unlock()
 	}
 	return e.v, e.err
+}
+
+// cost prices one inference of the headline features f and head hc
+// (call it after close).
+func (r *zsRun) cost(f *zsFeatures, hc projection.CLIPConfig) (*cost.Report, error) {
+	var encs []costEncoding
+	var h headWork
+	for k, s := range r.p.sides {
+		r.encMu.Lock()
+		total := r.total[k]
+		r.encMu.Unlock()
+		total.Inputs, total.Neurons = f.cfg[k].Inputs, f.cfg[k].Neurons
+		encs = append(encs, costEncoding{name: s.name, res: r.enc[k].res, stats: f.reports[k].Encode.Stats, counted: total})
+		t := towerHead(hc, f.cfg[k].Features())
+		h.macs += t.macs
+		h.params += t.params
+	}
+	return r.mr.costReport(encs, h)
 }
 
 // zsFeatures are both modalities encoded for one split, with the matrices
@@ -804,15 +847,12 @@ func (f *zsFeatures) train(ctx context.Context, hc projection.CLIPConfig, onEpoc
 		if onEpoch != nil {
 			onEpoch()
 		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
 		if user != nil {
 			return user(s)
 		}
 		return nil
 	}
-	head, log, err := projection.TrainCLIP(f.trainA, f.trainB, f.trainLabels, hc)
+	head, log, err := projection.TrainCLIP(ctx, f.trainA, f.trainB, f.trainLabels, hc)
 	if err != nil {
 		return nil, log, fmt.Errorf("experiment: training the CLIP head: %w", err)
 	}
@@ -937,6 +977,9 @@ func ZeroShot(ctx context.Context, cfg ZeroShotConfig) (*ZeroShotResult, error) 
 	res.Macro = run.mr.info
 	if res.Model != nil {
 		res.Model.Macro = run.mr.info
+	}
+	if res.Cost, err = run.cost(f, hc); err != nil {
+		return nil, err
 	}
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil

@@ -268,3 +268,19 @@ func TestZeroShotGZSL(t *testing.T) {
 		}
 	}
 }
+
+// TestZeroShotInMemoryCounted: a run that encodes several times on the
+// array (the validation splits calibrate their own gains) still compares
+// the arrays' counters with everything it encoded: ADC conversions agree
+// exactly. (Array energy differs by design with count inputs; see
+// cost.Count.)
+func TestZeroShotInMemoryCounted(t *testing.T) {
+	img, aud, _, _ := zeroShotData()
+	cfg := ZeroShotConfig{A: Side{Data: img, Encoder: EncoderConfig{CalibrationSamples: 20}}, B: Side{Data: aud, Encoder: EncoderConfig{CalibrationSamples: 20}},
+		Seed: 3, Head: fastCLIP, Macro: Macro{Mode: InMemory}, Protocol: ProtocolGZSL, Select: &Selection{Splits: 1}}
+	r, err := ZeroShot(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCost(t, "zero-shot in-memory", r.Cost, InMemory, 2, false)
+}

@@ -1,6 +1,7 @@
 package projection
 
 import (
+	"context"
 	"errors"
 	"math"
 	"testing"
@@ -43,7 +44,7 @@ func TestCLIPZeroShotLosses(t *testing.T) {
 	for seed := uint64(1); seed <= 3; seed++ {
 		tr, seen, unseen := zeroShotData(60, 0.8, seed)
 		for i, cfg := range losses {
-			h, _, err := TrainCLIP(tr.a, tr.b, tr.y, cfg)
+			h, _, err := TrainCLIP(context.Background(), tr.a, tr.b, tr.y, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -74,7 +75,7 @@ func TestCLIPZeroShotLosses(t *testing.T) {
 
 func TestCLIPLearnTemperature(t *testing.T) {
 	tr, _, _ := zeroShotData(20, 0.8, 1)
-	h, _, err := TrainCLIP(tr.a, tr.b, tr.y, CLIPConfig{
+	h, _, err := TrainCLIP(context.Background(), tr.a, tr.b, tr.y, CLIPConfig{
 		Temperature: 0.5, LearnTemperature: true, Training: Training{Epochs: 20, LR: 1e-2},
 	})
 	if err != nil {
@@ -86,7 +87,7 @@ func TestCLIPLearnTemperature(t *testing.T) {
 	if tau == 0.5 || tau < 1.0/maxLogitScale-1e-15 || math.IsNaN(tau) {
 		t.Errorf("learned τ = %v", tau)
 	}
-	fixed, _, err := TrainCLIP(tr.a, tr.b, tr.y, CLIPConfig{Temperature: 0.5, Training: Training{Epochs: 2}})
+	fixed, _, err := TrainCLIP(context.Background(), tr.a, tr.b, tr.y, CLIPConfig{Temperature: 0.5, Training: Training{Epochs: 2}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +98,7 @@ func TestCLIPLearnTemperature(t *testing.T) {
 
 func TestProtoZeroShot(t *testing.T) {
 	tr, seen, unseen := zeroShotData(100, 0.8, 1)
-	h, _, err := TrainProto(tr.a, tr.b, tr.y, ProtoConfig{})
+	h, _, err := TrainProto(context.Background(), tr.a, tr.b, tr.y, ProtoConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +131,7 @@ func TestCLIPCheckpoint(t *testing.T) {
 		seen = append(seen, [2]*mat.Dense{h.EmbedA(unseen.a), h.EmbedB(unseen.b)})
 		return nil
 	}
-	if _, _, err := TrainCLIP(tr.a, tr.b, tr.y, cfg); err != nil {
+	if _, _, err := TrainCLIP(context.Background(), tr.a, tr.b, tr.y, cfg); err != nil {
 		t.Fatal(err)
 	}
 	if len(seen) != epochs {
@@ -139,7 +140,7 @@ func TestCLIPCheckpoint(t *testing.T) {
 	for k := 1; k <= epochs; k++ {
 		c := cfg
 		c.Checkpoint, c.Epochs = nil, k
-		h, _, err := TrainCLIP(tr.a, tr.b, tr.y, c)
+		h, _, err := TrainCLIP(context.Background(), tr.a, tr.b, tr.y, c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +151,7 @@ func TestCLIPCheckpoint(t *testing.T) {
 	stop := cfg
 	n := 0
 	stop.Checkpoint = func(int, CrossModal) error { n++; return errStop }
-	if _, _, err := TrainCLIP(tr.a, tr.b, tr.y, stop); err == nil || n != 1 {
+	if _, _, err := TrainCLIP(context.Background(), tr.a, tr.b, tr.y, stop); err == nil || n != 1 {
 		t.Errorf("checkpoint error: err %v after %d checkpoints", err, n)
 	}
 }
