@@ -33,6 +33,11 @@ func Write(path string, write func(io.Writer) error) (err error) {
 	if err = write(f); err != nil {
 		return err
 	}
+	// Sync before the rename, so that after a crash of the machine the
+	// target is the old file or the whole new one, never an empty one.
+	if err = f.Sync(); err != nil {
+		return err
+	}
 	if err = f.Close(); err != nil {
 		return err
 	}
