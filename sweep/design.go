@@ -138,7 +138,7 @@ func (s *Spec) grid() ([]Point, error) {
 func (s *Spec) sampled() ([]Point, error) {
 	n := s.Design.Points
 	rng := rand.New(rand.NewPCG(s.Design.Seed, 0x6c6873)) // "lhs"
-	u := make([][]float64, len(s.Axes))                    // u[axis][point]
+	u := make([][]float64, len(s.Axes))                   // u[axis][point]
 	for i := range s.Axes {
 		u[i] = make([]float64, n)
 		if s.Design.Kind == LHS {

@@ -15,10 +15,10 @@ import (
 // one replicate Std and the interval are NaN; NaN inputs (a result that
 // lacks the field) are left out.
 type Stat struct {
-	N          int
-	Mean, Std  float64
-	Lo, Hi     float64
-	HalfWidth  float64
+	N         int
+	Mean, Std float64
+	Lo, Hi    float64
+	HalfWidth float64
 }
 
 // MeanCI computes a Stat of xs.

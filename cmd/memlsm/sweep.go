@@ -78,7 +78,9 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	rep, err := sweep.Run(ctx, plan, sweep.Options{
 		Dir: dir, Shard: shard, Jobs: *jobs, Workers: *workers, Progress: stderr,
-		Data: sweep.NewData(func(ctx context.Context, spec string) (*events.Dataset, error) { return openSourceTo(ctx, "data", spec, stderr) }),
+		Data: sweep.NewData(func(ctx context.Context, spec string) (*events.Dataset, error) {
+			return openSourceTo(ctx, "data", spec, stderr)
+		}),
 	})
 	if err != nil {
 		return err
