@@ -53,11 +53,11 @@ func (h HeadConfig) resolve(seed uint64) (HeadConfig, error) {
 }
 
 // train fits the head on x (n×d) with labels y in [0, classes).
-func (h HeadConfig) train(x *mat.Dense, y []int, classes int) (projection.Head, projection.TrainLog, error) {
+func (h HeadConfig) train(ctx context.Context, x *mat.Dense, y []int, classes int) (projection.Head, projection.TrainLog, error) {
 	if h.Kind == "mlp" {
-		return projection.TrainMLP(x, y, classes, h.MLP)
+		return projection.TrainMLP(ctx, x, y, classes, h.MLP)
 	}
-	return projection.TrainLinear(x, y, classes, h.Linear)
+	return projection.TrainLinear(ctx, x, y, classes, h.Linear)
 }
 
 // ClassifyConfig configures Classify. Data is required; everything else
@@ -289,7 +289,7 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 			return nil, err
 		}
 		stats.add(st)
-		t, err := trainHead(head, post.matrix(feats, c.Features(), sp.train), allLabels, sp.train, classes, cfg.Progress)
+		t, err := trainHead(ctx, head, post.matrix(feats, c.Features(), sp.train), allLabels, sp.train, classes, cfg.Progress)
 		if err != nil {
 			return nil, err
 		}
@@ -332,7 +332,7 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 				return nil, err
 			}
 			stats.add(st)
-			if t, err = trainHead(head, post.matrix(feats, c.Features(), allData), allLabels, allData, classes, cfg.Progress); err != nil {
+			if t, err = trainHead(ctx, head, post.matrix(feats, c.Features(), allData), allLabels, allData, classes, cfg.Progress); err != nil {
 				return nil, err
 			}
 			t.cfg = c
@@ -504,7 +504,7 @@ type trained struct {
 }
 
 // trainHead trains the head on the rows of x, which are the samples idx.
-func trainHead(h HeadConfig, x *mat.Dense, labels []int, idx []int, classes int, prog ProgressFunc) (*trained, error) {
+func trainHead(ctx context.Context, h HeadConfig, x *mat.Dense, labels []int, idx []int, classes int, prog ProgressFunc) (*trained, error) {
 	y := make([]int, len(idx))
 	for k, i := range idx {
 		y[k] = labels[i]
@@ -513,7 +513,7 @@ func trainHead(h HeadConfig, x *mat.Dense, labels []int, idx []int, classes int,
 	defer p.Done()
 	epoch := func(projection.EpochStat) error { p.Add(1); return nil }
 	h.Linear.OnEpoch, h.MLP.OnEpoch = epoch, epoch
-	head, log, err := h.train(x, y, classes)
+	head, log, err := h.train(ctx, x, y, classes)
 	if err != nil {
 		return nil, fmt.Errorf("experiment: training the head: %w", err)
 	}

@@ -434,15 +434,12 @@ func (f *zsFeatures) train(ctx context.Context, hc projection.CLIPConfig, onEpoc
 		if onEpoch != nil {
 			onEpoch()
 		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
 		if user != nil {
 			return user(s)
 		}
 		return nil
 	}
-	head, log, err := projection.TrainCLIP(f.trainImg, f.trainAud, f.trainLabels, hc)
+	head, log, err := projection.TrainCLIP(ctx, f.trainImg, f.trainAud, f.trainLabels, hc)
 	if err != nil {
 		return nil, log, fmt.Errorf("experiment: training the CLIP head: %w", err)
 	}
