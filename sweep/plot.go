@@ -42,6 +42,9 @@ var DefaultEnergyColumns = []string{
 func (t *Table) Plots(p *Plan) ([]Plot, error) {
 	metric := p.metric()
 	if !slices.Contains(t.Metrics, metric) {
+		if t.failures() == t.Frame.Nrow() {
+			return nil, nil // every run failed: nothing to draw
+		}
 		return nil, fmt.Errorf("sweep: the plot metric %q is not a column of the table (columns: %s)", metric, strings.Join(t.Metrics, ", "))
 	}
 	var out []Plot
