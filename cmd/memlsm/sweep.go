@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/sweep"
@@ -188,5 +189,88 @@ func runSweepMerge(args []string, stdout, stderr io.Writer) error {
 }
 
 func runSweepSlurm(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return errors.New("sweep slurm: not yet")
+	fs := newFlagSet("sweep slurm", "sweep slurm SPEC --tasks N [flags]", stderr)
+	var o sweep.SlurmOptions
+	fs.IntVar(&o.Tasks, "tasks", 0, "array tasks (shards)")
+	fs.StringVar(&o.Dir, "out", "", "results folder, on a file system every node sees (default: the spec's name with .out)")
+	fs.StringVar(&o.Partition, "partition", "", "Slurm partition")
+	fs.StringVar(&o.Time, "time", "", "time limit of each task, e.g. 2:00:00")
+	fs.StringVar(&o.Mem, "mem", "", "memory of each task, e.g. 4G")
+	fs.IntVar(&o.CPUsPerTask, "cpus-per-task", 1, "cores of each task")
+	fs.IntVar(&o.Jobs, "jobs", 0, "runs at once in each task (default: cpus-per-task)")
+	dry := fs.Bool("dry-run", false, "write the scripts and print the sbatch commands; submit nothing")
+	wait := fs.Bool("wait", false, "follow the jobs until they leave the queue and report failed tasks")
+	poll := fs.Duration("poll", 10*time.Second, "how often --wait asks squeue")
+	asJSON := fs.Bool("json", false, "print the submission (and with --wait its outcome) as JSON")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("sweep slurm: want one SPEC file")
+	}
+	if o.Tasks < 1 {
+		return usagef("sweep slurm: --tasks N (at least 1) is required")
+	}
+	o.Spec, o.Poll, o.Log = pos[0], *poll, stderr
+	if o.Dir == "" {
+		o.Dir = defaultSweepOut(pos[0])
+	}
+	plan, err := loadPlan(pos[0])
+	if err != nil {
+		return err
+	}
+	var job *sweep.SlurmJob
+	if *dry {
+		if job, err = sweep.WriteSlurm(plan, o); err != nil {
+			return err
+		}
+		job.DryRun = true
+		fmt.Fprintf(stderr, "memlsm sweep slurm: scripts in %s; shards to submit %v; submit with:\n", filepath.Join(job.Dir, "slurm"), job.Shards)
+		for _, c := range job.Commands {
+			fmt.Fprintf(stderr, "  %s\n", strings.Join(c, " "))
+		}
+	} else {
+		if job, err = sweep.Submit(ctx, plan, o); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "memlsm sweep slurm: array job %s (shards %v of %d), merge job %s → %s\n", orDash(job.Array), job.Shards, job.Tasks, job.Merge, job.Dir)
+	}
+	out := struct {
+		*sweep.SlurmJob
+		Wait *sweep.WaitReport `json:"wait,omitempty"`
+	}{SlurmJob: job}
+	if *wait && !*dry {
+		rep, err := sweep.Wait(ctx, plan, job, o)
+		if err != nil {
+			return err
+		}
+		out.Wait = rep
+		for _, t := range rep.Tasks {
+			fmt.Fprintf(stderr, "  array task %d: %s (exit %s)\n", t.Task, t.State, t.ExitCode)
+		}
+		fmt.Fprintf(stderr, "  merge job: %s\n", orDash(rep.MergeState))
+		if len(rep.FailedShards) > 0 {
+			if *asJSON {
+				writeJSON(stdout, out)
+			}
+			return fmt.Errorf("sweep slurm: shards %v of %d failed (no part file; logs in %s); run the same command again to resubmit only them",
+				rep.FailedShards, job.Tasks, filepath.Join(job.Dir, "slurm"))
+		}
+		if !rep.Merged {
+			return fmt.Errorf("sweep slurm: every shard finished but the merge job did not write the table (see %s)", filepath.Join(job.Dir, "slurm", "merge.out"))
+		}
+		fmt.Fprintf(stderr, "memlsm sweep slurm: done → %s\n", filepath.Join(job.Dir, sweep.ResultsCSV))
+	}
+	if *asJSON {
+		return writeJSON(stdout, out)
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
