@@ -3,6 +3,7 @@ package experiment
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"encoding/json"
 	"image"
 	"image/png"
@@ -135,6 +136,26 @@ func TestWeightsMatchRandomWeights(t *testing.T) {
 	if _, err := mr.place(ctx, 400, 200, false); err == nil {
 		t.Error("a reservoir of 600 rows fits a 512-row array")
 	}
+	// Without an array given, a reservoir too large for one macro gets a
+	// grid of them: 400+200 rows × 400 columns on 2×1 macros.
+	mt, err := openMacro(Macro{}, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mt.close()
+	if _, err := mt.place(ctx, 400, 200, false); err != nil {
+		t.Fatal(err)
+	}
+	tl, ok := mt.cfg.Array.(*crossbar.Tiled)
+	if gr, gc := tl.Grid(); !ok || gr != 2 || gc != 1 {
+		t.Fatalf("array %T, want a 2×1 *crossbar.Tiled", mt.cfg.Array)
+	}
+	if err := mt.close(); err != nil {
+		t.Fatal(err)
+	}
+	if pl := mt.info.Placements; len(pl) != 1 || pl[0].Arrays != 2 || pl[0].UsedCells != 600*400 {
+		t.Errorf("placements %+v", pl)
+	}
 }
 
 func classifyCfg(seed uint64) ClassifyConfig {
@@ -237,6 +258,19 @@ func TestClassifyErrors(t *testing.T) {
 	ctx := context.Background()
 	images := syntheticImages(2, 4, 1)
 	audio := syntheticAudio(2, 4, 2, 1)
+	lin, _ := crossbar.Preset("lin2025")
+	oneBoard := func(_ context.Context, k int, seed uint64) (crossbar.Array, error) {
+		if k > 0 {
+			return nil, fmt.Errorf("only one board")
+		}
+		return crossbar.NewModel(lin, seed)
+	}
+	small := lin
+	small.Rows, small.Cols = 64, 64
+	smallArray, err := crossbar.NewModel(small, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		cfg  ClassifyConfig
@@ -247,7 +281,8 @@ func TestClassifyErrors(t *testing.T) {
 		{"cv and speaker", ClassifyConfig{Data: audio, Folds: 2, BySpeaker: true}, "not both"},
 		{"no speakers", ClassifyConfig{Data: images, BySpeaker: true}, "speakers"},
 		{"too many folds", ClassifyConfig{Data: images, Folds: 9}, "folds"},
-		{"too big", ClassifyConfig{Data: images, Encoder: EncoderConfig{Reservoir: lsm.Config{Neurons: 300}}}, "does not hold"},
+		{"too big for the boards", ClassifyConfig{Data: images, Encoder: EncoderConfig{Reservoir: lsm.Config{Neurons: 300}}, Macro: Macro{Tiles: oneBoard}}, "2×2 grid"},
+		{"too big for the array", ClassifyConfig{Data: images, Macro: Macro{Array: smallArray}}, "does not hold"},
 		{"wrong binning", ClassifyConfig{Data: audio, Encoder: EncoderConfig{Binning: PaperBinning(events.NMNISTSensor)}}, "does not suit"},
 		{"inputs mismatch", ClassifyConfig{Data: images, Encoder: EncoderConfig{Reservoir: lsm.Config{Inputs: 256}}}, "inputs"},
 		{"bad head", ClassifyConfig{Data: images, Head: HeadConfig{Kind: "tree"}}, "unknown head"},

@@ -8,6 +8,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/memlsm/memlsm/crossbar"
 	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/lsm"
 	"github.com/memlsm/memlsm/projection"
@@ -318,20 +319,36 @@ func (p *zsPlan) split(seed uint64) (*zsSplit, error) {
 // image reservoir first, the audio one time-sharing its cells or on the
 // second array.
 func (p *zsPlan) place(ctx context.Context, mr *macroRun) (img, aud *encoder, err error) {
+	var ecs [2]EncoderConfig
+	var binners [2]events.Binner
+	var shapes []crossbar.Geometry
 	for k, d := range []*events.Dataset{p.cfg.Images, p.cfg.Audio} {
 		ec, name := p.cfg.ImageEncoder, "image"
 		if k == 1 {
 			ec, name = p.cfg.AudioEncoder, "audio"
 		}
-		ec, binner, err := ec.resolve(d.Sensor)
-		if err != nil {
+		if ecs[k], binners[k], err = ec.resolve(d.Sensor); err != nil {
 			return nil, nil, fmt.Errorf("%w (%s encoder)", err, name)
 		}
+		if k == 0 || p.cfg.Macro.AudioArray == nil {
+			r := ecs[k].Reservoir
+			shapes = append(shapes, crossbar.Geometry{Rows: r.Inputs + r.Neurons, Cols: 2 * r.Neurons})
+		}
+	}
+	// Both reservoirs share the macro: open it (a grid of arrays if they
+	// need one) for the larger of the two.
+	if !p.cfg.Macro.Software {
+		if err := mr.reserve(ctx, shapes...); err != nil {
+			return nil, nil, err
+		}
+	}
+	for k, ec := range ecs {
+		name := map[int]string{0: "image", 1: "audio"}[k]
 		r, err := mr.place(ctx, ec.Reservoir.Inputs, ec.Reservoir.Neurons, k == 1)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w (%s encoder)", err, name)
 		}
-		e := &encoder{cfg: ec, binner: binner, res: r, mode: p.cfg.Macro.Mode, workers: p.cfg.Workers}
+		e := &encoder{cfg: ec, binner: binners[k], res: r, mode: p.cfg.Macro.Mode, workers: p.cfg.Workers}
 		if k == 0 {
 			img = e
 		} else {
