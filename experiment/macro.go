@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/memlsm/memlsm/crossbar"
@@ -93,6 +94,15 @@ type Macro struct {
 	// (PAPER.md §2.3): differential N(14.2473, 2.4624) µS weights drawn
 	// with lsm.Gaussian from the experiment's seed. Only ReadOnce applies.
 	Software bool
+	// Age is the time between forming and inference (see the package
+	// documentation on ageing): the gain, the drift-compensation reference
+	// and the head are fixed right after forming, the samples the head is
+	// scored on are encoded Age later. 0 means no ageing. The array must be
+	// a crossbar.Clock (the simulator and boards are).
+	Age units.Seconds
+	// DriftComp applies global drift compensation at Age: one scale per
+	// array from reference reads right after forming and at Age.
+	DriftComp bool
 }
 
 // MacroInfo records the weights' provenance in results and saved models.
@@ -110,6 +120,12 @@ type MacroInfo struct {
 	Regions []crossbar.ConductanceStats `json:"regions,omitempty"`
 	// Counters of the array(s) after the experiment, when they count.
 	Counters []crossbar.Counters `json:"counters,omitempty"`
+	// Saturation is the clipped share of the ADC conversions made while
+	// encoding (in-memory and on-board modes), with a warning above
+	// SaturationWarnFraction.
+	Saturation *Saturation `json:"adc_saturation,omitempty"`
+	// Aging records Macro.Age and the relaxation it caused.
+	Aging *AgingInfo `json:"aging,omitempty"`
 }
 
 // reservoir is one encoder's weights: its place on an array and the
@@ -119,6 +135,13 @@ type reservoir struct {
 	layout crossbar.ReservoirLayout
 	dense  *lsm.Dense
 	levels int // input levels of a multi-bit MVM, 2^InputBits − 1
+	run    *macroRun
+
+	// After ageing (macroRun.age): the read-once weights at Age and the
+	// drift-compensation factor on the currents.
+	aged      bool
+	agedDense *lsm.Dense
+	scale     float64
 }
 
 // macroRun is the arrays of one experiment and what has been formed on them.
@@ -132,15 +155,31 @@ type macroRun struct {
 	info    MacroInfo
 	counted []crossbar.Array
 	closed  bool
+
+	placed    []*reservoir
+	aged      bool
+	agedReads map[crossbar.Array][]regionRead
+	// ADC conversions and clips while encoding (counter deltas).
+	encConv, encClipped int64
 }
 
 // openMacro prepares the arrays of cfg for an experiment seeded with seed.
 func openMacro(cfg Macro, seed uint64) (*macroRun, error) {
-	m := &macroRun{cfg: cfg, seed: seed, formed: map[crossbar.Array][]crossbar.Region{}, reads: map[crossbar.Array][]regionRead{}}
+	m := &macroRun{cfg: cfg, seed: seed, formed: map[crossbar.Array][]crossbar.Region{}, reads: map[crossbar.Array][]regionRead{},
+		agedReads: map[crossbar.Array][]regionRead{}}
 	m.info = MacroInfo{Seed: seed, Mode: cfg.Mode, Software: cfg.Software}
+	if !(cfg.Age >= 0) || math.IsInf(float64(cfg.Age), 0) {
+		return nil, fmt.Errorf("experiment: age %v: want a finite duration ≥ 0", cfg.Age)
+	}
+	if cfg.DriftComp && cfg.Age == 0 {
+		return nil, fmt.Errorf("experiment: drift compensation needs an age (Macro.Age > 0)")
+	}
 	if cfg.Software {
 		if cfg.Mode != ReadOnce {
 			return nil, fmt.Errorf("experiment: software weights run in read-once mode only, not %v", cfg.Mode)
+		}
+		if cfg.Age != 0 {
+			return nil, fmt.Errorf("experiment: software weights do not age; Macro.Age needs an array")
 		}
 		m.info.Array = "software Gaussian weights (PAPER.md §2.3)"
 		return m, nil
@@ -192,6 +231,7 @@ func (m *macroRun) close() error {
 			m.info.Counters = append(m.info.Counters, c.Counters())
 		}
 	}
+	m.info.Saturation = newSaturation(m.encConv, m.encClipped)
 	var errs []error
 	for _, a := range m.arrays {
 		errs = append(errs, a.Close())
@@ -248,6 +288,9 @@ func (m *macroRun) place(ctx context.Context, in, n int, second bool) (*reservoi
 		m.formed[a] = append(m.formed[a], l.Region)
 	}
 	// Read once: a region inside one already read reuses that read.
+	if m.aged {
+		return nil, fmt.Errorf("experiment: cannot place a reservoir after the macro has aged")
+	}
 	gs, ok := m.cached(a, l.Region)
 	if !ok {
 		gs = make([]units.Siemens, l.Region.Cells())
@@ -263,7 +306,9 @@ func (m *macroRun) place(ctx context.Context, in, n int, second bool) (*reservoi
 	if !contains(m.counted, a) {
 		m.counted = append(m.counted, a)
 	}
-	return &reservoir{array: a, layout: l, dense: lsm.NewDense(in, n, win, wrec), levels: crossbar.NewPeriphery(m.params).InputLevels()}, nil
+	r := &reservoir{array: a, layout: l, dense: lsm.NewDense(in, n, win, wrec), levels: crossbar.NewPeriphery(m.params).InputLevels(), run: m}
+	m.placed = append(m.placed, r)
+	return r, nil
 }
 
 // regionRead is one Read of a region.
@@ -275,19 +320,7 @@ type regionRead struct {
 // cached returns the conductances of r cut from an earlier read of a
 // region holding it.
 func (m *macroRun) cached(a crossbar.Array, r crossbar.Region) ([]units.Siemens, bool) {
-	for _, rd := range m.reads[a] {
-		f := rd.r
-		if r.Row < f.Row || r.Col < f.Col || r.Row+r.Rows > f.Row+f.Rows || r.Col+r.Cols > f.Col+f.Cols {
-			continue
-		}
-		g := make([]units.Siemens, r.Cells())
-		for i := range r.Rows {
-			src := rd.g[(r.Row-f.Row+i)*f.Cols+(r.Col-f.Col):]
-			copy(g[i*r.Cols:(i+1)*r.Cols], src[:r.Cols])
-		}
-		return g, true
-	}
-	return nil, false
+	return cut(m.reads[a], r)
 }
 
 // covered reports whether r lies inside a region already formed on a.
