@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/memlsm/memlsm/cost"
 	"github.com/memlsm/memlsm/crossbar"
 	"github.com/memlsm/memlsm/lsm"
 	"github.com/memlsm/memlsm/units"
@@ -106,6 +107,10 @@ func (m *macroRun) age(ctx context.Context) error {
 		var n0, n1 int
 		var last crossbar.ConductanceStats
 		var aged []regionRead
+		var c0 crossbar.Counters
+		if c, ok := a.(crossbar.Counter); ok {
+			c0 = c.Counters()
+		}
 		for _, rd := range m.reads[a] {
 			g := make([]units.Siemens, rd.r.Cells())
 			if err := a.Read(ctx, rd.r, g); err != nil {
@@ -123,6 +128,9 @@ func (m *macroRun) age(ctx context.Context) error {
 			last = s1
 		}
 		m.agedReads[a] = aged
+		if c, ok := a.(crossbar.Counter); ok {
+			m.ageReads[a] = cost.Diff(c.Counters(), c0)
+		}
 		ar := ArrayAgeing{Scale: 1, AtAge: last}
 		if n0 > 0 && n1 > 0 && g0 > 0 {
 			ar.GMeanRatio = (g1 / float64(n1)) / (g0 / float64(n0))
