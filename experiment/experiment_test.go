@@ -3,8 +3,8 @@ package experiment
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/png"
 	"math"
