@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/memlsm/memlsm/cost"
 	"github.com/memlsm/memlsm/crossbar"
 	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/lsm"
@@ -324,6 +325,7 @@ func TestClassifyModes(t *testing.T) {
 		if r.Macro.Mode != m {
 			t.Errorf("result records mode %v, want %v", r.Macro.Mode, m)
 		}
+		checkCost(t, m.String(), r.Cost, m, 1, true)
 	}
 	const tol = 0.2
 	for m, a := range acc {
@@ -340,6 +342,11 @@ func TestClassifyModes(t *testing.T) {
 			t.Fatalf("audio %v: %v", m, err)
 		}
 		acc[m] = r.Accuracy
+		// Count inputs: the model's reads match the in-memory run's (a step
+		// with counts is its bit planes plus a recurrent read), its row
+		// activations only on average (half the planes set), so only the
+		// conversions are checked.
+		checkCost(t, "audio "+m.String(), r.Cost, m, 1, false)
 	}
 	if math.Abs(acc[InMemory]-acc[ReadOnce]) > tol {
 		t.Errorf("audio counts: in-memory accuracy %.3f, read-once %.3f (tolerance %v)", acc[InMemory], acc[ReadOnce], tol)
@@ -464,6 +471,43 @@ func zeroShotData() (img, aud, testImg, testAud *events.Dataset) {
 
 var fastCLIP = &projection.CLIPConfig{Training: projection.Training{Epochs: 15}}
 
+// checkCost checks the cost block of a result: every system priced, the
+// schedule of the mode, and in in-memory and on-board runs the array's
+// counters matching the model (conversions exactly; with agree also the
+// array energy, within 5 %).
+func checkCost(t *testing.T, name string, r *cost.Report, m Mode, reservoirs int, agree bool) {
+	t.Helper()
+	if r == nil {
+		t.Errorf("%s: no cost", name)
+		return
+	}
+	if len(r.Workload.Reservoirs) != reservoirs {
+		t.Errorf("%s: %d reservoirs priced, want %d", name, len(r.Workload.Reservoirs), reservoirs)
+	}
+	for sys, f := range map[string]cost.Figure{"board": r.Board, "chip": r.Chip, "digital": r.Digital, "gpu": r.GPU} {
+		if !(f.EnergyJ > 0 && f.LatencyS > 0 && f.AreaMM2 > 0) {
+			t.Errorf("%s: %s figure %+v", name, sys, f)
+		}
+	}
+	if want := map[bool]cost.Schedule{true: cost.EveryStep, false: cost.EventDriven}[m == OnBoard]; r.Workload.Schedule != want {
+		t.Errorf("%s: schedule %v, want %v", name, r.Workload.Schedule, want)
+	}
+	switch {
+	case m == ReadOnce && r.Counted != nil:
+		t.Errorf("%s: read-once run reports counters %+v", name, r.Counted)
+	case m != ReadOnce && r.Counted == nil:
+		t.Errorf("%s: no counters compared", name)
+	case m != ReadOnce:
+		c := r.Counted
+		if math.Abs(c.ADCConversionsError) > 1e-9 {
+			t.Errorf("%s: %d ADC conversions counted, model %g", name, c.ADCConversions, c.ModelADCConversions)
+		}
+		if agree && !c.Agree {
+			t.Errorf("%s: counters and model disagree: %+v", name, c)
+		}
+	}
+}
+
 func TestZeroShot(t *testing.T) {
 	ctx := context.Background()
 	img, aud, ti, ta := zeroShotData()
@@ -496,8 +540,12 @@ func TestZeroShot(t *testing.T) {
 		!strings.Contains(r.Macro.Placement, "time-shares") {
 		t.Errorf("placement %q, layouts %+v", r.Macro.Placement, r.Macro.Layouts)
 	}
-	if !strings.Contains(r.Markdown(), "| audio → image |") {
-		t.Error("Markdown lacks the paper-shaped table")
+	if !strings.Contains(r.Markdown(), "| audio → image |") || !strings.Contains(r.Markdown(), "### Cost per inference") {
+		t.Error("Markdown lacks the paper-shaped table or the cost section")
+	}
+	checkCost(t, "zero-shot", r.Cost, ReadOnce, 2, true)
+	if r.Cost.Workload.HeadMACs != float64((r.ImageEncoder.Config.Reservoir.Features()+r.AudioEncoder.Config.Reservoir.Features())*64) {
+		t.Errorf("zero-shot head MACs %g: want both OneFC towers of 64", r.Cost.Workload.HeadMACs)
 	}
 
 	// Same seed, same numbers to the last digit.

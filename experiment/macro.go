@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/memlsm/memlsm/cost"
 	"github.com/memlsm/memlsm/crossbar"
 	"github.com/memlsm/memlsm/lsm"
 	"github.com/memlsm/memlsm/units"
@@ -105,6 +106,9 @@ type Macro struct {
 	// (PAPER.md §2.3): differential N(14.2473, 2.4624) µS weights drawn
 	// with lsm.Gaussian from the experiment's seed. Only ReadOnce applies.
 	Software bool
+	// Cost is the technology description results are priced with
+	// (package cost); nil means cost.Default().
+	Cost *cost.Tech
 }
 
 // Opener opens tile k of a tiled macro with the given seed (see
@@ -138,7 +142,8 @@ type reservoir struct {
 	array  crossbar.Array
 	layout crossbar.ReservoirLayout
 	dense  *lsm.Dense
-	levels int // input levels of a multi-bit MVM, 2^InputBits − 1
+	levels int           // input levels of a multi-bit MVM, 2^InputBits − 1
+	meanG  units.Siemens // mean conductance of the layout's cells as read once
 }
 
 // macroRun is the arrays of one experiment and what has been formed on them.
@@ -153,12 +158,18 @@ type macroRun struct {
 	counted []crossbar.Array
 	layouts map[crossbar.Array][]crossbar.ReservoirLayout
 	closed  bool
+	// setup holds each counted array's counters once every reservoir is
+	// placed (forming and the read-once reads done); enc is what the
+	// arrays counted after that, over the encodings (set by close).
+	setup   map[crossbar.Array]crossbar.Counters
+	enc     crossbar.Counters
+	counter bool // some array counted
 }
 
 // openMacro prepares the arrays of cfg for an experiment seeded with seed.
 func openMacro(cfg Macro, seed uint64) (*macroRun, error) {
 	m := &macroRun{cfg: cfg, seed: seed, formed: map[crossbar.Array][]crossbar.Region{}, reads: map[crossbar.Array][]regionRead{},
-		layouts: map[crossbar.Array][]crossbar.ReservoirLayout{}}
+		layouts: map[crossbar.Array][]crossbar.ReservoirLayout{}, setup: map[crossbar.Array]crossbar.Counters{}}
 	m.info = MacroInfo{Seed: seed, Mode: cfg.Mode, Software: cfg.Software}
 	if cfg.Software {
 		if cfg.Mode != ReadOnce {
@@ -209,7 +220,17 @@ func (m *macroRun) close() error {
 	m.closed = true
 	for _, a := range m.counted {
 		if c, ok := a.(crossbar.Counter); ok {
-			m.info.Counters = append(m.info.Counters, c.Counters())
+			after := c.Counters()
+			m.info.Counters = append(m.info.Counters, after)
+			d := cost.Diff(after, m.setup[a])
+			m.enc.Pulses += d.Pulses
+			m.enc.CellReads += d.CellReads
+			m.enc.MVMs += d.MVMs
+			m.enc.ADCConversions += d.ADCConversions
+			m.enc.DACUpdates += d.DACUpdates
+			m.enc.Saturations += d.Saturations
+			m.enc.Energy += d.Energy
+			m.counter = true
 		}
 		m.info.Placements = append(m.info.Placements, crossbar.PlacementOf(a, m.layouts[a]...))
 	}
@@ -231,7 +252,7 @@ func (m *macroRun) place(ctx context.Context, in, n int, second bool) (*reservoi
 		if second {
 			s++
 		}
-		r := &reservoir{dense: lsm.Gaussian(in, n, lsm.GaussianMean, lsm.GaussianStd, true, s)}
+		r := &reservoir{dense: lsm.Gaussian(in, n, lsm.GaussianMean, lsm.GaussianStd, true, s), meanG: lsm.GaussianMean * crossbar.GUnit}
 		m.info.Layouts = append(m.info.Layouts, crossbar.ReservoirLayout{In: in, N: n})
 		if second {
 			m.info.Placement = "software weights: two independent Gaussian draws (seeds s and s+1)"
@@ -290,7 +311,11 @@ func (m *macroRun) place(ctx context.Context, in, n int, second bool) (*reservoi
 	if !contains(m.counted, a) {
 		m.counted = append(m.counted, a)
 	}
-	return &reservoir{array: a, layout: l, dense: lsm.NewDense(in, n, win, wrec), levels: crossbar.NewPeriphery(m.params).InputLevels()}, nil
+	if c, ok := a.(crossbar.Counter); ok {
+		m.setup[a] = c.Counters()
+	}
+	return &reservoir{array: a, layout: l, dense: lsm.NewDense(in, n, win, wrec), levels: crossbar.NewPeriphery(m.params).InputLevels(),
+		meanG: cost.MeanConductance(gs)}, nil
 }
 
 // regionRead is one Read of a region.

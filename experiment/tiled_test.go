@@ -45,6 +45,14 @@ func TestClassifyTiled(t *testing.T) {
 		if m != ReadOnce && tileMVMs == 0 {
 			t.Errorf("%v: no tile ran an MVM", m)
 		}
+		// The cost prices four macros; every read converts both tile rows'
+		// 600 columns, an upper bound of what the grid converts (it skips
+		// a tile row with no driven row).
+		if c := r.Cost; c == nil || c.Workload.Reservoirs[0].TileRows != 2 || c.Workload.Reservoirs[0].TileCols != 2 {
+			t.Errorf("%v: cost of the grid %+v", m, c)
+		} else if m != ReadOnce && (c.Counted == nil || float64(c.Counted.ADCConversions) > c.Counted.ModelADCConversions) {
+			t.Errorf("%v: counted conversions above the model's upper bound: %+v", m, c.Counted)
+		}
 	}
 	for m, a := range acc {
 		if math.Abs(a-acc[ReadOnce]) > 0.2 {

@@ -8,6 +8,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/memlsm/memlsm/cost"
 	"github.com/memlsm/memlsm/crossbar"
 	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/lsm"
@@ -161,6 +162,10 @@ type ZeroShotResult struct {
 	Head         projection.CLIPConfig `json:"head"`
 	Temperature  float64               `json:"temperature"` // τ at the end of training
 	Seconds      float64               `json:"seconds"`
+	// Cost is one inference — one image and one audio sample encoded and
+	// projected by both towers — priced on the test board, the projected
+	// chip and digital hardware (package cost).
+	Cost *cost.Report `json:"cost"`
 
 	// UnseenNote explains, in plain words, why unseen retrieval is not
 	// clearly above chance when it is not (Retrieval.ClearlyAboveChance);
@@ -564,6 +569,12 @@ func ZeroShot(ctx context.Context, cfg ZeroShotConfig) (*ZeroShotResult, error) 
 	res.Macro = mr.info
 	if res.Model != nil {
 		res.Model.Macro = mr.info
+	}
+	hi, ha := towerHead(p.head, f.img.cfg.Features()), towerHead(p.head, f.aud.cfg.Features())
+	res.Cost, err = mr.costReport([]costEncoding{{"image", imgEnc.res, f.img.report.Encode.Stats}, {"audio", audEnc.res, f.aud.report.Encode.Stats}},
+		headWork{hi.macs + ha.macs, hi.params + ha.params})
+	if err != nil {
+		return nil, err
 	}
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil
