@@ -327,3 +327,39 @@ func BenchmarkEvaluate(b *testing.B) {
 		}
 	}
 }
+
+// TestReadWorkload: the workload a report records prices to the same
+// report, read from a result, a report or a bare workload.
+func TestReadWorkload(t *testing.T) {
+	r, err := cost.Evaluate(tiny(), cost.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	report, _ := json.Marshal(r)
+	result, _ := json.Marshal(map[string]any{"task": "classify", "accuracy": 0.9, "cost": r})
+	bare, _ := json.Marshal(r.Workload)
+	for name, b := range map[string][]byte{"report": report, "result": result, "workload": bare} {
+		w, err := cost.ReadWorkload(strings.NewReader(string(b)))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		r2, err := cost.Evaluate(w, cost.Default())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b2, _ := json.Marshal(r2)
+		if string(b2) != string(report) {
+			t.Errorf("%s: priced again differently:\n%s\n%s", name, b2, report)
+		}
+	}
+	for _, c := range []struct{ in, want string }{
+		{`{"task": "classify"}`, "no workload found"},
+		{`{"cost": {"workload": {"reservoirs": []}}}`, "no reservoir"},
+		{`{"cost": `, "unexpected end of JSON"},
+		{`{"workload": {"schedule": "sometimes"}}`, "not event-driven or every-step"},
+	} {
+		if _, err := cost.ReadWorkload(strings.NewReader(c.in)); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", c.in, err, c.want)
+		}
+	}
+}

@@ -338,7 +338,7 @@ func (t *Tech) Set(key, value string) error {
 	key = strings.TrimPrefix(strings.TrimSpace(key), KeyPrefix)
 	s, ok := specOf(key)
 	if !ok {
-		return fmt.Errorf("cost: unknown key %q (have %s)", key, strings.Join(Keys(), ", "))
+		return unknownKey(key)
 	}
 	v, err := parseValue(s.unit, value)
 	if err != nil {
@@ -358,6 +358,41 @@ func (t *Tech) ParseSetting(kv string) error {
 		return fmt.Errorf("cost: setting %q is not key=value", kv)
 	}
 	return t.Set(k, v)
+}
+
+// unknownKey describes an unknown key, suggesting the nearest known one.
+func unknownKey(key string) error {
+	best, bd := "", math.MaxInt
+	for _, k := range Keys() {
+		if d := editDistance(key, k); d < bd {
+			best, bd = k, d
+		}
+	}
+	if bd <= len(key)/3 {
+		return fmt.Errorf("cost: unknown key %q (did you mean %q? `memlsm cost params` lists every key)", key, KeyPrefix+best)
+	}
+	return fmt.Errorf("cost: unknown key %q (`memlsm cost params` lists every key)", key)
+}
+
+// editDistance is the Levenshtein distance of a and b (bytes).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			sub := prev[j-1]
+			if a[i-1] != b[j-1] {
+				sub++
+			}
+			cur[j] = min(sub, prev[j]+1, cur[j-1]+1)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // parseValue parses a number with an optional unit and SI prefix.
@@ -474,7 +509,7 @@ func LoadTech(r io.Reader) (Tech, error) {
 			key := sec + "." + k
 			s, ok := specOf(key)
 			if !ok {
-				errs = append(errs, fmt.Errorf("cost: tech: unknown key %q", key))
+				errs = append(errs, fmt.Errorf("cost: tech: %w", unknownKey(key)))
 				continue
 			}
 			var x float64
@@ -545,4 +580,23 @@ func (t Tech) Markdown() string {
 		fmt.Fprintf(&b, "| cost.%s | %g%s | %s | %s |\n", p.Key, p.Value, mark, p.Unit, p.Source)
 	}
 	return b.String()
+}
+
+// Configure returns the technology a command line describes: Default, or
+// the partial file (LoadTech) when file is non-nil, with the "key=value"
+// settings applied over it in order.
+func Configure(file io.Reader, settings []string) (Tech, error) {
+	t := Default()
+	if file != nil {
+		var err error
+		if t, err = LoadTech(file); err != nil {
+			return Tech{}, err
+		}
+	}
+	for _, kv := range settings {
+		if err := t.ParseSetting(kv); err != nil {
+			return Tech{}, err
+		}
+	}
+	return t, nil
 }

@@ -67,7 +67,8 @@ func TestSet(t *testing.T) {
 		}
 	}
 	for _, c := range []struct{ kv, want string }{
-		{"cost.chip.adc_fom=1", `unknown key "chip.adc_fom"`},
+		{"cost.chip.adc_fom=1", `unknown key "chip.adc_fom" (did you mean "cost.chip.adc_fom_j"?`},
+		{"cost.zzz=1", "unknown key \"zzz\" (`memlsm cost params` lists every key)"},
 		{"cost.board.channels=0", "board.channels = 0 outside [1, 4096]"},
 		{"cost.board.channels=2.5", "board.channels = 2.5 must be a whole number"},
 		{"cost.chip.adc_fom_j=lots", `cost: chip.adc_fom_j: units: cannot parse "lots"`},

@@ -1,7 +1,10 @@
 package cost
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 
 	"github.com/memlsm/memlsm/crossbar"
@@ -196,4 +199,49 @@ func (w Workload) Validate() error {
 		return fmt.Errorf("cost: head of %g MACs and %g parameters", w.HeadMACs, w.HeadParams)
 	}
 	return nil
+}
+
+// ReadWorkload reads the workload of a priced result back, to price it
+// again with another technology: r holds JSON that is an experiment
+// result with a "cost" block, a Report, or a bare Workload.
+func ReadWorkload(r io.Reader) (Workload, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return Workload{}, fmt.Errorf("cost: reading a workload: %w", err)
+	}
+	var probe struct {
+		Cost       *struct{ Workload *Workload } `json:"cost"`
+		Workload   *Workload                     `json:"workload"`
+		Reservoirs json.RawMessage               `json:"reservoirs"`
+	}
+	if err := json.Unmarshal(data, &probe); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return Workload{}, fmt.Errorf("cost: workload: byte offset %d: %w", se.Offset, err)
+		}
+		return Workload{}, fmt.Errorf("cost: workload: %w", err)
+	}
+	var w Workload
+	switch {
+	case probe.Cost != nil && probe.Cost.Workload != nil:
+		w = *probe.Cost.Workload
+	case probe.Workload != nil:
+		w = *probe.Workload
+	case probe.Reservoirs != nil:
+		if err := json.Unmarshal(data, &w); err != nil {
+			return Workload{}, fmt.Errorf("cost: workload: %w", err)
+		}
+	default:
+		return Workload{}, fmt.Errorf("cost: no workload found: want a result with a \"cost\" block, a cost report or a workload")
+	}
+	for i := range w.Reservoirs {
+		r := &w.Reservoirs[i]
+		if r.TileRows == 0 && r.TileCols == 0 { // written before grids of macros were priced
+			r.TileRows, r.TileCols = 1, 1
+		}
+	}
+	if err := w.Validate(); err != nil {
+		return Workload{}, err
+	}
+	return w, nil
 }
