@@ -627,6 +627,7 @@ type calKey struct {
 type featKey struct {
 	side int
 	gain float64
+	aged bool // encoded at Macro.Age
 }
 
 type calibrated struct {
@@ -717,9 +718,11 @@ func (r *zsRun) calibrate(ctx context.Context, k int, train []int, prog Progress
 	return e.v, e.err
 }
 
-// encode returns every frame of side k encoded with reservoir c.
-func (r *zsRun) encode(ctx context.Context, k int, c lsm.Config, prog ProgressFunc) (encoded, error) {
-	key := featKey{k, c.Gain}
+// encode returns every frame of side k encoded with reservoir c, right
+// after forming or, aged, at Macro.Age (the macro ages at the first aged
+// encoding; in-memory and on-board modes cannot encode as formed after).
+func (r *zsRun) encode(ctx context.Context, k int, c lsm.Config, aged bool, prog ProgressFunc) (encoded, error) {
+	key := featKey{k, c.Gain, aged}
 	r.mu.Lock()
 	e, ok := r.feats[key]
 	if !ok {
@@ -731,7 +734,16 @@ func (r *zsRun) encode(ctx context.Context, k int, c lsm.Config, prog ProgressFu
 		r.encMu.Lock()
 		defer r.encMu.Unlock()
 		s := r.p.sides[k]
-		feats, st, err := r.enc[k].encode(ctx, c, s.frames, seq(len(s.frames)), prog, "encoding "+s.name)
+		var feats []float32
+		var st EncodeStats
+		var err error
+		if aged {
+			if err = r.mr.age(ctx); err == nil {
+				feats, st, err = r.enc[k].encodeAged(ctx, c, s.frames, seq(len(s.frames)), prog, "encoding "+s.name+" at age "+r.mr.cfg.Age.String())
+			}
+		} else {
+			feats, st, err = r.enc[k].encode(ctx, c, s.frames, seq(len(s.frames)), prog, "encoding "+s.name)
+		}
 		st.Inputs, st.Neurons = c.Inputs, c.Neurons
 		if err == nil {
 			r.total[k].Add(st.Stats)
@@ -784,10 +796,14 @@ type zsFeatures struct {
 }
 
 // features calibrates both gains on sp's training pairs (scaled by
-// factor), encodes and assembles the matrices.
-func (r *zsRun) features(ctx context.Context, sp *zsSplit, factor float64, prog ProgressFunc) (*zsFeatures, error) {
+// factor), encodes and assembles the matrices. With aged, and a macro that
+// ages (Macro.Age), the test pairs are encoded at Macro.Age and the
+// training pairs right after forming (package documentation, "Ageing");
+// validation splits pass false: they choose on the macro as formed.
+func (r *zsRun) features(ctx context.Context, sp *zsSplit, factor float64, aged bool, prog ProgressFunc) (*zsFeatures, error) {
 	f := &zsFeatures{names: r.p.names, sp: sp}
-	var enc [2]encoded
+	aged = aged && r.mr.aging()
+	var enc, test [2]encoded
 	for k, s := range r.p.sides {
 		var train []int
 		for _, pr := range sp.train {
@@ -801,22 +817,29 @@ func (r *zsRun) features(ctx context.Context, sp *zsSplit, factor float64, prog 
 		}
 		c := cal.cfg
 		c.Gain *= factor
-		if enc[k], err = r.encode(ctx, k, c, prog); err != nil {
+		if enc[k], err = r.encode(ctx, k, c, false, prog); err != nil {
 			return nil, err
+		}
+		st := enc[k].stats
+		test[k] = enc[k]
+		if aged {
+			if test[k], err = r.encode(ctx, k, c, true, prog); err != nil {
+				return nil, err
+			}
+			st.add(test[k].stats)
 		}
 		f.cfg[k] = c
 		ec := s.ec
 		ec.Reservoir = c
-		st := enc[k].stats
 		f.reports[k] = EncoderReport{Name: s.name, Config: ec, Calibration: cal.cal, Samples: int(st.Samples), SynOpsPerSample: st.SynOpsPerSample(),
 			MeanRate: st.MeanRate(), SamplesPerS: st.SamplesPerSecond(), Encode: st}
 	}
-	rows := func(k int, ps []events.IndexPair) *mat.Dense {
+	rows := func(k int, ps []events.IndexPair, from [2]encoded) *mat.Dense {
 		idx := make([]int, len(ps))
 		for j, pr := range ps {
 			idx[j] = member(pr, k)
 		}
-		return matrix(enc[k].feats, enc[k].cfg.Features(), idx)
+		return matrix(from[k].feats, from[k].cfg.Features(), idx)
 	}
 	labelsOf := func(ps []events.IndexPair) []int {
 		l := make([]int, len(ps))
@@ -825,9 +848,9 @@ func (r *zsRun) features(ctx context.Context, sp *zsSplit, factor float64, prog 
 		}
 		return l
 	}
-	f.trainA, f.trainB, f.trainLabels = rows(0, sp.train), rows(1, sp.train), labelsOf(sp.train)
-	f.seenA, f.seenB, f.seenLabels = rows(0, sp.seenTest), rows(1, sp.seenTest), labelsOf(sp.seenTest)
-	f.unseenA, f.unseenB, f.unseenLabels = rows(0, sp.unseenTest), rows(1, sp.unseenTest), labelsOf(sp.unseenTest)
+	f.trainA, f.trainB, f.trainLabels = rows(0, sp.train, enc), rows(1, sp.train, enc), labelsOf(sp.train)
+	f.seenA, f.seenB, f.seenLabels = rows(0, sp.seenTest, test), rows(1, sp.seenTest, test), labelsOf(sp.seenTest)
+	f.unseenA, f.unseenB, f.unseenLabels = rows(0, sp.unseenTest, test), rows(1, sp.unseenTest, test), labelsOf(sp.unseenTest)
 	return f, nil
 }
 
@@ -927,7 +950,7 @@ func ZeroShot(ctx context.Context, cfg ZeroShotConfig) (*ZeroShotResult, error) 
 			hc.Epochs = res.Selection.Epoch
 		}
 	}
-	f, err := run.features(ctx, sp, factor, cfg.Progress)
+	f, err := run.features(ctx, sp, factor, true, cfg.Progress)
 	if err != nil {
 		return nil, err
 	}

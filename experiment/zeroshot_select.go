@@ -219,7 +219,7 @@ func (p *zsPlan) selectWith(ctx context.Context, run *zsRun, outer *zsSplit, see
 		if err != nil {
 			return fmt.Errorf("%w (validation classes %v)", err, ir.split.Validation)
 		}
-		if ir.f, err = run.features(ctx, sp, ir.factor, nil); err != nil {
+		if ir.f, err = run.features(ctx, sp, ir.factor, false, nil); err != nil {
 			return err
 		}
 		h := hc

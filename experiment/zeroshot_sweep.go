@@ -168,7 +168,7 @@ func (p *zsPlan) sweep(ctx context.Context, run *zsRun, base *zsFeatures, hc pro
 			if err != nil {
 				return err
 			}
-			if f, err = run.features(ctx, sp, factor, nil); err != nil {
+			if f, err = run.features(ctx, sp, factor, true, nil); err != nil {
 				return err
 			}
 		case SweepMacro:
@@ -181,7 +181,7 @@ func (p *zsPlan) sweep(ctx context.Context, run *zsRun, base *zsFeatures, hc pro
 				return err
 			}
 			defer r.close()
-			if f, err = r.features(ctx, sp, factor, nil); err != nil {
+			if f, err = r.features(ctx, sp, factor, true, nil); err != nil {
 				return err
 			}
 			if err := r.close(); err != nil {
