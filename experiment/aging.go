@@ -208,4 +208,3 @@ func scaleGain(c lsm.Config, s float64) lsm.Config {
 	c.RecGain *= s
 	return c
 }
-

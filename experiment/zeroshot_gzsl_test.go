@@ -318,4 +318,3 @@ func TestZeroShotAged(t *testing.T) {
 		t.Error("ten years of drift left the test similarities unchanged")
 	}
 }
-
