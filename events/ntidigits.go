@@ -160,7 +160,7 @@ func ReadNTIDIGITS(ctx context.Context, path string, opts NTIDIGITSOptions) (*Da
 type ntidigitsReader struct {
 	path    string
 	lim     Limits
-	objects map[int64]string // dataset header offset → the id that used it
+	objects map[int64]string // dataset header offset → the sample array that used it
 	kept    int64            // memory of the events kept so far
 }
 
@@ -174,12 +174,13 @@ func (r *ntidigitsReader) sample(addrs, times *hdf5.Group, id string) ([]Event1D
 	if err != nil {
 		return nil, ntidigitsErr(path, err)
 	}
-	for _, d := range []*hdf5.Dataset{ad, td} {
+	for k, d := range []*hdf5.Dataset{ad, td} {
+		use := fmt.Sprintf("sample %q's %s", id, [2]string{"addresses", "timestamps"}[k])
 		if other, dup := r.objects[d.HeaderOffset()]; dup {
 			return nil, &FormatError{Format: formatNTIDIGITS, File: path, Offset: d.HeaderOffset(),
-				Msg: fmt.Sprintf("sample %q uses the same HDF5 dataset as sample %q", id, other)}
+				Msg: fmt.Sprintf("%s are the same HDF5 dataset as %s (each array must be its own)", use, other)}
 		}
-		r.objects[d.HeaderOffset()] = id
+		r.objects[d.HeaderOffset()] = use
 	}
 	// Decoding takes 8 bytes per element of each array (float64) and 8
 	// per event kept.
