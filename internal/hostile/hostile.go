@@ -465,4 +465,3 @@ func (c Case) Describe() string {
 	}
 	return strings.TrimSpace(s)
 }
-
