@@ -10,6 +10,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/memlsm/memlsm/cost"
 	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/lsm"
 	"github.com/memlsm/memlsm/projection"
@@ -157,6 +158,10 @@ type ClassifyResult struct {
 	Macro    MacroInfo         `json:"macro"`
 	Head     HeadConfig        `json:"head"`
 	Seconds  float64           `json:"seconds"` // whole experiment
+
+	// Cost is one inference (an encoding and the head) priced on the
+	// test board, the projected chip and digital hardware (package cost).
+	Cost *cost.Report `json:"cost"`
 
 	// Model is the trained model when KeepModel was set.
 	Model *Model `json:"-"`
@@ -352,6 +357,10 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 	res.Macro = mr.info
 	if res.Model != nil {
 		res.Model.Macro = mr.info
+	}
+	c := res.Encoder.Reservoir
+	if res.Cost, err = mr.costReport([]costEncoding{{"", r, stats.Stats}}, classifierHead(head, c.Features(), classes)); err != nil {
+		return nil, err
 	}
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil
