@@ -184,7 +184,7 @@ var specs = []techSpec{
 	{"chip.adc_enob_loss", "", 0, 8, false, "effective bits lost to noise and distortion (ENOB = bits − loss)",
 		"assumption: 1 bit, typical of measured SAR ADCs", true},
 	{"chip.adc_fom_j", "J", 0, 1e-9, false, "Walden figure of merit P/(2^ENOB·f_s): energy per conversion step",
-		"assumption: 20 fJ, about ten times the best SAR figures reported (2.2 fJ, Harpe et al., ISSCC 2013, per the ADC surveys of Murmann and Jonsson), as for compact column ADCs", true},
+		"assumption: 20 fJ, about ten times the best SAR figure of merit reported (2.2 fJ, Harpe et al., ISSCC 2013, per B. E. Jonsson's ADC survey update of 2013; B. Murmann's ADC performance survey tracks the same figure), as for compact column ADCs", true},
 	{"chip.adc_energy_j", "J", 0, 1e-6, false, "energy per conversion; 0 derives it as adc_fom_j·2^ENOB", "derived from adc_fom_j", false},
 	{"chip.adc_share", "", 1, 4096, true, "columns multiplexed onto one SAR ADC",
 		"assumption: 8, a common column-mux ratio of RRAM compute-in-memory macros", true},
