@@ -258,7 +258,7 @@ type zsPlan struct {
 	seen, unseen []string
 	frac         float64
 	perClass     int
-	head         projection.CLIPConfig // Seed resolved
+	head         projection.CLIPConfig // Seed 0: each run's seed (headFor)
 	sel          *Selection            // resolved; nil without selection
 	sides        [2]*zsSide
 	classesToBin []string // every class the plan may touch
@@ -325,9 +325,6 @@ func newZSPlan(cfg ZeroShotConfig, classes []string) (*zsPlan, error) {
 	p.head = DefaultZeroShotHead()
 	if cfg.Head != nil {
 		p.head = *cfg.Head
-	}
-	if p.head.Seed == 0 {
-		p.head.Seed = cfg.Seed
 	}
 	if err := cfg.SweepScope.check(); err != nil {
 		return nil, err
@@ -616,8 +613,15 @@ type zsRun struct {
 	mu    sync.Mutex
 	cals  map[calKey]*onceEntry[calibrated]
 	feats map[featKey]*onceEntry[encoded]
+	used  []featKey    // feats' keys, least recently used first
 	total [2]lsm.Stats // everything each side encoded on the run (guarded by encMu)
 }
+
+// maxEncodings bounds the encodings a run keeps (assumption: enough for a
+// few gains of both sides, fresh and aged; designs with calibrated gains
+// rarely share an encoding, so more would only hold memory — each is
+// every frame of a side, e.g. 2250 FSDD samples × 1000 features × 4 B).
+const maxEncodings = 8
 
 type calKey struct {
 	side int
@@ -728,6 +732,16 @@ func (r *zsRun) encode(ctx context.Context, k int, c lsm.Config, aged bool, prog
 	if !ok {
 		e = &onceEntry[encoded]{}
 		r.feats[key] = e
+	}
+	// Most recently used last; the oldest fall out (a caller still waiting
+	// on an evicted entry keeps its pointer).
+	if i := slices.Index(r.used, key); i >= 0 {
+		r.used = slices.Delete(r.used, i, i+1)
+	}
+	r.used = append(r.used, key)
+	for len(r.used) > maxEncodings {
+		delete(r.feats, r.used[0])
+		r.used = r.used[1:]
 	}
 	r.mu.Unlock()
 	e.once.Do(func() {
@@ -896,6 +910,52 @@ func (f *zsFeatures) top1(h projection.CrossModal) (seen, unseen Top1) {
 	return score(f.seenA, f.seenB, f.seenLabels), score(f.unseenA, f.unseenB, f.unseenLabels)
 }
 
+// designOut is one design (a choice of seen and unseen classes) run on
+// one macro: what was selected, the features, the head and its scores.
+type designOut struct {
+	sel          *SelectionReport
+	hc           projection.CLIPConfig // as trained (selected epochs)
+	factor       float64               // gain factor
+	f            *zsFeatures
+	head         *projection.CLIP
+	log          projection.TrainLog
+	seen, unseen Retrieval
+	gzsl         *Dirs[GZSL]
+}
+
+// design runs the split sp on run: the selection on validation classes
+// (when the plan has one), the features, the head and its evaluation.
+func (p *zsPlan) design(ctx context.Context, run *zsRun, sp *zsSplit, seed uint64, workers int, prog ProgressFunc) (*designOut, error) {
+	d := &designOut{hc: p.headFor(seed), factor: 1}
+	d.hc.OnEpoch = p.head.OnEpoch
+	var err error
+	if p.sel != nil {
+		if d.sel, err = p.selectWith(ctx, run, sp, seed, workers, prog); err != nil {
+			return nil, err
+		}
+		d.factor = d.sel.GainFactor
+		if d.sel.Epoch > 0 {
+			d.hc.Epochs = d.sel.Epoch
+		}
+	}
+	if d.f, err = run.features(ctx, sp, d.factor, true, prog); err != nil {
+		return nil, err
+	}
+	bar := prog.start("training CLIP head", -1)
+	d.head, d.log, err = d.f.train(ctx, d.hc, func() { bar.Add(1) })
+	bar.Done()
+	if err != nil {
+		return nil, err
+	}
+	d.seen = evaluate(d.head, d.f.seenA, d.f.seenB, d.f.seenLabels, sp.seen, p.names)
+	d.unseen = evaluate(d.head, d.f.unseenA, d.f.unseenB, d.f.unseenLabels, sp.unseen, p.names)
+	if p.cfg.Protocol == ProtocolGZSL {
+		g := gzslOf(newCLIPScoring(d.head, d.f), d.sel)
+		d.gzsl = &g
+	}
+	return d, nil
+}
+
 // ZeroShot runs a cross-modal zero-shot experiment: both modalities are
 // encoded by their own LSM on the macro, a CLIP head is trained on
 // class-wise pairs of the seen classes, and top-1 retrieval is measured in
@@ -940,36 +1000,15 @@ func ZeroShot(ctx context.Context, cfg ZeroShotConfig) (*ZeroShotResult, error) 
 	}
 	defer run.close()
 
-	hc, factor := p.head, 1.0
-	if p.sel != nil {
-		if res.Selection, err = p.selectOn(ctx, run, sp, cfg.Seed); err != nil {
-			return nil, err
-		}
-		factor = res.Selection.GainFactor
-		if res.Selection.Epoch > 0 {
-			hc.Epochs = res.Selection.Epoch
-		}
-	}
-	f, err := run.features(ctx, sp, factor, true, cfg.Progress)
+	d, err := p.design(ctx, run, sp, cfg.Seed, cfg.Workers, cfg.Progress)
 	if err != nil {
 		return nil, err
 	}
-	res.Encoders = f.reports[:]
-
-	bar := cfg.Progress.start("training CLIP head", -1)
-	head, log, err := f.train(ctx, hc, func() { bar.Add(1) })
-	bar.Done()
-	if err != nil {
-		return nil, err
-	}
+	f, head, log, hc, factor := d.f, d.head, d.log, d.hc, d.factor
+	res.Selection, res.Encoders = d.sel, f.reports[:]
 	res.Head, res.Temperature = hc, head.Temperature()
-	res.Seen = evaluate(head, f.seenA, f.seenB, f.seenLabels, p.seen, p.names)
-	res.Unseen = evaluate(head, f.unseenA, f.unseenB, f.unseenLabels, p.unseen, p.names)
+	res.Seen, res.Unseen, res.GZSL = d.seen, d.unseen, d.gzsl
 	res.UnseenNote = unseenNote(res.Unseen)
-	if cfg.Protocol == ProtocolGZSL {
-		g := gzslOf(newCLIPScoring(head, f), res.Selection)
-		res.GZSL = &g
-	}
 
 	if cfg.Trace {
 		if res.Trace, err = p.trace(ctx, f, hc, head, log); err != nil {

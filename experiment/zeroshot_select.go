@@ -183,13 +183,9 @@ type innerRun struct {
 	final  *projection.CLIP
 }
 
-// selectOn runs p.sel for the run whose split is outer: validation splits
-// are carved out of outer's training parts.
-func (p *zsPlan) selectOn(ctx context.Context, run *zsRun, outer *zsSplit, seed uint64) (*SelectionReport, error) {
-	return p.selectWith(ctx, run, outer, seed, p.cfg.Workers)
-}
-
-func (p *zsPlan) selectWith(ctx context.Context, run *zsRun, outer *zsSplit, seed uint64, workers int) (*SelectionReport, error) {
+// selectWith runs p.sel for the run whose split is outer: validation
+// splits are carved out of outer's training parts.
+func (p *zsPlan) selectWith(ctx context.Context, run *zsRun, outer *zsSplit, seed uint64, workers int, prog ProgressFunc) (*SelectionReport, error) {
 	sel := p.sel
 	sets, err := validationSets(outer.seen, len(outer.unseen), sel.Splits, seed)
 	if err != nil {
@@ -210,9 +206,9 @@ func (p *zsPlan) selectWith(ctx context.Context, run *zsRun, outer *zsSplit, see
 	for _, v := range sets {
 		rep.Splits = append(rep.Splits, ValidationSplit{Train: without(outer.seen, v), Validation: v})
 	}
-	bar := p.cfg.Progress.start(fmt.Sprintf("selecting on %d validation splits × %d gains", len(sets), len(sel.GainFactors)), len(runs))
+	bar := prog.start(fmt.Sprintf("selecting on %d validation splits × %d gains", len(sets), len(sel.GainFactors)), len(runs))
 	defer bar.Done()
-	hc := p.headFor(p.head.Seed)
+	hc := p.headFor(seed)
 	err = parallel(ctx, len(runs), workers, func(i int) error {
 		ir := runs[i]
 		sp, err := p.split(inner, ir.split.Train, ir.split.Validation, seed)

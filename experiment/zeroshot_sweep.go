@@ -139,11 +139,14 @@ func (s SweepScope) describe(p *zsPlan) string {
 	return fmt.Sprintf("the head's seed only (initialisation and mini-batch order); macro, split, gain and features are those of seed %d", p.cfg.Seed)
 }
 
-// headFor returns the head configuration of sweep or trace runs: the
-// seed's, without the caller's epoch hook (runs may be concurrent).
+// headFor returns the head configuration of a run seeded with seed: the
+// configured head's seed if it has one, else seed; without the caller's
+// epoch hook (runs may be concurrent).
 func (p *zsPlan) headFor(seed uint64) projection.CLIPConfig {
 	h := p.head
-	h.Seed = seed
+	if h.Seed == 0 {
+		h.Seed = seed
+	}
 	h.OnEpoch = nil
 	return h
 }
