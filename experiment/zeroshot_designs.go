@@ -59,6 +59,18 @@ type DesignRun struct {
 	GZSL *Dirs[GZSL] `json:"gzsl,omitempty"`
 	// Selection is what the design's validation classes chose.
 	Selection *SelectionReport `json:"selection,omitempty"`
+	// Classification is each modality's classification through its
+	// descriptors (side information).
+	Classification map[string]*DescriptorClassification `json:"classification,omitempty"`
+}
+
+// ClassificationEstimates summarise one modality's classification through
+// its descriptors over the designs.
+type ClassificationEstimates struct {
+	Seen  Estimate `json:"seen"`
+	ZSL   Estimate `json:"zsl"`
+	GZSLH Estimate `json:"gzsl_h"`
+	AUSUC Estimate `json:"ausuc"`
 }
 
 // CI is a two-sided 95 % confidence interval.
@@ -162,6 +174,9 @@ type DesignsResult struct {
 	Unseen Dirs[Estimate] `json:"unseen"`
 	Seen   Dirs[Estimate] `json:"seen"`
 	GZSL   *DesignsGZSL   `json:"gzsl,omitempty"`
+	// Classification summarises each modality's classification through
+	// its descriptors (side information), keyed by modality.
+	Classification map[string]*ClassificationEstimates `json:"classification,omitempty"`
 	// Correlation is the Pearson correlation of the two directions' design
 	// means (how systematic a design's outcome is).
 	Correlation float64 `json:"correlation"`
@@ -354,7 +369,7 @@ func ZeroShotDesigns(ctx context.Context, cfg DesignsConfig) (*DesignsResult, er
 			return fmt.Errorf("%w (unseen %v, seed %d)", err, unseen, seed)
 		}
 		dr := DesignRun{Unseen: unseen, Seed: seed, UnseenTop1: d.unseen.Top1, SeenTop1: d.seen.Top1, UnseenChance: d.unseen.Chance,
-			SeenChance: d.seen.Chance, UnseenPairs: d.unseen.Pairs, GZSL: d.gzsl, Selection: d.sel}
+			SeenChance: d.seen.Chance, UnseenPairs: d.unseen.Pairs, GZSL: d.gzsl, Selection: d.sel, Classification: d.class}
 		res.Runs[di*len(seeds)+si] = dr
 		bar.Add(1)
 		return nil
@@ -435,6 +450,21 @@ func (r *DesignsResult) summarise(nSeeds int) {
 		g.ZSL = pick(func(x GZSL) (float64, float64) { return x.ZSL, x.Chance.ZSL })
 		g.AUSUC = pick(func(x GZSL) (float64, float64) { return x.AUSUC, x.Chance.Seen * x.Chance.Unseen })
 		r.GZSL = g
+	}
+
+	if r.Runs[0].Classification != nil {
+		r.Classification = map[string]*ClassificationEstimates{}
+		for _, m := range []string{n.A, n.B} {
+			pick := func(sel func(*DescriptorClassification) (float64, float64)) Estimate {
+				return est(func(x DesignRun) (float64, float64) { return sel(x.Classification[m]) })
+			}
+			r.Classification[m] = &ClassificationEstimates{
+				Seen:  pick(func(c *DescriptorClassification) (float64, float64) { return c.Seen, c.Chance.Seen }),
+				ZSL:   pick(func(c *DescriptorClassification) (float64, float64) { return c.ZSL, c.Chance.ZSL }),
+				GZSLH: pick(func(c *DescriptorClassification) (float64, float64) { return c.GZSL.H, 0 }),
+				AUSUC: pick(func(c *DescriptorClassification) (float64, float64) { return c.AUSUC, 0 }),
+			}
+		}
 	}
 
 	r.PerDesign = make([]DesignSummary, nd)

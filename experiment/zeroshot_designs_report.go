@@ -111,6 +111,15 @@ func (r *DesignsResult) Markdown() string {
 		fmt.Fprintf(&b, "| chance | %.3f | %.3f | %.3f | | | | %.3f | %.3f |\n\n", g.PlainSeen.BToA.Chance, g.PlainUnseen.BToA.Chance,
 			g.PlainH.BToA.Chance, g.ZSL.BToA.Chance, g.AUSUC.BToA.Chance)
 	}
+	if r.Classification != nil {
+		b.WriteString("Classification through the descriptors (each modality on its own; per-class mean accuracy, mean over designs with 95 % CI over designs):\n\n")
+		b.WriteString("| modality | seen among seen | unseen among unseen (ZSL) | chance (ZSL) | generalised H | AUSUC |\n|---|---:|---:|---:|---:|---:|\n")
+		for _, m := range []string{n.A, n.B} {
+			c := r.Classification[m]
+			fmt.Fprintf(&b, "| %s | %s | %s | %.3f | %s | %s |\n", m, c.Seen.ci(), c.ZSL.ci(), c.ZSL.Chance, c.GZSLH.ci(), c.AUSUC.ci())
+		}
+		b.WriteString("\n")
+	}
 	b.WriteString("Per design (mean over seeds; sorted by the mean of both unseen directions):\n\n")
 	hdr := fmt.Sprintf("| unseen | unseen %s | unseen %s | seed SD | seen %s | seen %s |", n.Short(true), n.Short(false), n.Short(true), n.Short(false))
 	sep := "|---|---:|---:|---:|---:|---:|"

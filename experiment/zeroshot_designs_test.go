@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -181,5 +182,90 @@ func TestZeroShotDesignsErrors(t *testing.T) {
 				t.Errorf("error %v, want one containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// digitTable describes the digit classes with fixed random vectors (no
+// relation to the synthetic data: the test checks the mechanics).
+type digitTable map[string][]float64
+
+func (t digitTable) ClassNames() []string {
+	var out []string
+	for c := range t {
+		out = append(out, c)
+	}
+	slices.Sort(out)
+	return out
+}
+func (t digitTable) Describe(c string) ([]float64, bool) { v, ok := t[c]; return v, ok }
+func (t digitTable) String() string                      { return "table" }
+
+func newDigitTable(dim int, seed uint64) digitTable {
+	t := digitTable{}
+	for d := range 10 {
+		v := make([]float64, dim)
+		for j := range v {
+			v[j] = math.Sin(float64(seed) + float64(d*dim+j)*1.7)
+		}
+		t[fmt.Sprint(d)] = v
+	}
+	return t
+}
+
+func TestZeroShotSideInfo(t *testing.T) {
+	img, aud, _, _ := zeroShotData()
+	enc := EncoderConfig{CalibrationSamples: 20, Reservoir: lsmWindows(1)}
+	si := &SideInfo{A: newDigitTable(6, 1), B: newDigitTable(5, 2), Ridges: []float64{0.1, 10}}
+	cfg := ZeroShotConfig{A: Side{Data: img, Encoder: enc}, B: Side{Data: aud, Encoder: enc}, Seed: 3,
+		SideInfo: si, Protocol: ProtocolGZSL, Select: &Selection{Head: true, Splits: 2}}
+	r, err := ZeroShot(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.SideInfo == nil || r.Selection == nil || !slices.Contains(si.Ridges, r.Selection.Ridge) || r.SideInfo.Ridge != r.Selection.Ridge {
+		t.Fatalf("side info %+v, selection %+v", r.SideInfo, r.Selection)
+	}
+	if r.SideInfo.Components["image"] != 6 || r.SideInfo.Descriptors["audio"] != "table" || r.Head.Dim != 0 || r.Temperature != 0 {
+		t.Errorf("report %+v, head %+v", r.SideInfo, r.Head)
+	}
+	for _, m := range []string{"image", "audio"} {
+		c := r.SideInfo.Classification[m]
+		if c == nil || c.Chance.ZSL != 0.5 || math.Abs(c.Chance.Seen-1.0/7) > 1e-12 || !(c.Seen >= 0 && c.Seen <= 1 && c.ZSL >= 0 && c.ZSL <= 1) {
+			t.Errorf("%s classification %+v", m, c)
+		}
+	}
+	// Seen retrieval through descriptors of seven seen classes: the heads
+	// learn the seen classes (far above 1/7 on this easy data).
+	if r.Seen.Top1.BToA < 0.5 || r.Seen.Top1.AToB < 0.5 {
+		t.Errorf("seen retrieval through descriptors %+v", r.Seen.Top1)
+	}
+	if r.GZSL == nil || r.Cost == nil || r.Cost.Workload.HeadMACs != float64(200*6+200*5) {
+		t.Errorf("GZSL %v, head MACs %v", r.GZSL != nil, r.Cost.Workload.HeadMACs)
+	}
+	if md := r.Markdown(); !strings.Contains(md, "classification through descriptors") || !strings.Contains(md, "side information") {
+		t.Errorf("Markdown:\n%s", md)
+	}
+	// Deterministic, and a design run equals it.
+	d, err := ZeroShotDesigns(context.Background(), DesignsConfig{Base: func() ZeroShotConfig { c := cfg; c.Seen, c.Unseen = nil, nil; return c }(),
+		Designs: [][]string{{"8", "9"}}, Classes: append(slices.Clone(DefaultSeen), DefaultUnseen...), Seeds: []uint64{3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Runs[0].UnseenTop1 != r.Unseen.Top1 || d.Classification["audio"].ZSL.Mean != r.SideInfo.Classification["audio"].ZSL {
+		t.Errorf("designs %+v, zero-shot %+v", d.Runs[0].UnseenTop1, r.Unseen.Top1)
+	}
+	if !strings.Contains(d.Markdown(), "Classification through the descriptors") {
+		t.Error("designs Markdown lacks the classification table")
+	}
+	// Errors: a class without a descriptor; tracing or saving.
+	bad := cfg
+	bad.SideInfo = &SideInfo{A: digitTable{"1": {1}}, B: si.B}
+	if _, err := ZeroShot(context.Background(), bad); err == nil || !strings.Contains(err.Error(), "no descriptor") {
+		t.Errorf("missing descriptor: %v", err)
+	}
+	bad = cfg
+	bad.Trace = true
+	if _, err := ZeroShot(context.Background(), bad); err == nil || !strings.Contains(err.Error(), "trace") {
+		t.Errorf("trace: %v", err)
 	}
 }

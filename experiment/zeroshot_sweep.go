@@ -152,9 +152,10 @@ func (p *zsPlan) headFor(seed uint64) projection.CLIPConfig {
 }
 
 // sweep runs the seed sweep of p.cfg.Seeds with the headline's head
-// configuration hc and gain factor. base holds the features of the
-// headline run, on run's macro.
-func (p *zsPlan) sweep(ctx context.Context, run *zsRun, base *zsFeatures, hc projection.CLIPConfig, factor float64) (*ZeroShotSweep, error) {
+// configuration hc (a CLIP head) or descriptor-head candidate cand, and
+// gain factor. base holds the features of the headline run, on run's
+// macro.
+func (p *zsPlan) sweep(ctx context.Context, run *zsRun, base *zsFeatures, hc projection.CLIPConfig, cand int, factor float64) (*ZeroShotSweep, error) {
 	start := time.Now()
 	scope := p.cfg.SweepScope
 	seeds := p.cfg.Seeds
@@ -191,9 +192,13 @@ func (p *zsPlan) sweep(ctx context.Context, run *zsRun, base *zsFeatures, hc pro
 				return err
 			}
 		}
-		h := hc
-		h.Seed, h.OnEpoch = seed, nil
-		head, _, err := f.train(ctx, h, nil)
+		var kind headKind = p.side
+		if p.side == nil {
+			h := hc
+			h.Seed, h.OnEpoch = seed, nil
+			kind = clipKind{hc: h}
+		}
+		head, _, err := kind.fit(ctx, f, cand, nil)
 		if err != nil {
 			return fmt.Errorf("%w (sweep seed %d)", err, seed)
 		}
