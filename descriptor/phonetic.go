@@ -39,7 +39,7 @@ var consonants = map[string][]string{
 	"θ": {"dental", "fricative"}, "ð": {"voiced", "dental", "fricative"},
 	"s": {"alveolar", "fricative", "sibilant"}, "z": {"voiced", "alveolar", "fricative", "sibilant"},
 	"ʃ": {"postalveolar", "fricative", "sibilant"}, "ʒ": {"voiced", "postalveolar", "fricative", "sibilant"},
-	"h": {"glottal", "fricative"},
+	"h":  {"glottal", "fricative"},
 	"tʃ": {"postalveolar", "stop", "fricative", "sibilant"}, "dʒ": {"voiced", "postalveolar", "stop", "fricative", "sibilant"},
 	"m": {"voiced", "labial", "nasal"}, "n": {"voiced", "alveolar", "nasal"}, "ŋ": {"voiced", "velar", "nasal"},
 	"w": {"voiced", "labial", "velar", "approximant"}, "j": {"voiced", "postalveolar", "approximant"},

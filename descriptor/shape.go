@@ -299,7 +299,7 @@ func shapeVector(g Glyph) ([]float64, error) {
 				a, b := pts[i-1], pts[i]
 				l := dist(a, b)
 				total += l
-				ang := math.Atan2(-(b.Y - a.Y), b.X-a.X) * 180 / math.Pi
+				ang := math.Atan2(-(b.Y-a.Y), b.X-a.X) * 180 / math.Pi
 				ang = math.Mod(ang+180, 180)
 				switch {
 				case ang < 22.5 || ang >= 157.5:

@@ -270,7 +270,7 @@ type zsPlan struct {
 	head         projection.CLIPConfig // Seed 0: each run's seed (headFor)
 	sel          *Selection            // resolved; nil without selection
 	sides        [2]*zsSide
-	classesToBin []string // every class the plan may touch
+	classesToBin []string  // every class the plan may touch
 	side         *sideKind // descriptor heads (ZeroShotConfig.SideInfo), or nil
 }
 
