@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/memlsm/memlsm/events"
+	"github.com/memlsm/memlsm/events/source"
+	"github.com/memlsm/memlsm/internal/progress"
 	"github.com/memlsm/memlsm/sweep"
 )
 
@@ -80,7 +82,9 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	rep, err := sweep.Run(ctx, plan, sweep.Options{
 		Dir: dir, Shard: shard, Jobs: *jobs, Workers: *workers, Progress: stderr,
 		Data: sweep.NewData(func(ctx context.Context, spec string) (*events.Dataset, error) {
-			return openSourceTo(ctx, "data", spec, stderr)
+			return source.Open(source.WithProgress(ctx, func(desc string, total int) source.Progress {
+				return progress.New(stderr, total, desc)
+			}), spec)
 		}),
 	})
 	if err != nil {
