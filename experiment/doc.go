@@ -118,6 +118,41 @@
 // whose unseen retrieval is not clearly above chance says so in
 // UnseenNote, pointing here.
 //
+// # Ageing and drift compensation
+//
+// A system built on the macro fixes some things once, right after forming:
+// the reservoir's gain (calibrated on the conductances read then), the
+// reference read of drift compensation, and the trained head (fitted on
+// features encoded then). Macro.Age is the time that passes between that
+// moment and inference: the samples the head is scored on are encoded Age
+// after forming, on the array as it has relaxed by then (crossbar's drift
+// model, through crossbar.Clock, so an emulated or real board ages the same
+// way). Experiments without a head (Encode, BenchEncode) encode everything
+// at Age. Age = 0 changes nothing: training and test features are then one
+// encoding, exactly as without ageing.
+//
+// With Macro.DriftComp one global scale per array compensates the
+// relaxation, in the style of aihwkit's GlobalDriftCompensation: a
+// reference read right after forming and another at Age, each the one-hot
+// read of every row (the identity as read-out input), give
+//
+//	α = mean|G⁺ − G⁻|(forming) / mean|G⁺ − G⁻|(Age)
+//
+// over the reservoir cells of the array, and every synaptic current at Age
+// is multiplied by α (digitally, after the ADC: the reservoir's gain is
+// scaled). It cannot restore the cell-to-cell spread of the relaxation, and
+// that spread inflates mean|G⁺ − G⁻| at Age, so α corrects the mean decay
+// only in part (MacroInfo.Aging reports both ratios).
+//
+// In read-once mode the weights at Age are the reference read at Age; in
+// in-memory and on-board modes every multiply runs on the aged array.
+//
+// # ADC saturation
+//
+// In-memory and on-board results report the share of the encoding's ADC
+// conversions that clipped at full scale (MacroInfo.Saturation) and warn
+// above SaturationWarnFraction (MacroInfo.Warnings).
+//
 // # Results and models
 //
 // Results render as JSON (the CLI contract's keys), as Markdown

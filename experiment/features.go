@@ -80,7 +80,10 @@ func Encode(ctx context.Context, cfg EncodeConfig) (*Features, error) {
 	if err != nil {
 		return nil, err
 	}
-	x, st, err := enc.encode(ctx, c, frames, all, cfg.Progress, "encoding")
+	if err := mr.age(ctx); err != nil { // the features are those at Macro.Age
+		return nil, err
+	}
+	x, st, err := enc.encodeAged(ctx, c, frames, all, cfg.Progress, "encoding")
 	if err != nil {
 		return nil, err
 	}
@@ -293,11 +296,14 @@ func BenchEncode(ctx context.Context, cfg BenchConfig) (*BenchResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := mr.age(ctx); err != nil { // encode at Macro.Age
+		return nil, err
+	}
 	idx := make([]int, 0, rep*len(frames))
 	for range rep {
 		idx = append(idx, all...)
 	}
-	_, st, err := enc.encode(ctx, c, frames, idx, nil, "")
+	_, st, err := enc.encodeAged(ctx, c, frames, idx, nil, "")
 	if err != nil {
 		return nil, err
 	}

@@ -192,7 +192,10 @@ type modality struct {
 	enc    *encoder
 	cfg    lsm.Config // with the gain used
 	feats  []float32
-	report EncoderReport
+	// testFeats, with Macro.Age, are the features at Age the test pairs
+	// are scored on (nil: feats).
+	testFeats []float32
+	report    EncoderReport
 }
 
 // zsPlan is a validated ZeroShotConfig with its defaults resolved.
@@ -424,6 +427,11 @@ func (p *zsPlan) encode(ctx context.Context, sp *zsSplit, imgEnc, audEnc *encode
 		m.report = EncoderReport{Config: ec, Calibration: cal, Samples: int(st.Samples), SynOpsPerSample: st.SynOpsPerSample(),
 			MeanRate: st.MeanRate(), SamplesPerS: st.SamplesPerSecond(), Encode: st}
 	}
+	// With Macro.Age the test pairs are encoded again once the macro has
+	// aged (package documentation, "Ageing").
+	if err := p.encodeAged(ctx, f); err != nil {
+		return nil, err
+	}
 	rows := func(m *modality, part int, ps []events.IndexPair) *mat.Dense {
 		idx := make([]int, len(ps))
 		for k, pr := range ps {
@@ -433,7 +441,11 @@ func (p *zsPlan) encode(ctx context.Context, sp *zsSplit, imgEnc, audEnc *encode
 			}
 			idx[k] = m.offset[part] + i
 		}
-		return matrix(m.feats, m.cfg.Features(), idx)
+		feats := m.feats
+		if part > 0 && m.testFeats != nil {
+			feats = m.testFeats
+		}
+		return matrix(feats, m.cfg.Features(), idx)
 	}
 	labelsOf := func(ps []events.IndexPair) []int {
 		l := make([]int, len(ps))

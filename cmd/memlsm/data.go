@@ -8,7 +8,6 @@ import (
 	"image/color"
 	"io"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -242,6 +241,9 @@ func runDataShow(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *bins < 0 || binWidth < 0 {
 		return usagef("data show: --bins and --bin-width must not be negative")
 	}
+	if *frames && *bins > maxShowSteps {
+		return usagef("data show: --bins %d: a plot shows at most %d time steps", *bins, maxShowSteps)
+	}
 	d, err := source.Open(ctx, pos[0])
 	if err != nil {
 		return err
@@ -267,7 +269,10 @@ func runDataShow(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		}
 		res.Steps, res.Inputs, res.Active = f.Steps(), f.Inputs, f.NNZ()
 		if d.Sensor.Is2D() {
-			wt, err = plotGrid(&f, b.(events.GridBinner), title)
+			if f.Steps() > maxShowSteps {
+				return fmt.Errorf("data show: the binning gives %d time steps; a plot shows at most %d (set --bins)", f.Steps(), maxShowSteps)
+			}
+			wt, err = plotGrid(ctx, &f, b.(events.GridBinner), title)
 		} else {
 			wt, err = plotChunks(&f, title)
 		}
@@ -279,16 +284,8 @@ func runDataShow(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	fh, err := os.Create(*out)
-	if err != nil {
-		return err
-	}
-	if _, err := wt.WriteTo(fh); err != nil {
-		fh.Close()
+	if err := writeFile(*out, func(w io.Writer) error { _, err := wt.WriteTo(w); return err }); err != nil {
 		return fmt.Errorf("data show: writing %s: %w", *out, err)
-	}
-	if err := fh.Close(); err != nil {
-		return err
 	}
 	if *asJSON {
 		return json.NewEncoder(stdout).Encode(res)
@@ -427,7 +424,7 @@ func plotEvents1D(s *events.Sample, sensor events.Sensor, title string) (io.Writ
 // plotChunks draws 1-D frames as a channel × step image.
 func plotChunks(f *events.Frames, title string) (io.WriterTo, error) {
 	img := image.NewRGBA(image.Rect(0, 0, f.Steps(), f.Inputs))
-	fillFrame(img, f, -1, 0, f.Inputs, func(step, input int) (int, int) { return step, f.Inputs - 1 - input })
+	fillFrame(img, f, maxValue(f), -1, 0, f.Inputs, func(step, input int) (int, int) { return step, f.Inputs - 1 - input })
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "step"
@@ -436,25 +433,36 @@ func plotChunks(f *events.Frames, title string) (io.WriterTo, error) {
 	return p.WriterTo(7*vg.Inch, 4*vg.Inch, "png")
 }
 
-// fillFrame paints white, then the active inputs of step (all steps when
-// step < 0) whose index is in [lo, hi), darker for larger counts.
-func fillFrame(img *image.RGBA, f *events.Frames, step, lo, hi int, at func(step, input int) (x, y int)) {
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			img.Set(x, y, color.White)
-		}
-	}
+// maxShowSteps bounds the time steps data show draws (a grid of 2-D
+// frames draws one panel per step).
+const maxShowSteps = 1000
+
+// maxValue returns the largest count of f (at least 1).
+func maxValue(f *events.Frames) float32 {
 	maxV := float32(1)
 	for t := range f.Steps() {
 		for _, v := range f.Values(t) {
 			maxV = max(maxV, v)
 		}
 	}
-	for t := range f.Steps() {
-		if step >= 0 && t != step {
-			continue
+	return maxV
+}
+
+// fillFrame paints white, then the active inputs of step (all steps when
+// step < 0) whose index is in [lo, hi), darker for larger counts (maxV is
+// the darkest).
+func fillFrame(img *image.RGBA, f *events.Frames, maxV float32, step, lo, hi int, at func(step, input int) (x, y int)) {
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			img.Set(x, y, color.White)
 		}
+	}
+	first, last := 0, f.Steps()
+	if step >= 0 {
+		first, last = step, step+1
+	}
+	for t := first; t < last; t++ {
 		vals := f.Values(t)
 		for k, i := range f.Active(t) {
 			if int(i) < lo || int(i) >= hi {
@@ -473,8 +481,9 @@ func fillFrame(img *image.RGBA, f *events.Frames, step, lo, hi int, at func(step
 
 // plotGrid draws 2-D frames as a grid of small images, one per step (both
 // polarities side by side with PolarityBoth).
-func plotGrid(f *events.Frames, g events.GridBinner, title string) (io.WriterTo, error) {
+func plotGrid(ctx context.Context, f *events.Frames, g events.GridBinner, title string) (io.WriterTo, error) {
 	steps := f.Steps()
+	maxV := maxValue(f)
 	cols := 10
 	rows := (steps + cols - 1) / cols
 	crop := g.Window()
@@ -482,6 +491,9 @@ func plotGrid(f *events.Frames, g events.GridBinner, title string) (io.WriterTo,
 	planes := f.Inputs / (cw * ch)
 	plots := make([][]*plot.Plot, rows)
 	for r := range rows {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
 		plots[r] = make([]*plot.Plot, cols)
 		for c := range cols {
 			t := r*cols + c
@@ -496,7 +508,7 @@ func plotGrid(f *events.Frames, g events.GridBinner, title string) (io.WriterTo,
 				}
 				for pl := range planes {
 					sub := img.SubImage(image.Rect(pl*(cw+1), 0, pl*(cw+1)+cw, ch)).(*image.RGBA)
-					fillFrame(sub, f, t, pl*cw*ch, (pl+1)*cw*ch, func(_, i int) (int, int) { return pl*(cw+1) + i%cw, i / cw })
+					fillFrame(sub, f, maxV, t, pl*cw*ch, (pl+1)*cw*ch, func(_, i int) (int, int) { return pl*(cw+1) + i%cw, i / cw })
 				}
 				p.Add(plotter.NewImage(img, 0, 0, float64(img.Bounds().Dx()), float64(ch)))
 				p.Title.Text = fmt.Sprintf("t%d", t)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 
@@ -39,11 +38,7 @@ func openSlayer1D(ctx context.Context, path string, query url.Values) (*events.D
 			return nil, fmt.Errorf("source: slayer1d: empty label")
 		}
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("source: slayer1d: %w", err)
-	}
-	ev, err := events.DecodeSlayer1D(path, b, channels, nil)
+	ev, err := events.ReadSlayer1DFile(path, channels, events.Limits{})
 	if err != nil {
 		return nil, err
 	}
