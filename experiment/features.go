@@ -92,7 +92,7 @@ func Encode(ctx context.Context, cfg EncodeConfig) (*Features, error) {
 	}
 	st.Inputs, st.Neurons = c.Inputs, c.Neurons
 	ec.Reservoir = c
-	rep, err := mr.costReport([]costEncoding{{"", enc.res, st.Stats}}, headWork{})
+	rep, err := mr.costReport([]costEncoding{{name: "", res: enc.res, stats: st.Stats}}, headWork{})
 	if err != nil {
 		return nil, err
 	}
@@ -317,7 +317,7 @@ func BenchEncode(ctx context.Context, cfg BenchConfig) (*BenchResult, error) {
 	if err := mr.close(); err != nil {
 		return nil, fmt.Errorf("experiment: closing the macro: %w", err)
 	}
-	priced, err := mr.costReport([]costEncoding{{"", enc.res, st.Stats}}, headWork{})
+	priced, err := mr.costReport([]costEncoding{{name: "", res: enc.res, stats: st.Stats}}, headWork{})
 	if err != nil {
 		return nil, err
 	}

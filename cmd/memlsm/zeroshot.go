@@ -291,9 +291,10 @@ func (z *zeroshotFlags) run(ctx context.Context, fs *flag.FlagSet, stderr io.Wri
 		testImgs, testAuds = ti, ta
 	}
 	return experiment.ZeroShot(ctx, experiment.ZeroShotConfig{
-		Images: imgs, Audio: auds, TestImages: testImgs, TestAudio: testAuds,
+		A:    experiment.Side{Data: imgs, Test: testImgs, Encoder: iec},
+		B:    experiment.Side{Data: auds, Test: testAuds, Encoder: aec},
 		Seen: seen, Unseen: unseen, TestFraction: z.frac, PairAll: z.pairAll,
-		ImageEncoder: iec, AudioEncoder: aec, Macro: m, Head: head,
+		Macro: m, Head: head,
 		Seed: z.exp.seed, Workers: z.exp.workers, Progress: progressFunc(stderr), KeepModel: z.save != "",
 		Seeds: seeds, SweepScope: z.scope, Trace: z.trace || z.tracePlot != "",
 	})
@@ -331,8 +332,9 @@ func (z *zeroshotFlags) report(res *experiment.ZeroShotResult, cmd string, stdou
 		}
 	}
 	if z.exp.asJSON {
-		fmt.Fprintf(stderr, "memlsm %s: seen a→i %.4f i→a %.4f, unseen a→i %.4f i→a %.4f (seed %d, %.1f s)\n", cmd,
-			res.Seen.AudioToImage, res.Seen.ImageToAudio, res.Unseen.AudioToImage, res.Unseen.ImageToAudio, res.Seed, res.Seconds)
+		n := res.Modalities
+		fmt.Fprintf(stderr, "memlsm %s: seen %s %.4f %s %.4f, unseen %s %.4f %s %.4f (seed %d, %.1f s)\n", cmd,
+			n.Short(true), res.Seen.Top1.BToA, n.Short(false), res.Seen.Top1.AToB, n.Short(true), res.Unseen.Top1.BToA, n.Short(false), res.Unseen.Top1.AToB, res.Seed, res.Seconds)
 		diagnostics(stderr, cmd, res)
 		return writeJSON(stdout, res)
 	}
@@ -343,17 +345,18 @@ func (z *zeroshotFlags) report(res *experiment.ZeroShotResult, cmd string, stdou
 // diagnostics writes a compact summary of the sweep, the paper-protocol
 // diagnostic and the unseen note (for --json runs, on stderr).
 func diagnostics(w io.Writer, cmd string, res *experiment.ZeroShotResult) {
+	n := res.Modalities
 	if s := res.Sweep; s != nil {
 		fmt.Fprintf(w, "memlsm %s: seed sweep (%v, %d seeds): mean ± std [min, max], seeds above chance\n", cmd, s.Scope, len(s.Seeds))
 		for _, g := range []struct {
 			name string
 			s    experiment.Spread
-		}{{"seen   a→i", s.Seen.AudioToImage}, {"seen   i→a", s.Seen.ImageToAudio}, {"unseen a→i", s.Unseen.AudioToImage}, {"unseen i→a", s.Unseen.ImageToAudio}} {
+		}{{"seen   " + n.Short(true), s.Seen.BToA}, {"seen   " + n.Short(false), s.Seen.AToB}, {"unseen " + n.Short(true), s.Unseen.BToA}, {"unseen " + n.Short(false), s.Unseen.AToB}} {
 			fmt.Fprintf(w, "  %s %.4f ± %.4f [%.4f, %.4f], %3.0f %% above chance %.4f\n", g.name, g.s.Mean, g.s.Std, g.s.Min, g.s.Max, 100*g.s.AboveChance, g.s.Chance)
 		}
 	}
 	if pp := res.PaperProtocol; pp != nil {
-		fmt.Fprintf(w, "memlsm %s: paper protocol (DIAGNOSTIC, selected on the test set): a→i %s; i→a %s\n", cmd, pp.AudioToImage.Result, pp.ImageToAudio.Result)
+		fmt.Fprintf(w, "memlsm %s: paper protocol (DIAGNOSTIC, selected on the test set): %s %s; %s %s\n", cmd, n.Short(true), pp.Rule.BToA.Result, n.Short(false), pp.Rule.AToB.Result)
 	}
 	if res.UnseenNote != "" {
 		fmt.Fprintf(w, "memlsm %s: %s\n", cmd, res.UnseenNote)
@@ -480,7 +483,13 @@ func (z *zeroshotFlags) runLoad(ctx context.Context, stdout, stderr io.Writer) e
 		return writeJSON(stdout, out)
 	}
 	fmt.Fprintf(stdout, "model %s on %s ↔ %s:\n", z.load, auds.Name, imgs.Name)
-	fmt.Fprintf(stdout, "seen %v: audio→image %.4f, image→audio %.4f (chance %.4f, %d pairs)\n", seen, out.Seen.AudioToImage, out.Seen.ImageToAudio, out.Seen.ChanceAudioToImage, out.Seen.Pairs)
-	fmt.Fprintf(stdout, "unseen %v: audio→image %.4f, image→audio %.4f (chance %.4f, %d pairs)\n", unseen, out.Unseen.AudioToImage, out.Unseen.ImageToAudio, out.Unseen.ChanceAudioToImage, out.Unseen.Pairs)
+	n := m.Modalities()
+	for _, g := range []struct {
+		name    string
+		classes []string
+		r       experiment.Retrieval
+	}{{"seen", seen, out.Seen}, {"unseen", unseen, out.Unseen}} {
+		fmt.Fprintf(stdout, "%s %v: %s %.4f, %s %.4f (chance %.4f, %d pairs)\n", g.name, g.classes, n.To(true), g.r.Top1.BToA, n.To(false), g.r.Top1.AToB, g.r.Chance.BToA, g.r.Pairs)
+	}
 	return nil
 }
