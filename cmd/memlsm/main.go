@@ -13,13 +13,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/memlsm/memlsm/board"
 	"github.com/memlsm/memlsm/events/source"
 	"github.com/memlsm/memlsm/experiment"
 	"github.com/memlsm/memlsm/internal/cli"
+	"github.com/memlsm/memlsm/internal/process"
 )
 
 // memlsm is the top-level group; every command file registers into it in
@@ -39,19 +38,34 @@ var usagef = cli.Usagef
 // newFlagSet returns the flag set of "memlsm name".
 func newFlagSet(name, usage string) *cli.FlagSet { return cli.NewFlagSet("memlsm "+name, usage) }
 
+// main wires run to the process: one context, cancelled by the first
+// Ctrl-C or SIGTERM, reaches every reader, converter, encoder and training
+// loop; a second signal exits at once; a crash never exits with the usage
+// status (see internal/process).
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(exitCode(err, os.Stderr))
+	process.CrashOnFatal()
+	ctx, sig := process.Notify(context.Background(), process.Options{})
+	err := process.Recover(func() error { return run(ctx, os.Args[1:], os.Stdout, os.Stderr) })
+	sig.Stop()
+	os.Exit(exitCode(err, sig.Signal(), os.Stderr))
 }
 
 // exitCode prints err (if any) and maps it to the exit codes of the CLI
-// contract: 0 ok, 1 failure, 2 usage. A usage error prints one line and a
-// hint naming the command's -h; nothing more.
-func exitCode(err error, stderr io.Writer) int {
+// contract: 0 ok, 1 failure, 2 usage, and 128+N (130 for Ctrl-C, 143 for
+// SIGTERM) when a signal stopped the command (sig is the first signal
+// received, or nil). A usage error prints one line and a hint naming the
+// command's -h; nothing more.
+func exitCode(err error, sig os.Signal, stderr io.Writer) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
+	}
+	if sig != nil {
+		if errors.Is(err, context.Canceled) {
+			fmt.Fprintln(stderr, "memlsm: stopped:", process.Interrupted{Signal: sig})
+		} else {
+			fmt.Fprintln(stderr, "memlsm:", err)
+		}
+		return process.ExitCode(sig)
 	}
 	fmt.Fprintln(stderr, "memlsm:", err)
 	if !cli.IsUsage(err) {
