@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/memlsm/memlsm/cost"
 	"github.com/memlsm/memlsm/crossbar"
 	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/experiment"
@@ -64,9 +65,10 @@ type runConfig struct {
 // RunKeys lists the keys of a run document (Spec.Run), each of which is
 // also an axis name: an axis named by a run key sets it, one named
 // "key.sub.field" sets a field inside it (encoder, head, features), and
-// "lsm.field" is short for "encoder.reservoir.field". Any other name is a
-// macro parameter (a crossbar.Params JSON name such as adc_bits, set as
-// with --set).
+// "lsm.field" is short for "encoder.reservoir.field", and "cost.section.key"
+// sets the technology the results are priced with (package cost). Any
+// other name is a macro parameter (a crossbar.Params JSON name such as
+// adc_bits, set as with --set).
 func RunKeys() []string {
 	var out []string
 	for _, f := range jsonFields(runConfig{}) {
@@ -148,8 +150,11 @@ func keyPath(key string) ([]string, error) {
 		}
 		return parts, nil
 	}
+	if cost.IsKey(key) {
+		return []string{"set", key}, nil // a cost-model key (memlsm cost params), set with the macro's
+	}
 	if len(parts) > 1 {
-		return nil, fmt.Errorf("key %q: %q is not a run key (%s) nor lsm", key, parts[0], strings.Join(RunKeys(), ", "))
+		return nil, fmt.Errorf("key %q: %q is not a run key (%s) nor lsm nor cost", key, parts[0], strings.Join(RunKeys(), ", "))
 	}
 	return []string{"set", key}, nil
 }
@@ -312,6 +317,9 @@ func (rc *runConfig) params() (crossbar.Params, error) {
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(rc.Set)) {
+		if cost.IsKey(k) {
+			continue // priced by macro's cost technology, not a macro parameter
+		}
 		if err := setParam(&p, k, formatValue(rc.Set[k])); err != nil {
 			return p, err
 		}
@@ -349,6 +357,19 @@ func setParam(p *crossbar.Params, key, value string) error {
 // macro builds the experiment's Macro from the run.
 func (rc *runConfig) macro() (experiment.Macro, error) {
 	m := experiment.Macro{Mode: rc.Mode, Software: rc.Software}
+	// cost.* settings choose the technology the results are priced with.
+	tech, changed := cost.Default(), false
+	for _, k := range slices.Sorted(maps.Keys(rc.Set)) {
+		if cost.IsKey(k) {
+			if err := tech.Set(k, formatValue(rc.Set[k])); err != nil {
+				return m, err
+			}
+			changed = true
+		}
+	}
+	if changed {
+		m.Cost = &tech
+	}
 	if rc.Software {
 		return m, nil
 	}

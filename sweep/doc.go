@@ -45,6 +45,8 @@
 //	    values: [0.001, 0.01]
 //	  - name: lsm.neurons         # lsm.X is encoder.reservoir.X
 //	    values: [100, 200]
+//	  - name: cost.chip.adc_share # cost.X is a cost-model key (memlsm cost params)
+//	    values: [1, 8]
 //	design: grid                  # or {kind: lhs, points: 40, seed: 1}, {kind: random, …}
 //	seeds: [1, 2]                 # or a count (seeds: 3 → 1, 2, 3) or {first: 10, n: 5}
 //

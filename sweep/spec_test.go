@@ -114,6 +114,8 @@ func TestSpecErrors(t *testing.T) {
 		{runBase + "axes: [{name: adc_bit, values: [6]}]", `unknown macro parameter "adc_bit"`},
 		{runBase + "axes: [{name: read_noise, values: [-1]}]", "read_noise"},
 		{runBase + "axes: [{name: lsm.nuerons, values: [6]}]", "nuerons"},
+		{runBase + "axes: [{name: cost.chip.adc_bitz, values: [6]}]", `did you mean "cost.chip.adc_bits"`},
+		{runBase + "axes: [{name: cost.board.channels, values: [0]}]", "board.channels = 0 outside"},
 		{runBase + "axes: [{name: mode, values: [sideways]}]", "sideways"},
 		{runBase + "axes: [{name: seed, values: [1]}]", "reserved"},
 		{runBase + "axes: [{name: x, keys: [cv], values: [1]}]", "cv 1"},
@@ -207,5 +209,14 @@ func TestMeanCI(t *testing.T) {
 	}
 	if s := sweep.MeanCI([]float64{7}); s.Mean != 7 || !math.IsNaN(s.HalfWidth) {
 		t.Errorf("one replicate: %+v", s)
+	}
+}
+
+// A cost-model key is an axis like a macro parameter: it prices the
+// results with another technology (package cost).
+func TestCostAxis(t *testing.T) {
+	got := points(t, runBase+"axes: [{name: cost.chip.adc_share, values: [1, 8]}, {name: adc_bits, values: [8]}]")
+	if len(got) != 2 {
+		t.Fatalf("points %v, want two", got)
 	}
 }
