@@ -453,3 +453,23 @@ func ParseSeeds(s string) ([]uint64, error) {
 	}
 	return out, nil
 }
+
+// CheckProtocol validates the choice of a classification protocol before
+// any data is opened: an explicit test set, Folds-fold cross-validation,
+// speaker rotations or a hold-out of testFraction are alternatives, and
+// K ≥ 2, 0 < testFraction < 1. Errors match ErrConfig.
+func CheckProtocol(hasTest bool, folds int, bySpeaker bool, testFraction float64) error {
+	switch {
+	case folds == 1 || folds < 0:
+		return configErrorf("cross-validation with %d folds: want K ≥ 2", folds)
+	case folds > 0 && bySpeaker:
+		return configErrorf("cross-validation and speaker splits are two protocols: choose one")
+	case hasTest && (folds > 0 || bySpeaker):
+		return configErrorf("an explicit test set is a protocol of its own: no cross-validation or speaker splits with it")
+	case testFraction != 0 && !(testFraction > 0 && testFraction < 1):
+		return configErrorf("test fraction %v: want a fraction in (0, 1)", testFraction)
+	case testFraction != 0 && (hasTest || folds > 0 || bySpeaker):
+		return configErrorf("a test fraction sets the default hold-out: not with a test set, cross-validation or speaker splits")
+	}
+	return nil
+}

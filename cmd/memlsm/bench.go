@@ -5,10 +5,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/memlsm/memlsm/internal/cli"
 	"io"
 
 	"github.com/memlsm/memlsm/experiment"
+	"github.com/memlsm/memlsm/internal/cli"
 )
 
 var benchGroup = cli.NewGroup("memlsm bench", "", "")
@@ -43,13 +43,13 @@ func runBenchEncode(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	if err := noArgs(pos); err != nil {
+	if err := cli.NoArgs(pos); err != nil {
 		return err
 	}
 	if *repeat < 1 {
 		return usagef("--repeat %d must be at least 1", *repeat)
 	}
-	if err := firstErr(checkSource("data", *data), ef.check(fs), enc.check(fs)); err != nil {
+	if err := cli.FirstErr(checkSource("data", *data), ef.check(fs), enc.check(fs)); err != nil {
 		return err
 	}
 	d, err := openSource(ctx, "data", *data, stderr)
@@ -78,5 +78,5 @@ func runBenchEncode(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	return emit(stdout, ef.asJSON, res)
+	return cli.Emit(stdout, ef.asJSON, res)
 }

@@ -7,11 +7,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/memlsm/memlsm/internal/cli"
 	"io"
 
 	"github.com/memlsm/memlsm/crossbar"
 	"github.com/memlsm/memlsm/firmware/emu"
+	"github.com/memlsm/memlsm/internal/cli"
 )
 
 var boardGroup = cli.NewGroup("memlsm board", "", "")
@@ -78,7 +78,7 @@ func runBoardEmulate(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	if err := noArgs(pos); err != nil {
+	if err := cli.NoArgs(pos); err != nil {
 		return err
 	}
 	var given []string
@@ -109,7 +109,7 @@ func runBoardEmulate(ctx context.Context, args []string, stdout, stderr io.Write
 	defer pt.Close()
 	g := m.Geometry()
 	if *asJSON {
-		err = writeJSON(stdout, boardInfo{Path: pt.Path(), Name: *name, Rows: g.Rows, Cols: g.Cols, Source: source, Seed: *seed, Faults: f})
+		err = cli.WriteJSON(stdout, boardInfo{Path: pt.Path(), Name: *name, Rows: g.Rows, Cols: g.Cols, Source: source, Seed: *seed, Faults: f})
 	} else {
 		_, err = fmt.Fprintln(stdout, pt.Path())
 	}

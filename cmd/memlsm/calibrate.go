@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/memlsm/memlsm/internal/cli"
 	"io"
 	"os"
 	"path/filepath"
@@ -19,6 +18,7 @@ import (
 	"github.com/memlsm/memlsm/crossbar"
 	"github.com/memlsm/memlsm/experiment"
 	"github.com/memlsm/memlsm/internal/atomicfile"
+	"github.com/memlsm/memlsm/internal/cli"
 	"github.com/memlsm/memlsm/internal/progress"
 )
 
@@ -138,7 +138,7 @@ func runCalibrateMeasure(ctx context.Context, args []string, stdout, stderr io.W
 	defer a.Close()
 	if *dry {
 		sum, perr := calibrate.DryRunOn(a, *out, cfg, names, opt)
-		return firstErr(emit(stdout, *asJSON, sum), perr)
+		return cli.FirstErr(cli.Emit(stdout, *asJSON, sum), perr)
 	}
 	m, runErr := calibrate.Run(ctx, a, *out, cfg, names, opt)
 	if m == nil {
@@ -148,7 +148,7 @@ func runCalibrateMeasure(ctx context.Context, args []string, stdout, stderr io.W
 		fmt.Fprintf(stderr, "calibrate: interrupted; finished experiments are kept in %s; run the same command again to resume\n", *out)
 	}
 	sum, lerr := calibrate.Summarize(*out, m)
-	return firstErr(emit(stdout, *asJSON, sum), runErr, lerr)
+	return cli.FirstErr(cli.Emit(stdout, *asJSON, sum), runErr, lerr)
 }
 
 func runCalibrateFit(args []string, stdout, stderr io.Writer) error {
@@ -176,7 +176,7 @@ func runCalibrateFit(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if *asJSON {
-		return writeJSON(stdout, calibrate.NewFitSummary(pos[0], rep, buf.Bytes(), *out))
+		return cli.WriteJSON(stdout, calibrate.NewFitSummary(pos[0], rep, buf.Bytes(), *out))
 	}
 	if *out == "" {
 		_, err := stdout.Write(buf.Bytes())
@@ -203,7 +203,7 @@ func runCalibrateReport(args []string, stdout io.Writer) error {
 	}
 	md, html := filepath.Join(pos[0], calibrate.ReportMarkdown), filepath.Join(pos[0], calibrate.ReportHTML)
 	if *asJSON {
-		return writeJSON(stdout, map[string]string{"dir": pos[0], "report_md": md, "report_html": html})
+		return cli.WriteJSON(stdout, map[string]string{"dir": pos[0], "report_md": md, "report_html": html})
 	}
 	_, err = fmt.Fprintf(stdout, "%s\n%s\n", md, html)
 	return err
@@ -269,7 +269,7 @@ func runCalibrateCompare(ctx context.Context, args []string, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	return emit(stdout, *asJSON, res)
+	return cli.Emit(stdout, *asJSON, res)
 }
 
 // or returns s, or def when s is empty.

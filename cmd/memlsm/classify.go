@@ -5,12 +5,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/memlsm/memlsm/internal/cli"
 	"io"
 
 	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/experiment"
 	"github.com/memlsm/memlsm/internal/atomicfile"
+	"github.com/memlsm/memlsm/internal/cli"
 )
 
 func init() {
@@ -43,8 +43,8 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	limit := fs.Int("per-class", 0, "use only the first N samples of every class of each source")
 	save := fs.String("save", "", "write the trained model to FILE")
 	load := fs.String("load", "", "score the saved model FILE on --data instead of training")
-	out := outputFlags{}
-	out.register(fs, "the confusion matrix")
+	out := cli.Outputs{}
+	out.Register(fs, "the confusion matrix")
 	rawFeatures := fs.Bool("raw-features", false, "feed the spike rates to the head as they are (default: their square roots)")
 	var speakerNorm experiment.SpeakerNorm
 	fs.Var(&speakerNorm, "speaker-norm", "per-speaker feature normalisation (transductive: uses the test speaker's unlabelled samples): off, auto (on with --split speaker) or on (default off)")
@@ -63,28 +63,21 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	if err := noArgs(pos); err != nil {
+	if err := cli.NoArgs(pos); err != nil {
 		return err
 	}
 	// Everything the flags alone decide is checked before any work.
-	switch {
-	case *splitBy != "" && *splitBy != "speaker":
+	if *splitBy != "" && *splitBy != "speaker" {
 		return usagef("--split %q: want speaker", *splitBy)
-	case *cv == 1 || *cv < 0:
-		return usagef("--cv %d: want K ≥ 2", *cv)
-	case *cv > 0 && *splitBy != "":
-		return usagef("--cv and --split speaker are two protocols: choose one")
-	case *test != "" && (*cv > 0 || *splitBy != ""):
-		return usagef("--test is a protocol of its own: drop --cv and --split")
-	case *frac != 0 && !(*frac > 0 && *frac < 1):
-		return usagef("--test-fraction %v: want a fraction in (0, 1)", *frac)
-	case *frac != 0 && (*test != "" || *cv > 0 || *splitBy != ""):
-		return usagef("--test-fraction sets the default hold-out: drop --test, --cv and --split")
-	case *limit < 0:
+	}
+	if *limit < 0 {
 		return usagef("--per-class %d must not be negative", *limit)
 	}
+	if err := experiment.CheckProtocol(*test != "", *cv, *splitBy == "speaker", *frac); err != nil {
+		return usagef("--test, --cv, --split, --test-fraction: %w", err)
+	}
 	if *load != "" {
-		if err := firstErr(checkSource("data", *data), ef.check(fs)); err != nil {
+		if err := cli.FirstErr(checkSource("data", *data), ef.check(fs)); err != nil {
 			return err
 		}
 		return classifyLoad(ctx, *load, *data, *limit, ef, stdout, stderr)
@@ -92,7 +85,7 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if _, err := head.Config(events.Sensor{}); err != nil {
 		return err
 	}
-	if err := firstErr(checkSource("data", *data), optionalSource("test", *test), ef.check(fs), enc.check(fs), out.check()); err != nil {
+	if err := cli.FirstErr(checkSource("data", *data), optionalSource("test", *test), ef.check(fs), enc.check(fs), out.Check()); err != nil {
 		return err
 	}
 	d, err := openSource(ctx, "data", *data, stderr)
@@ -133,12 +126,12 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			return fmt.Errorf("classify: --save: %w", err)
 		}
 	}
-	if err := out.write(res.PlotConfusionFile, res.Markdown()); err != nil {
+	if err := out.Write(res.PlotConfusionFile, res.Markdown()); err != nil {
 		return err
 	}
 	if ef.asJSON {
 		fmt.Fprintf(stderr, "memlsm classify: accuracy %.4f ± %.4f (%s, seed %d, %.1f s)\n", res.Accuracy, res.AccuracyStd, res.Protocol, res.Seed, res.Seconds)
-		return writeJSON(stdout, res)
+		return cli.WriteJSON(stdout, res)
 	}
 	_, err = io.WriteString(stdout, res.Markdown())
 	return err
@@ -162,7 +155,7 @@ func classifyLoad(ctx context.Context, file, data string, limit int, ef experime
 		return err
 	}
 	if ef.asJSON {
-		return writeJSON(stdout, ev)
+		return cli.WriteJSON(stdout, ev)
 	}
 	fmt.Fprintf(stdout, "model %s (trained on %s, seed %d) on %s: accuracy %.4f over %d samples\n", file, m.Data, m.Seed, ev.Data, ev.Accuracy, ev.TestSamples)
 	return nil

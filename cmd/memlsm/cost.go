@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/memlsm/memlsm/internal/cli"
 	"io"
 	"os"
 
 	"github.com/memlsm/memlsm/cost"
+	"github.com/memlsm/memlsm/internal/cli"
 )
 
 func init() {
@@ -54,7 +54,7 @@ func runCost(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			return usagef("cost params: unexpected argument %q", pos[0])
 		}
 		if *asJSON {
-			return writeJSON(stdout, tech.Table())
+			return cli.WriteJSON(stdout, tech.Table())
 		}
 		_, err := io.WriteString(stdout, tech.Markdown())
 		return err
@@ -76,7 +76,7 @@ func runCost(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(stdout, r)
+		return cli.WriteJSON(stdout, r)
 	}
 	_, err = io.WriteString(stdout, r.Markdown())
 	return err

@@ -6,11 +6,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"github.com/memlsm/memlsm/internal/cli"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -18,6 +15,7 @@ import (
 	"github.com/memlsm/memlsm/events/convert"
 	"github.com/memlsm/memlsm/events/source"
 	"github.com/memlsm/memlsm/internal/atomicfile"
+	"github.com/memlsm/memlsm/internal/cli"
 )
 
 func init() {
@@ -87,51 +85,21 @@ var converterFlags = []struct {
 }
 
 // converterParams builds the converter's parameters: the defaults, or the
-// --params file, then the single-field flags in the order given.
+// --params file, then the single-field flags.
 func converterParams(conv source.Converter, file string, set map[string]string) (any, error) {
-	var p any = ptr(convert.DefaultCochleaParams())
-	if conv == source.Saccade {
-		p = ptr(convert.DefaultSaccadeParams())
-	}
-	if file != "" {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			return nil, err
-		}
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(p); err != nil {
-			return nil, fmt.Errorf("--params %s: %w", file, err)
-		}
-	}
+	var sets [][2]string
 	for _, f := range converterFlags {
-		v, ok := set[f.name]
-		if !ok {
-			continue
-		}
-		if f.conv != conv {
-			return nil, usagef("--%s applies to %s conversions, not %s", f.name, f.conv, conv)
-		}
-		for _, k := range f.keys {
-			if err := convert.SetParam(p, k, v); err != nil {
-				return nil, usagef("--%s: %v", f.name, err)
+		if v, ok := set[f.name]; ok {
+			if f.conv != conv {
+				return nil, usagef("--%s applies to %s conversions, not %s", f.name, f.conv, conv)
+			}
+			for _, k := range f.keys {
+				sets = append(sets, [2]string{k, v})
 			}
 		}
 	}
-	var err error
-	switch q := p.(type) {
-	case *convert.CochleaParams:
-		err = q.Validate()
-	case *convert.SaccadeParams:
-		err = q.Validate()
-	}
-	if err != nil {
-		return nil, cli.UsageError{Err: err}
-	}
-	return p, nil
+	return convert.NewParams(string(conv), file, sets)
 }
-
-func ptr[T any](v T) *T { return &v }
 
 func runDataConvert(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("data convert", fmt.Sprintf(dataConvertUsage, source.DefaultSeed))
@@ -168,7 +136,7 @@ func runDataConvert(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	params, err := converterParams(conv, *paramsFile, set)
 	if err != nil {
-		return err
+		return cli.WithCmd("memlsm data convert", err)
 	}
 	opts := source.Options{Seed: seed, Workers: *workers}
 	opts.Cochlea, _ = params.(*convert.CochleaParams)
@@ -188,7 +156,7 @@ func runDataConvert(ctx context.Context, args []string, stdout, stderr io.Writer
 	r := dataConvertResult{Source: spec, Out: *out, Converter: string(conv), Samples: sum.Samples, Classes: sum.Classes,
 		ClassCounts: sum.ClassCounts, Bytes: buf.Len(), Seed: *seed, Params: params, Events: sum.Events}
 	if *asJSON {
-		return writeJSON(stdout, r)
+		return cli.WriteJSON(stdout, r)
 	}
 	fmt.Fprintf(stderr, "%s: %d samples, %d events (%s model, seed %d) → %s (%d bytes)\n",
 		spec, r.Samples, r.Events, conv, *seed, *out, r.Bytes)

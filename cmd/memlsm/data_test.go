@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/memlsm/memlsm/events"
+	"github.com/memlsm/memlsm/events/eventplot"
 	"github.com/memlsm/memlsm/internal/shareddata"
 )
 
@@ -144,7 +145,7 @@ func TestDataShow(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("case %d: exit %d: %s", i, code, stderr)
 		}
-		var res dataShowResult
+		var res eventplot.Shown
 		if err := json.Unmarshal([]byte(stdout), &res); err != nil || res.Out != out || res.Events == 0 {
 			t.Errorf("case %d: result %s (%v)", i, stdout, err)
 		}

@@ -6,9 +6,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/memlsm/memlsm/internal/cli"
 	"io"
 	"time"
+
+	"github.com/memlsm/memlsm/internal/cli"
 )
 
 func init() {
@@ -52,7 +53,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if err := noArgs(pos); err != nil {
+	if err := cli.NoArgs(pos); err != nil {
 		return err
 	}
 	z.images, z.audio = demoImages, demoAudio

@@ -5,13 +5,13 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/memlsm/memlsm/internal/cli"
 	"io"
 	"path/filepath"
 	"strings"
 
 	"github.com/memlsm/memlsm/experiment"
 	"github.com/memlsm/memlsm/internal/atomicfile"
+	"github.com/memlsm/memlsm/internal/cli"
 )
 
 func init() {
@@ -45,7 +45,7 @@ func runEncode(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if err := noArgs(pos); err != nil {
+	if err := cli.NoArgs(pos); err != nil {
 		return err
 	}
 	var write func(f *experiment.Features, w io.Writer) error
@@ -60,7 +60,7 @@ func runEncode(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return usagef("--out %q: want a .npy or .csv file", *out)
 	}
-	if err := firstErr(checkSource("data", *data), ef.check(fs), enc.check(fs)); err != nil {
+	if err := cli.FirstErr(checkSource("data", *data), ef.check(fs), enc.check(fs)); err != nil {
 		return err
 	}
 	d, err := openSource(ctx, "data", *data, stderr)
@@ -86,7 +86,7 @@ func runEncode(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("encode: %w", err)
 	}
 	if ef.asJSON {
-		return writeJSON(stdout, encodeOutput{f, *out})
+		return cli.WriteJSON(stdout, encodeOutput{f, *out})
 	}
 	return f.WriteText(stdout, *out)
 }

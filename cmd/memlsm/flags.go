@@ -6,34 +6,20 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"github.com/memlsm/memlsm/internal/cli"
 	"io"
 	"os"
 	"strings"
 
 	"github.com/memlsm/memlsm/board"
-	"github.com/memlsm/memlsm/calibrate"
 	"github.com/memlsm/memlsm/crossbar"
 	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/events/source"
 	"github.com/memlsm/memlsm/experiment"
-	"github.com/memlsm/memlsm/internal/atomicfile"
-	"github.com/memlsm/memlsm/internal/figure"
+	"github.com/memlsm/memlsm/internal/cli"
 	"github.com/memlsm/memlsm/internal/progress"
-	"github.com/memlsm/memlsm/internal/suggest"
 	"github.com/memlsm/memlsm/lsm"
 )
-
-// noArgs rejects positional arguments.
-func noArgs(pos []string) error {
-	if len(pos) > 0 {
-		return usagef("unexpected argument %q", pos[0])
-	}
-	return nil
-}
 
 // macroParamFlags choose the model parameters of the simulated macro.
 type macroParamFlags struct {
@@ -221,42 +207,6 @@ func checkSource(flagName, spec string) error {
 	return nil
 }
 
-// textWriter is a result that prints itself for people.
-type textWriter interface{ WriteText(w io.Writer) error }
-
-// emit prints a result: one JSON object with --json, else its text.
-func emit(stdout io.Writer, asJSON bool, v textWriter) error {
-	if asJSON {
-		return writeJSON(stdout, v)
-	}
-	return v.WriteText(stdout)
-}
-
-// writeJSON prints v as one indented JSON object. A value JSON cannot
-// hold (NaN for "not measured") becomes null.
-func writeJSON(w io.Writer, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	var unsupported *json.UnsupportedValueError
-	if errors.As(err, &unsupported) {
-		b, err = json.MarshalIndent(calibrate.JSONSafe(v), "", "  ")
-	}
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
-}
-
-// firstErr returns the first non-nil error.
-func firstErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // optionalSource is checkSource for a source flag that may be empty.
 func optionalSource(flagName, spec string) error {
 	if spec == "" {
@@ -270,55 +220,4 @@ func warn(stderr io.Writer, cmd string, warnings []string) {
 	for _, w := range warnings {
 		fmt.Fprintf(stderr, "memlsm %s: warning: %s\n", cmd, w)
 	}
-}
-
-// outputFlags are a result's optional files: a figure (--plot, in the
-// format of its extension) and the Markdown report (--md).
-type outputFlags struct {
-	plot, md string
-}
-
-func (o *outputFlags) register(fs *cli.FlagSet, what string) {
-	fs.StringVar(&o.plot, "plot", "", "write "+what+" to FILE: .png, .svg or .pdf")
-	fs.StringVar(&o.md, "md", "", "write the Markdown report to FILE")
-}
-
-// check validates the file names before any work.
-func (o *outputFlags) check() error { return checkFigure("plot", o.plot) }
-
-// checkFigure refuses a figure file whose extension is not a format
-// memlsm writes.
-func checkFigure(flagName, path string) error {
-	if path == "" {
-		return nil
-	}
-	if _, err := figure.Format(path); err != nil {
-		return usagef("--%s: %v", flagName, err)
-	}
-	return nil
-}
-
-// write writes the files asked for: the figure through save(path) and
-// the Markdown report md.
-func (o *outputFlags) write(save func(path string) error, md string) error {
-	if o.plot != "" {
-		if err := save(o.plot); err != nil {
-			return fmt.Errorf("--plot: %w", err)
-		}
-	}
-	if o.md != "" {
-		if err := atomicfile.WriteFile(o.md, []byte(md)); err != nil {
-			return fmt.Errorf("--md: %w", err)
-		}
-	}
-	return nil
-}
-
-// didYouMean is "; did you mean X?" for the candidate nearest to word, or
-// "" when none is near.
-func didYouMean(word string, candidates []string) string {
-	if s := suggest.Closest(word, candidates); s != "" {
-		return "; did you mean " + s + "?"
-	}
-	return ""
 }

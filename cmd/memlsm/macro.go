@@ -6,11 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/memlsm/memlsm/internal/cli"
 	"io"
 
 	"github.com/memlsm/memlsm/crossbar"
 	"github.com/memlsm/memlsm/experiment"
+	"github.com/memlsm/memlsm/internal/cli"
 )
 
 var macroGroup = cli.NewGroup("memlsm macro", "",
@@ -33,14 +33,14 @@ func runMacroInfo(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err != nil {
 		return err
 	}
-	if err := noArgs(pos); err != nil {
+	if err := cli.NoArgs(pos); err != nil {
 		return err
 	}
 	p, src, err := pf.load(fs)
 	if err != nil {
 		return err
 	}
-	return emit(stdout, *asJSON, experiment.DescribeMacro(p, src))
+	return cli.Emit(stdout, *asJSON, experiment.DescribeMacro(p, src))
 }
 
 func runMacroSample(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -58,7 +58,7 @@ func runMacroSample(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	if err := firstErr(noArgs(pos), checkFigure("plot", *plotFile)); err != nil {
+	if err := cli.FirstErr(cli.NoArgs(pos), cli.CheckFigure("plot", *plotFile)); err != nil {
 		return err
 	}
 	for _, v := range []struct {
@@ -85,7 +85,7 @@ func runMacroSample(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 	}
 	if *asJSON {
-		return writeJSON(stdout, struct {
+		return cli.WriteJSON(stdout, struct {
 			*experiment.MacroSample
 			Plot string `json:"plot,omitempty"`
 		}{res, *plotFile})

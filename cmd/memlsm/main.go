@@ -15,6 +15,8 @@ import (
 	"os"
 
 	"github.com/memlsm/memlsm/board"
+	"github.com/memlsm/memlsm/calibrate"
+	"github.com/memlsm/memlsm/events/convert"
 	"github.com/memlsm/memlsm/events/source"
 	"github.com/memlsm/memlsm/experiment"
 	"github.com/memlsm/memlsm/internal/cli"
@@ -29,7 +31,8 @@ func register(c cli.Command) { memlsm.Register(c) }
 
 func init() {
 	// The libraries' errors for bad arguments found before any work.
-	cli.UsageSentinels = []error{source.ErrSpec, experiment.ErrConfig, board.ErrSpec}
+	cli.Sanitize = calibrate.JSONSafe
+	cli.UsageSentinels = []error{source.ErrSpec, experiment.ErrConfig, board.ErrSpec, convert.ErrParams}
 }
 
 // usagef returns a usage error (exit code 2).

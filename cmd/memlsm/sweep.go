@@ -5,12 +5,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/memlsm/memlsm/internal/cli"
 	"io"
 	"path/filepath"
 	"time"
 
 	"github.com/memlsm/memlsm/events"
+	"github.com/memlsm/memlsm/internal/cli"
 	"github.com/memlsm/memlsm/sweep"
 )
 
@@ -89,7 +89,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "memlsm sweep: part written; when every shard is done: memlsm sweep merge %s\n", dir)
 	}
 	if *asJSON {
-		return writeJSON(stdout, sweep.NewOutcome(dir, plan, rep.Table, rep))
+		return cli.WriteJSON(stdout, sweep.NewOutcome(dir, plan, rep.Table, rep))
 	}
 	if rep.Table != nil {
 		fmt.Fprintf(stdout, "%s\n", filepath.Join(dir, sweep.ResultsCSV))
@@ -117,7 +117,7 @@ func runSweepMerge(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "memlsm sweep merge: %d rows × %d columns → %s\n", t.Frame.Nrow(), t.Frame.Ncol(), filepath.Join(pos[0], sweep.ResultsCSV))
 	if *asJSON {
-		return writeJSON(stdout, sweep.NewOutcome(pos[0], p, t, nil))
+		return cli.WriteJSON(stdout, sweep.NewOutcome(pos[0], p, t, nil))
 	}
 	fmt.Fprintln(stdout, filepath.Join(pos[0], sweep.ResultsCSV))
 	return nil
@@ -157,7 +157,7 @@ func runSweepSlurm(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	out, err := sweep.RunSlurm(ctx, plan, o, *dry, *wait)
 	if *asJSON && out != nil {
-		if jerr := writeJSON(stdout, out); err == nil {
+		if jerr := cli.WriteJSON(stdout, out); err == nil {
 			err = jerr
 		}
 	}

@@ -2,12 +2,13 @@ package main
 
 import (
 	"encoding/json"
-	"github.com/memlsm/memlsm/sweep"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/memlsm/memlsm/sweep"
 )
 
 // A classify and a zero-shot sweep through the CLI: the table holds the

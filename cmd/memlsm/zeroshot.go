@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/memlsm/memlsm/internal/cli"
 	"io"
 	"slices"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/experiment"
 	"github.com/memlsm/memlsm/internal/atomicfile"
+	"github.com/memlsm/memlsm/internal/cli"
 )
 
 func init() {
@@ -59,7 +59,7 @@ type zeroshotFlags struct {
 	pairAll                              bool
 	audioBoard                           string
 	save, load                           string
-	out                                  outputFlags
+	out                                  cli.Outputs
 	seeds                                string
 	scope                                experiment.SweepScope
 	sweepPlot, tracePlot                 string
@@ -84,7 +84,7 @@ func (z *zeroshotFlags) register(fs *cli.FlagSet, sources bool, defaultSeeds str
 	fs.BoolVar(&z.pairAll, "pair-all", false, "pair every training sample of both modalities (cycling the smaller one) instead of the first min(n_img, n_aud) per class")
 	fs.StringVar(&z.audioBoard, "audio-board", "", "put the audio reservoir on its own array (sim, emu or a device path) instead of time-sharing the image reservoir's cells")
 	fs.StringVar(&z.save, "save", "", "write the trained model to FILE")
-	z.out.register(fs, "the cross-modal similarity matrices")
+	z.out.Register(fs, "the cross-modal similarity matrices")
 	fs.StringVar(&z.seeds, "seeds", defaultSeeds, "seed sweep: repeat the experiment once per seed of LIST (1-20, 1,5,9; none for no sweep) and report the distribution")
 	fs.Var(&z.scope, "sweep", "what a sweep seed changes: head (initialisation and batch order), split (also the held-out split, gain and features) or macro (everything; --board sim)")
 	fs.StringVar(&z.sweepPlot, "sweep-plot", "", "write the seed sweep (one dot per seed, box plots, chance) to FILE (.png, .svg or .pdf)")
@@ -149,10 +149,10 @@ func (z *zeroshotFlags) check(fs *cli.FlagSet) (p zeroshotPlan, err error) {
 	if _, err := z.head.Config(); err != nil {
 		return p, err
 	}
-	return p, firstErr(checkSource("images", z.images), checkSource("audio", z.audio),
+	return p, cli.FirstErr(checkSource("images", z.images), checkSource("audio", z.audio),
 		optionalSource("test-images", z.testImages), optionalSource("test-audio", z.testAudio),
-		z.exp.check(fs), z.imgEnc.check(fs), z.audEnc.check(fs), z.out.check(),
-		checkFigure("sweep-plot", z.sweepPlot), checkFigure("trace-plot", z.tracePlot))
+		z.exp.check(fs), z.imgEnc.check(fs), z.audEnc.check(fs), z.out.Check(),
+		cli.CheckFigure("sweep-plot", z.sweepPlot), cli.CheckFigure("trace-plot", z.tracePlot))
 }
 
 // run opens everything the flags name and runs the experiment.
@@ -230,14 +230,14 @@ func (z *zeroshotFlags) report(res *experiment.ZeroShotResult, cmd string, stdou
 		}
 	}
 	md := res.Report()
-	if err := z.out.write(res.PlotSimilarityFile, md); err != nil {
+	if err := z.out.Write(res.PlotSimilarityFile, md); err != nil {
 		return err
 	}
 	if z.exp.asJSON {
 		for _, l := range res.Summary() {
 			fmt.Fprintf(stderr, "memlsm %s: %s\n", cmd, l)
 		}
-		return writeJSON(stdout, res)
+		return cli.WriteJSON(stdout, res)
 	}
 	_, err := io.WriteString(stdout, md)
 	return err
@@ -251,7 +251,7 @@ func runZeroShot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	if err := noArgs(pos); err != nil {
+	if err := cli.NoArgs(pos); err != nil {
 		return err
 	}
 	if z.load != "" {
@@ -288,7 +288,7 @@ func (z *zeroshotFlags) runLoad(ctx context.Context, fs *cli.FlagSet, stdout, st
 		return err
 	}
 	if z.exp.asJSON {
-		return writeJSON(stdout, out)
+		return cli.WriteJSON(stdout, out)
 	}
 	fmt.Fprintf(stdout, "model %s on %s ↔ %s:\n", z.load, auds.Name, imgs.Name)
 	fmt.Fprintf(stdout, "seen %v: audio→image %.4f, image→audio %.4f (chance %.4f, %d pairs)\n", plan.seen, out.Seen.AudioToImage, out.Seen.ImageToAudio, out.Seen.ChanceAudioToImage, out.Seen.Pairs)

@@ -1,7 +1,11 @@
 package convert
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
 	"reflect"
 	"slices"
 	"strconv"
@@ -64,3 +68,51 @@ func SetParam(params any, key, value string) error {
 	slices.Sort(names)
 	return fmt.Errorf("convert: unknown parameter %q of %s (known: %s)", key, s.Type().Name(), strings.Join(names, ", "))
 }
+
+// NewParams returns the parameters of a converter, kind "cochlea"
+// (*CochleaParams) or "saccade" (*SaccadeParams): the defaults, replaced
+// by the JSON document in file when file is not "" (unknown fields are
+// errors), then each key=value of sets applied in order (SetParam), then
+// validated.
+func NewParams(kind, file string, sets [][2]string) (any, error) {
+	var p interface{ Validate() error }
+	switch kind {
+	case "cochlea":
+		c := DefaultCochleaParams()
+		p = &c
+	case "saccade":
+		s := DefaultSaccadeParams()
+		p = &s
+	default:
+		return nil, fmt.Errorf("convert: unknown converter %q (want cochlea or saccade)", kind)
+	}
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("convert: %w", err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(p); err != nil {
+			return nil, fmt.Errorf("convert: %s: %w", file, err)
+		}
+	}
+	for _, kv := range sets {
+		if err := SetParam(p, kv[0], kv[1]); err != nil {
+			return nil, paramError{err}
+		}
+	}
+	if err := p.Validate(); err != nil {
+		return nil, paramError{err}
+	}
+	return p, nil
+}
+
+// ErrParams marks parameters that are out of range or do not parse
+// (NewParams), as opposed to a file that cannot be read.
+var ErrParams = errors.New("convert: invalid parameters")
+
+type paramError struct{ error }
+
+func (e paramError) Is(target error) bool { return target == ErrParams }
+func (e paramError) Unwrap() error        { return e.error }

@@ -25,6 +25,7 @@ import (
 
 	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/internal/figure"
+	"github.com/memlsm/memlsm/units"
 )
 
 // Save draws sample s of a dataset from sensor to path (.png, .svg or
@@ -289,4 +290,60 @@ func plotGrid(f *events.Frames, g events.GridBinner, title string) (figure.Figur
 	width := vg.Length(cols) * vg.Inch * vg.Length(0.6*float64(planes)+0.2)
 	height := vg.Length(rows)*0.8*vg.Inch + 0.4*vg.Inch
 	return titledGrid(plots, title, width, height), nil
+}
+
+// ShowOptions choose what Show draws.
+type ShowOptions struct {
+	Index int // the sample, 0-based
+	// Frames draws the binned frames the LSM sees instead of the raw
+	// events: 2-D samples binned with Polarity, Bins steps of BinWidth
+	// (zero: events.GridBinner's defaults); 1-D with Bins chunks.
+	Frames   bool
+	Polarity events.Polarity
+	Bins     int
+	BinWidth units.Seconds
+}
+
+// Shown describes what Show drew: what "memlsm data show --json" prints.
+type Shown struct {
+	Source string `json:"source"`
+	Index  int    `json:"index"`
+	ID     string `json:"id"`
+	Label  string `json:"label"`
+	Events int    `json:"events"`
+	Frames bool   `json:"frames"`
+	Steps  int    `json:"steps,omitempty"`
+	Inputs int    `json:"inputs,omitempty"`
+	Active int    `json:"active,omitempty"` // (step, input) entries of the frames
+	Out    string `json:"out"`
+	Title  string `json:"title"`
+}
+
+// WriteText says in one line what was drawn where.
+func (s *Shown) WriteText(w io.Writer) error {
+	_, err := fmt.Fprintf(w, "wrote %s: %s\n", s.Out, s.Title)
+	return err
+}
+
+// Show draws one sample of d (opened from the source spec) to path.
+func Show(d *events.Dataset, spec, path string, o ShowOptions) (*Shown, error) {
+	if o.Index < 0 || o.Index >= d.Len() {
+		return nil, fmt.Errorf("eventplot: index %d outside the %d samples of %s", o.Index, d.Len(), spec)
+	}
+	s := &d.Samples[o.Index]
+	res := &Shown{Source: spec, Index: o.Index, ID: s.ID, Label: d.Classes[s.Label], Events: s.Len(), Frames: o.Frames, Out: path}
+	res.Title = Title(spec, o.Index, s, res.Label)
+	if !o.Frames {
+		return res, Save(path, s, d.Sensor, res.Title)
+	}
+	var b events.Binner = events.ChunkBinner{Channels: d.Sensor.Channels, Bins: o.Bins}
+	if d.Sensor.Is2D() {
+		b = events.GridBinner{Width: d.Sensor.Width, Height: d.Sensor.Height, Polarity: o.Polarity, Bins: o.Bins, BinWidth: o.BinWidth}
+	}
+	var f events.Frames
+	if err := b.Bin(s, &f); err != nil {
+		return nil, err
+	}
+	res.Steps, res.Inputs, res.Active = f.Steps(), f.Inputs, f.NNZ()
+	return res, SaveFrames(path, &f, b, res.Title)
 }
