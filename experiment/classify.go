@@ -265,40 +265,76 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 	// Every split encodes all samples (test ones too: the features of a
 	// sample do not depend on the others, only on the gain, which is
 	// calibrated on the split's training part), so splits whose gains
-	// agree share one encoding.
-	cache := map[float64][]float32{}
-	all := seq(len(frames))
-	var stats EncodeStats
-	featsOf := func(c lsm.Config) ([]float32, EncodeStats, error) {
-		if f, ok := cache[c.Gain]; ok {
-			return f, EncodeStats{}, nil
-		}
-		f, st, err := enc.encode(ctx, c, frames, all, cfg.Progress, "encoding")
-		if err != nil {
-			return nil, st, err
-		}
-		cache[c.Gain] = f
-		return f, st, nil
+	// agree share one encoding. The gains are calibrated first (on the
+	// read-once weights right after forming), so that with Macro.Age every
+	// training encoding runs before the macro ages and every test encoding
+	// after it; without ageing both are one encoding.
+	type calibrated struct {
+		c   lsm.Config
+		cal *lsm.Calibration
 	}
-	var last *trained
+	var cals []calibrated
 	for _, sp := range splits {
 		c, cal, err := enc.calibrate(ctx, frames, sp.train, cfg.Progress)
 		if err != nil {
 			return nil, err
 		}
-		if cal != nil {
-			res.Calib = append(res.Calib, *cal)
-		}
-		feats, st, err := featsOf(c)
+		cals = append(cals, calibrated{c, cal})
+	}
+	var final calibrated // the final model's, on all of Data
+	if cfg.KeepModel && len(splits) > 1 {
+		c, cal, err := enc.calibrate(ctx, frames, seq(d.Len()), cfg.Progress)
 		if err != nil {
 			return nil, err
 		}
-		stats.add(st)
+		final = calibrated{c, cal}
+	}
+	trainCache, testCache := map[float64][]float32{}, map[float64][]float32{}
+	all := seq(len(frames))
+	var stats EncodeStats
+	encodeAll := func(cache map[float64][]float32, aged bool, desc string, cs ...calibrated) error {
+		for _, k := range cs {
+			if _, ok := cache[k.c.Gain]; ok {
+				continue
+			}
+			f, st, err := enc.encodeAt(ctx, k.c, frames, all, cfg.Progress, desc, aged)
+			if err != nil {
+				return err
+			}
+			stats.add(st)
+			cache[k.c.Gain] = f
+		}
+		return nil
+	}
+	withFinal := cals
+	if final.c.Gain != 0 {
+		withFinal = append(slices.Clone(cals), final)
+	}
+	if err := encodeAll(trainCache, false, "encoding", withFinal...); err != nil {
+		return nil, err
+	}
+	if mr.aging() {
+		if err := mr.age(ctx); err != nil {
+			return nil, err
+		}
+		if err := encodeAll(testCache, true, "encoding at age "+cfg.Macro.Age.String(), cals...); err != nil {
+			return nil, err
+		}
+	} else {
+		testCache = trainCache
+	}
+	var last *trained
+	for k, sp := range splits {
+		c, cal := cals[k].c, cals[k].cal
+		if cal != nil {
+			res.Calib = append(res.Calib, *cal)
+		}
+		feats, testFeats := trainCache[c.Gain], testCache[c.Gain]
 		t, err := trainHead(ctx, head, post.matrix(feats, c.Features(), sp.train), allLabels, sp.train, classes, cfg.Progress)
 		if err != nil {
 			return nil, err
 		}
-		pred := t.cls.Predict(post.matrix(feats, c.Features(), sp.test))
+		pred := t.cls.Predict(post.matrix(testFeats, c.Features(), sp.test))
 		ok := 0
 		for k, i := range sp.test {
 			res.Confusion[allLabels[i]][pred[k]]++
@@ -310,9 +346,14 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 		accs = append(accs, acc)
 		trainTotal += len(sp.train)
 		res.Gains = append(res.Gains, c.Gain)
+		rate := meanRate(feats, c, append(slices.Clone(sp.train), sp.test...))
+		if mr.aging() {
+			nTr, nTe := float64(len(sp.train)), float64(len(sp.test))
+			rate = (meanRate(feats, c, sp.train)*nTr + meanRate(testFeats, c, sp.test)*nTe) / (nTr + nTe)
+		}
 		res.FoldResults = append(res.FoldResults, FoldResult{
 			Name: sp.name, TrainSamples: len(sp.train), TestSamples: len(sp.test), Accuracy: acc,
-			Gain: c.Gain, MeanRate: meanRate(feats, c, append(slices.Clone(sp.train), sp.test...)), Epochs: len(t.log.History),
+			Gain: c.Gain, MeanRate: rate, Epochs: len(t.log.History),
 		})
 		res.TestSamples += len(sp.test)
 		res.Encoder.Reservoir = c
@@ -326,17 +367,12 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 	if cfg.KeepModel {
 		t := last
 		if len(splits) > 1 {
-			// A final model on all of Data.
+			// A final model on all of Data, trained on the features
+			// encoded right after forming.
 			allData := seq(d.Len())
-			c, _, err := enc.calibrate(ctx, frames, allData, cfg.Progress)
-			if err != nil {
-				return nil, err
-			}
-			feats, st, err := featsOf(c)
-			if err != nil {
-				return nil, err
-			}
-			stats.add(st)
+			c := final.c
+			feats := trainCache[c.Gain]
+			var err error
 			if t, err = trainHead(ctx, head, post.matrix(feats, c.Features(), allData), allLabels, allData, classes, cfg.Progress); err != nil {
 				return nil, err
 			}
@@ -359,7 +395,7 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 		res.Model.Macro = mr.info
 	}
 	c := res.Encoder.Reservoir
-	if res.Cost, err = mr.costReport([]costEncoding{{"", r, stats.Stats}}, classifierHead(head, c.Features(), classes)); err != nil {
+	if res.Cost, err = mr.costReport([]costEncoding{{name: "", res: r, stats: stats.Stats}}, classifierHead(head, c.Features(), classes)); err != nil {
 		return nil, err
 	}
 	res.Seconds = time.Since(start).Seconds()

@@ -3,6 +3,7 @@ package experiment
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/memlsm/memlsm/events"
 )
@@ -49,27 +50,45 @@ func (m *Model) EvaluateReport(ctx context.Context, d *events.Dataset, file stri
 // RetrievalEvaluation is the score of a saved zero-shot model: what
 // "memlsm zeroshot --load" prints.
 type RetrievalEvaluation struct {
-	Model         string    `json:"model"` // the model file
-	Seen          Retrieval `json:"seen"`
-	Unseen        Retrieval `json:"unseen"`
-	SeenClasses   []string  `json:"seen_classes"`
-	UnseenClasses []string  `json:"unseen_classes"`
-	Seed          uint64    `json:"seed"` // the model's
+	Model         string     `json:"model"` // the model file
+	Modalities    Modalities `json:"modalities"`
+	Seen          Retrieval  `json:"seen"`
+	Unseen        Retrieval  `json:"unseen"`
+	SeenClasses   []string   `json:"seen_classes"`
+	UnseenClasses []string   `json:"unseen_classes"`
+	Seed          uint64     `json:"seed"` // the model's
 }
 
 // RetrieveReport scores a zero-shot model on the seen and the unseen
-// classes of images and audio (Retrieve for each); file names the model.
-func (m *Model) RetrieveReport(ctx context.Context, images, audio *events.Dataset, seen, unseen []string, file string, workers int) (*RetrievalEvaluation, error) {
+// classes of its two modalities a and b (Retrieve for each); file names
+// the model.
+func (m *Model) RetrieveReport(ctx context.Context, a, b *events.Dataset, seen, unseen []string, file string, workers int) (*RetrievalEvaluation, error) {
 	if m.Task != "zeroshot" {
 		return nil, fmt.Errorf("experiment: %s is a %s model, not a zero-shot model", file, m.Task)
 	}
-	out := &RetrievalEvaluation{Model: file, SeenClasses: seen, UnseenClasses: unseen, Seed: m.Seed}
+	out := &RetrievalEvaluation{Model: file, Modalities: m.Modalities(), SeenClasses: seen, UnseenClasses: unseen, Seed: m.Seed}
 	var err error
-	if out.Seen, err = m.Retrieve(ctx, images, audio, seen, workers); err != nil {
+	if out.Seen, err = m.Retrieve(ctx, a, b, seen, workers); err != nil {
 		return nil, err
 	}
-	if out.Unseen, err = m.Retrieve(ctx, images, audio, unseen, workers); err != nil {
+	if out.Unseen, err = m.Retrieve(ctx, a, b, unseen, workers); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// WriteText writes the scores in both directions, one line per class
+// group.
+func (r *RetrievalEvaluation) WriteText(w io.Writer) error {
+	n := r.Modalities
+	for _, g := range []struct {
+		name    string
+		classes []string
+		r       Retrieval
+	}{{"seen", r.SeenClasses, r.Seen}, {"unseen", r.UnseenClasses, r.Unseen}} {
+		if _, err := fmt.Fprintf(w, "%s %v: %s %.4f, %s %.4f (chance %.4f, %d pairs)\n", g.name, g.classes, n.To(true), g.r.Top1.BToA, n.To(false), g.r.Top1.AToB, g.r.Chance.BToA, g.r.Pairs); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -80,7 +80,10 @@ func Encode(ctx context.Context, cfg EncodeConfig) (*Features, error) {
 	if err != nil {
 		return nil, err
 	}
-	x, st, err := enc.encode(ctx, c, frames, all, cfg.Progress, "encoding")
+	if err := mr.age(ctx); err != nil { // the features are those at Macro.Age
+		return nil, err
+	}
+	x, st, err := enc.encodeAged(ctx, c, frames, all, cfg.Progress, "encoding")
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +92,7 @@ func Encode(ctx context.Context, cfg EncodeConfig) (*Features, error) {
 	}
 	st.Inputs, st.Neurons = c.Inputs, c.Neurons
 	ec.Reservoir = c
-	rep, err := mr.costReport([]costEncoding{{"", enc.res, st.Stats}}, headWork{})
+	rep, err := mr.costReport([]costEncoding{{name: "", res: enc.res, stats: st.Stats}}, headWork{})
 	if err != nil {
 		return nil, err
 	}
@@ -293,11 +296,14 @@ func BenchEncode(ctx context.Context, cfg BenchConfig) (*BenchResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := mr.age(ctx); err != nil { // encode at Macro.Age
+		return nil, err
+	}
 	idx := make([]int, 0, rep*len(frames))
 	for range rep {
 		idx = append(idx, all...)
 	}
-	_, st, err := enc.encode(ctx, c, frames, idx, nil, "")
+	_, st, err := enc.encodeAged(ctx, c, frames, idx, nil, "")
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +317,7 @@ func BenchEncode(ctx context.Context, cfg BenchConfig) (*BenchResult, error) {
 	if err := mr.close(); err != nil {
 		return nil, fmt.Errorf("experiment: closing the macro: %w", err)
 	}
-	priced, err := mr.costReport([]costEncoding{{"", enc.res, st.Stats}}, headWork{})
+	priced, err := mr.costReport([]costEncoding{{name: "", res: enc.res, stats: st.Stats}}, headWork{})
 	if err != nil {
 		return nil, err
 	}

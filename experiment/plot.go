@@ -213,10 +213,11 @@ func similarityPlot(name string, ret Retrieval) (*plot.Plot, error) {
 		hi = lo + 1
 	}
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("%s classes %s: audio→image %.3f, image→audio %.3f", name, classRange(ret.Classes), ret.AudioToImage, ret.ImageToAudio)
+	n := ret.Names
+	p.Title.Text = fmt.Sprintf("%s classes %s: %s %.3f, %s %.3f", name, classRange(ret.Classes), n.Arrow(true), ret.Top1.BToA, n.Arrow(false), ret.Top1.AToB)
 	p.Title.TextStyle.Font.Size = vg.Points(10)
-	p.X.Label.Text = "image (gallery), by class"
-	p.Y.Label.Text = "audio (query), by class"
+	p.X.Label.Text = n.A + " (gallery), by class"
+	p.Y.Label.Text = n.B + " (query), by class"
 	cm := moreland.SmoothBlueRed()
 	cm.SetMin(lo)
 	cm.SetMax(hi)
@@ -339,17 +340,18 @@ func (r *ZeroShotResult) plotSweep(out io.Writer, format string) error {
 	p.Y.Label.Text = "top-1 retrieval accuracy"
 	p.Y.Min, p.Y.Max = 0, 1.02
 	p.X.Min, p.X.Max = -0.6, 3.6
-	p.NominalX("seen\naudio→image", "seen\nimage→audio", "unseen\naudio→image", "unseen\nimage→audio")
+	n := r.Modalities
+	p.NominalX("seen\n"+n.Arrow(true), "seen\n"+n.Arrow(false), "unseen\n"+n.Arrow(true), "unseen\n"+n.Arrow(false))
 	p.Add(plotter.NewGrid())
 	groups := []struct {
 		get    func(SweepRun) float64
 		chance float64
 		col    color.Color
 	}{
-		{func(r SweepRun) float64 { return r.Seen.AudioToImage }, s.Seen.AudioToImage.Chance, colorSeen},
-		{func(r SweepRun) float64 { return r.Seen.ImageToAudio }, s.Seen.ImageToAudio.Chance, colorSeen},
-		{func(r SweepRun) float64 { return r.Unseen.AudioToImage }, s.Unseen.AudioToImage.Chance, colorUnseen},
-		{func(r SweepRun) float64 { return r.Unseen.ImageToAudio }, s.Unseen.ImageToAudio.Chance, colorUnseen},
+		{func(r SweepRun) float64 { return r.Seen.BToA }, s.Seen.BToA.Chance, colorSeen},
+		{func(r SweepRun) float64 { return r.Seen.AToB }, s.Seen.AToB.Chance, colorSeen},
+		{func(r SweepRun) float64 { return r.Unseen.BToA }, s.Unseen.BToA.Chance, colorUnseen},
+		{func(r SweepRun) float64 { return r.Unseen.AToB }, s.Unseen.AToB.Chance, colorUnseen},
 	}
 	l := plot.NewLegend()
 	var chance *plotter.Line
@@ -406,6 +408,7 @@ func (r *ZeroShotResult) plotTrace(out io.Writer, format string) error {
 		return fmt.Errorf("experiment: the result has no per-epoch trace (set ZeroShotConfig.Trace)")
 	}
 	n := len(t.Epochs)
+	nm := r.Modalities
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("Retrieval after every training epoch (seed %d; the last epoch is the result)", r.Seed)
 	p.Title.TextStyle.Font.Size = vg.Points(11)
@@ -419,7 +422,7 @@ func (r *ZeroShotResult) plotTrace(out io.Writer, format string) error {
 		name string
 		y    float64
 		col  color.Color
-	}{{"chance, seen", t.ChanceSeen.AudioToImage, colorSeen}, {"chance, unseen", t.ChanceUnseen.AudioToImage, colorUnseen}} {
+	}{{"chance, seen", t.ChanceSeen.BToA, colorSeen}, {"chance, unseen", t.ChanceUnseen.BToA, colorUnseen}} {
 		line, err := hline(0.5, float64(n)+0.5, c.y, c.col, dashChance)
 		if err != nil {
 			return err
@@ -434,10 +437,10 @@ func (r *ZeroShotResult) plotTrace(out io.Writer, format string) error {
 		col    color.Color
 		dashes []vg.Length
 	}{
-		{"seen, audio→image", func(e EpochRetrieval) float64 { return e.Seen.AudioToImage }, colorSeen, nil},
-		{"seen, image→audio", func(e EpochRetrieval) float64 { return e.Seen.ImageToAudio }, colorSeen, dashI2A},
-		{"unseen, audio→image", func(e EpochRetrieval) float64 { return e.Unseen.AudioToImage }, colorUnseen, nil},
-		{"unseen, image→audio", func(e EpochRetrieval) float64 { return e.Unseen.ImageToAudio }, colorUnseen, dashI2A},
+		{"seen, " + nm.Arrow(true), func(e EpochRetrieval) float64 { return e.Seen.BToA }, colorSeen, nil},
+		{"seen, " + nm.Arrow(false), func(e EpochRetrieval) float64 { return e.Seen.AToB }, colorSeen, dashI2A},
+		{"unseen, " + nm.Arrow(true), func(e EpochRetrieval) float64 { return e.Unseen.BToA }, colorUnseen, nil},
+		{"unseen, " + nm.Arrow(false), func(e EpochRetrieval) float64 { return e.Unseen.AToB }, colorUnseen, dashI2A},
 	} {
 		xys := make(plotter.XYs, n)
 		for k, e := range t.Epochs {
@@ -456,7 +459,7 @@ func (r *ZeroShotResult) plotTrace(out io.Writer, format string) error {
 			name  string
 			sel   PaperSelection
 			shape draw.GlyphDrawer
-		}{{"a→i", pp.AudioToImage, draw.TriangleGlyph{}}, {"i→a", pp.ImageToAudio, draw.SquareGlyph{}}} {
+		}{{nm.Short(true), pp.Rule.BToA, draw.TriangleGlyph{}}, {nm.Short(false), pp.Rule.AToB, draw.SquareGlyph{}}} {
 			if d.sel.Selected == nil {
 				l.Add(fmt.Sprintf("paper rule %s: no epoch", d.name))
 				l.Add("   qualifies")

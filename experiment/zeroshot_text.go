@@ -7,19 +7,20 @@ import "fmt"
 // seeds above chance), the paper-protocol diagnostic (labelled as selected
 // on the test set) and the note on unseen classes, when present.
 func (r *ZeroShotResult) Summary() []string {
-	out := []string{fmt.Sprintf("seen a→i %.4f i→a %.4f, unseen a→i %.4f i→a %.4f (seed %d, %.1f s)",
-		r.Seen.AudioToImage, r.Seen.ImageToAudio, r.Unseen.AudioToImage, r.Unseen.ImageToAudio, r.Seed, r.Seconds)}
+	n := r.Modalities
+	out := []string{fmt.Sprintf("seen %s %.4f %s %.4f, unseen %s %.4f %s %.4f (seed %d, %.1f s)",
+		n.Short(true), r.Seen.Top1.BToA, n.Short(false), r.Seen.Top1.AToB, n.Short(true), r.Unseen.Top1.BToA, n.Short(false), r.Unseen.Top1.AToB, r.Seed, r.Seconds)}
 	if s := r.Sweep; s != nil {
 		out = append(out, fmt.Sprintf("seed sweep (%v, %d seeds): mean ± std [min, max], seeds above chance", s.Scope, len(s.Seeds)))
 		for _, g := range []struct {
 			name string
 			s    Spread
-		}{{"seen   a→i", s.Seen.AudioToImage}, {"seen   i→a", s.Seen.ImageToAudio}, {"unseen a→i", s.Unseen.AudioToImage}, {"unseen i→a", s.Unseen.ImageToAudio}} {
+		}{{"seen   " + n.Short(true), s.Seen.BToA}, {"seen   " + n.Short(false), s.Seen.AToB}, {"unseen " + n.Short(true), s.Unseen.BToA}, {"unseen " + n.Short(false), s.Unseen.AToB}} {
 			out = append(out, fmt.Sprintf("  %s %.4f ± %.4f [%.4f, %.4f], %3.0f %% above chance %.4f", g.name, g.s.Mean, g.s.Std, g.s.Min, g.s.Max, 100*g.s.AboveChance, g.s.Chance))
 		}
 	}
 	if pp := r.PaperProtocol; pp != nil {
-		out = append(out, fmt.Sprintf("paper protocol (DIAGNOSTIC, selected on the test set): a→i %s; i→a %s", pp.AudioToImage.Result, pp.ImageToAudio.Result))
+		out = append(out, fmt.Sprintf("paper protocol (DIAGNOSTIC, selected on the test set): %s %s; %s %s", n.Short(true), pp.Rule.BToA.Result, n.Short(false), pp.Rule.AToB.Result))
 	}
 	if r.UnseenNote != "" {
 		out = append(out, r.UnseenNote)

@@ -75,6 +75,8 @@ func runDataShow(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return usagef("--out FILE.png is required")
 	case o.Bins < 0 || o.BinWidth < 0 || o.Index < 0:
 		return usagef("--index, --bins and --bin-width must not be negative")
+	case o.Frames && o.Bins > eventplot.MaxSteps:
+		return usagef("--bins %d: a plot shows at most %d time steps", o.Bins, eventplot.MaxSteps)
 	}
 	if err := cli.CheckFigure("out", *out); err != nil {
 		return err

@@ -95,7 +95,7 @@ func TestMacroSampleSweep(t *testing.T) {
 		return res.FormedFraction
 	}
 	prev := -1.0
-	for _, v := range []string{"3.4V", "3.6V", "3.8V", "4.0V", "4.2V"} {
+	for _, v := range []string{"3.3V", "3.45V", "3.6V", "3.75V", "3.9V"} {
 		f := frac("--vform", v)
 		if f <= prev {
 			t.Errorf("--vform %s formed %.4f, not more than %.4f below it", v, f, prev)
@@ -104,7 +104,7 @@ func TestMacroSampleSweep(t *testing.T) {
 	}
 	prev = -1
 	for _, w := range []string{"100ns", "1us", "10us", "100us"} {
-		f := frac("--vform", "3.6V", "--width", w)
+		f := frac("--vform", "3.45V", "--width", w)
 		if f <= prev {
 			t.Errorf("--width %s formed %.4f, not more than %.4f at the shorter width", w, f, prev)
 		}

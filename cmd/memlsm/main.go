@@ -45,12 +45,15 @@ func newFlagSet(name, usage string) *cli.FlagSet { return cli.NewFlagSet("memlsm
 // Ctrl-C or SIGTERM, reaches every reader, converter, encoder and training
 // loop; a second signal exits at once; a crash never exits with the usage
 // status (see internal/process).
-func main() {
+func main() { os.Exit(mainCode()) }
+
+// mainCode is main without the exit, so tests can run it as the process.
+func mainCode() int {
 	process.CrashOnFatal()
 	ctx, sig := process.Notify(context.Background(), process.Options{})
 	err := process.Recover(func() error { return run(ctx, os.Args[1:], os.Stdout, os.Stderr) })
 	sig.Stop()
-	os.Exit(exitCode(err, sig.Signal(), os.Stderr))
+	return exitCode(err, sig.Signal(), os.Stderr)
 }
 
 // exitCode prints err (if any) and maps it to the exit codes of the CLI

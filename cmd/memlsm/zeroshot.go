@@ -163,6 +163,7 @@ func (z *zeroshotFlags) run(ctx context.Context, fs *cli.FlagSet, stderr io.Writ
 	}
 	head, _ := z.head.Config()
 	cfg := experiment.ZeroShotConfig{
+		A: experiment.Side{Name: "image"}, B: experiment.Side{Name: "audio"},
 		Seen: plan.seen, Unseen: plan.unseen, TestFraction: z.frac, PairAll: z.pairAll, Head: &head,
 		Seed: z.exp.seed, Workers: z.exp.workers, Progress: progressFunc(stderr), KeepModel: z.save != "",
 		Seeds: plan.seeds, SweepScope: z.scope, Trace: z.trace || z.tracePlot != "",
@@ -170,7 +171,7 @@ func (z *zeroshotFlags) run(ctx context.Context, fs *cli.FlagSet, stderr io.Writ
 	for _, s := range []struct {
 		dst        **events.Dataset
 		flag, spec string
-	}{{&cfg.Images, "images", z.images}, {&cfg.Audio, "audio", z.audio}, {&cfg.TestImages, "test-images", z.testImages}, {&cfg.TestAudio, "test-audio", z.testAudio}} {
+	}{{&cfg.A.Data, "images", z.images}, {&cfg.B.Data, "audio", z.audio}, {&cfg.A.Test, "test-images", z.testImages}, {&cfg.B.Test, "test-audio", z.testAudio}} {
 		if s.spec == "" {
 			continue
 		}
@@ -180,10 +181,10 @@ func (z *zeroshotFlags) run(ctx context.Context, fs *cli.FlagSet, stderr io.Writ
 		}
 		*s.dst = d.PerClass(z.limit)
 	}
-	if cfg.ImageEncoder, err = z.imgEnc.config(cfg.Images.Sensor); err != nil {
+	if cfg.A.Encoder, err = z.imgEnc.config(cfg.A.Data.Sensor); err != nil {
 		return nil, err
 	}
-	if cfg.AudioEncoder, err = z.audEnc.config(cfg.Audio.Sensor); err != nil {
+	if cfg.B.Encoder, err = z.audEnc.config(cfg.B.Data.Sensor); err != nil {
 		return nil, err
 	}
 	if plan.sweepMacro {
@@ -291,7 +292,5 @@ func (z *zeroshotFlags) runLoad(ctx context.Context, fs *cli.FlagSet, stdout, st
 		return cli.WriteJSON(stdout, out)
 	}
 	fmt.Fprintf(stdout, "model %s on %s ↔ %s:\n", z.load, auds.Name, imgs.Name)
-	fmt.Fprintf(stdout, "seen %v: audio→image %.4f, image→audio %.4f (chance %.4f, %d pairs)\n", plan.seen, out.Seen.AudioToImage, out.Seen.ImageToAudio, out.Seen.ChanceAudioToImage, out.Seen.Pairs)
-	fmt.Fprintf(stdout, "unseen %v: audio→image %.4f, image→audio %.4f (chance %.4f, %d pairs)\n", plan.unseen, out.Unseen.AudioToImage, out.Unseen.ImageToAudio, out.Unseen.ChanceAudioToImage, out.Unseen.Pairs)
-	return nil
+	return out.WriteText(stdout)
 }

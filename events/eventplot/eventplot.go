@@ -209,7 +209,7 @@ func plotEvents1D(s *events.Sample, sensor events.Sensor, title string) (figure.
 // plotChunks draws 1-D frames as a channel × step image.
 func plotChunks(f *events.Frames, title string) (figure.Figure, error) {
 	img := image.NewRGBA(image.Rect(0, 0, f.Steps(), f.Inputs))
-	fillFrame(img, f, -1, 0, f.Inputs, func(step, input int) (int, int) { return step, f.Inputs - 1 - input })
+	fillFrame(img, f, maxValue(f), -1, 0, f.Inputs, func(step, input int) (int, int) { return step, f.Inputs - 1 - input })
 	p := plot.New()
 	p.Title.Text = title
 	p.X.Label.Text = "step"
@@ -218,25 +218,36 @@ func plotChunks(f *events.Frames, title string) (figure.Figure, error) {
 	return figure.Figure{Width: 7 * vg.Inch, Height: 4 * vg.Inch, Draw: func(c draw.Canvas) error { p.Draw(c); return nil }}, nil
 }
 
-// fillFrame paints white, then the active inputs of step (all steps when
-// step < 0) whose index is in [lo, hi), darker for larger counts.
-func fillFrame(img *image.RGBA, f *events.Frames, step, lo, hi int, at func(step, input int) (x, y int)) {
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			img.Set(x, y, color.White)
-		}
-	}
+// MaxSteps bounds the time steps a frames plot draws (a grid of 2-D
+// frames draws one panel per step).
+const MaxSteps = 1000
+
+// maxValue returns the largest count of f (at least 1).
+func maxValue(f *events.Frames) float32 {
 	maxV := float32(1)
 	for t := range f.Steps() {
 		for _, v := range f.Values(t) {
 			maxV = max(maxV, v)
 		}
 	}
-	for t := range f.Steps() {
-		if step >= 0 && t != step {
-			continue
+	return maxV
+}
+
+// fillFrame paints white, then the active inputs of step (all steps when
+// step < 0) whose index is in [lo, hi), darker for larger counts (maxV is
+// the darkest).
+func fillFrame(img *image.RGBA, f *events.Frames, maxV float32, step, lo, hi int, at func(step, input int) (x, y int)) {
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			img.Set(x, y, color.White)
 		}
+	}
+	first, last := 0, f.Steps()
+	if step >= 0 {
+		first, last = step, step+1
+	}
+	for t := first; t < last; t++ {
 		vals := f.Values(t)
 		for k, i := range f.Active(t) {
 			if int(i) < lo || int(i) >= hi {
@@ -257,6 +268,10 @@ func fillFrame(img *image.RGBA, f *events.Frames, step, lo, hi int, at func(step
 // polarities side by side with PolarityBoth).
 func plotGrid(f *events.Frames, g events.GridBinner, title string) (figure.Figure, error) {
 	steps := f.Steps()
+	if steps > MaxSteps {
+		return figure.Figure{}, fmt.Errorf("eventplot: the binning gives %d time steps; a plot shows at most %d (fewer bins)", steps, MaxSteps)
+	}
+	maxV := maxValue(f)
 	cols := 10
 	rows := (steps + cols - 1) / cols
 	crop := g.Window()
@@ -278,7 +293,7 @@ func plotGrid(f *events.Frames, g events.GridBinner, title string) (figure.Figur
 				}
 				for pl := range planes {
 					sub := img.SubImage(image.Rect(pl*(cw+1), 0, pl*(cw+1)+cw, ch)).(*image.RGBA)
-					fillFrame(sub, f, t, pl*cw*ch, (pl+1)*cw*ch, func(_, i int) (int, int) { return pl*(cw+1) + i%cw, i / cw })
+					fillFrame(sub, f, maxV, t, pl*cw*ch, (pl+1)*cw*ch, func(_, i int) (int, int) { return pl*(cw+1) + i%cw, i / cw })
 				}
 				p.Add(plotter.NewImage(img, 0, 0, float64(img.Bounds().Dx()), float64(ch)))
 				p.Title.Text = fmt.Sprintf("t%d", t)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"os"
 
 	"github.com/memlsm/memlsm/events"
 )
@@ -20,11 +19,12 @@ func openCompact(ctx context.Context, path string, query url.Values, _ *Options)
 	if err := checkOptions("mev", query, "split"); err != nil {
 		return nil, err
 	}
-	b, err := os.ReadFile(path)
+	f, _, err := events.OpenRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("source: mev: %w", err)
 	}
-	d, err := events.DecodeDataset(path, b)
+	defer f.Close()
+	d, err := events.ReadDataset(ctx, f)
 	if err != nil {
 		return nil, err
 	}

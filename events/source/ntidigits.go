@@ -23,9 +23,5 @@ func openNTIDIGITS(ctx context.Context, path string, query url.Values, _ *Option
 	if err != nil {
 		return nil, err
 	}
-	d, err := events.ReadNTIDIGITS(path, events.NTIDIGITSOptions{Split: query.Get("split"), All: all})
-	if err != nil {
-		return nil, err
-	}
-	return d, ctx.Err()
+	return events.ReadNTIDIGITS(ctx, path, events.NTIDIGITSOptions{Split: query.Get("split"), All: all})
 }

@@ -2,9 +2,7 @@ package source
 
 import (
 	"context"
-	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 
@@ -39,11 +37,7 @@ func openSlayer1D(ctx context.Context, path string, query url.Values, _ *Options
 			return nil, specErrorf("source: slayer1d: empty label")
 		}
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("source: slayer1d: %w", err)
-	}
-	ev, err := events.DecodeSlayer1D(path, b, channels, nil)
+	ev, err := events.ReadSlayer1DFile(path, channels, events.Limits{})
 	if err != nil {
 		return nil, err
 	}
