@@ -46,7 +46,7 @@ func runDataStats(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if len(pos) != 1 {
 		return usagef("want one SRC, got %d arguments", len(pos))
 	}
-	d, err := openSource(ctx, "data", pos[0], stderr)
+	d, err := openSource(ctx, "", pos[0], stderr)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func runDataShow(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := cli.CheckFigure("out", *out); err != nil {
 		return err
 	}
-	d, err := openSource(ctx, "data", pos[0], stderr)
+	d, err := openSource(ctx, "", pos[0], stderr)
 	if err != nil {
 		return err
 	}

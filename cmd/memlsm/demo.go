@@ -57,6 +57,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	z.images, z.audio = demoImages, demoAudio
+	if _, err := z.check(fs); err != nil {
+		return err
+	}
 	fmt.Fprintf(stderr, "memlsm demo: zero-shot audio↔image on %s + %s, simulated macro (--board %s), seed %d\n", demoImages, demoAudio, z.exp.board, z.exp.seed)
 	res, err := z.run(ctx, fs, stderr)
 	if err != nil {

@@ -186,11 +186,14 @@ func openSource(ctx context.Context, flagName, spec string, stderr io.Writer) (*
 		return nil, usagef("--%s SRC is required", flagName)
 	}
 	d, err := source.Open(source.WithProgress(ctx, progressStart(stderr)), spec)
-	if err != nil {
+	if err != nil && flagName != "" {
 		return nil, fmt.Errorf("--%s: %w", flagName, err)
 	}
+	if err != nil {
+		return nil, err
+	}
 	if d.Len() == 0 {
-		return nil, fmt.Errorf("--%s %s holds no samples", flagName, spec)
+		return nil, fmt.Errorf("%s holds no samples", spec)
 	}
 	return d, nil
 }
