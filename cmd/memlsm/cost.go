@@ -30,6 +30,9 @@ func runCost(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	})
 	if len(args) == 0 || (args[0] != "params" && args[0] != "price") {
+		if len(args) > 0 {
+			return usagef("cost: unknown subcommand %q%s", args[0], cli.DidYouMean(args[0], []string{"params", "price"}))
+		}
 		return usagef("cost: want a subcommand: params or price")
 	}
 	pos, err := fs.ParseArgs(args[1:], stdout)
