@@ -85,7 +85,8 @@ type CI struct {
 //
 // CI is the Student-t interval over the designs (n − 1 degrees of
 // freedom): it says where the mean over designs of this kind would lie
-// for another draw of class splits. Assumption: designs treated as
+// for another draw of class splits (both intervals clipped to [0, 1]).
+// Assumption: designs treated as
 // independent; they share classes (each class is unseen in K/n of them),
 // so the interval is somewhat optimistic. SeedCI is the t interval over
 // the seeds of the mean over every design run: the uncertainty of this
@@ -549,14 +550,15 @@ func estimate(v [][]float64, chance []float64) (e Estimate, lo, hi int) {
 	return e, lo, hi
 }
 
-// tInterval is mean ± t(0.975, n−1)·sd/√n, or nil for n < 2.
+// tInterval is mean ± t(0.975, n−1)·sd/√n, clipped to [0, 1] (every
+// figure estimated is a fraction), or nil for n < 2.
 func tInterval(mean, sd float64, n int) *CI {
 	if n < 2 {
 		return nil
 	}
 	t := distuv.StudentsT{Mu: 0, Sigma: 1, Nu: float64(n - 1)}.Quantile(0.975)
 	h := t * sd / math.Sqrt(float64(n))
-	return &CI{Low: mean - h, High: mean + h}
+	return &CI{Low: max(mean-h, 0), High: min(mean+h, 1)}
 }
 
 // pearson is the correlation of x and y (0 if either does not vary).

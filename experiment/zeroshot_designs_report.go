@@ -160,23 +160,26 @@ func (r *DesignsResult) Markdown() string {
 	return b.String()
 }
 
-// PlotDesigns writes the designs as a PNG. For pairs (K = 2) it is a heat
+// PlotDesigns writes the designs as a PNG (PlotDesignsFile also writes
+// SVG and PDF). For pairs (K = 2) it is a heat
 // map over the classes: the cell of row i, column j above the diagonal is
 // the mean unseen B→A retrieval (e.g. audio→image) of the design with i
 // and j unseen, below the diagonal A→B, every value written in its cell,
 // the colour diverging at chance. For larger K it is one dot per design
 // and direction, sorted, with the mean, its CI and chance.
-func (r *DesignsResult) PlotDesigns(out io.Writer) error {
+func (r *DesignsResult) PlotDesigns(out io.Writer) error { return r.plotDesigns(out, "png") }
+
+func (r *DesignsResult) plotDesigns(out io.Writer, format string) error {
 	if len(r.PerDesign) == 0 {
 		return fmt.Errorf("experiment: no designs to plot")
 	}
 	if r.K == 2 {
-		return r.plotPairs(out)
+		return r.plotPairs(out, format)
 	}
-	return r.plotStrip(out)
+	return r.plotStrip(out, format)
 }
 
-func (r *DesignsResult) plotPairs(out io.Writer) error {
+func (r *DesignsResult) plotPairs(out io.Writer, format string) error {
 	n := r.Modalities
 	cs := r.Classes
 	z := make([][]float64, len(cs))
@@ -222,10 +225,10 @@ func (r *DesignsResult) plotPairs(out io.Writer) error {
 	p.Y.Tick.Marker = classTicks{names: cs, reversed: true}
 	p.X.Min, p.X.Max = -0.5, float64(len(cs))-0.5
 	p.Y.Min, p.Y.Max = -0.5, float64(len(cs))-0.5
-	return render(p, 6.6*vg.Inch, 6.9*vg.Inch, out)
+	return render(p, 6.6*vg.Inch, 6.9*vg.Inch, out, format)
 }
 
-func (r *DesignsResult) plotStrip(out io.Writer) error {
+func (r *DesignsResult) plotStrip(out io.Writer, format string) error {
 	n := r.Modalities
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("Unseen top-1 retrieval, %s (mean of %d seed(s) each)", r.describe(), len(r.Seeds))
@@ -278,8 +281,25 @@ func (r *DesignsResult) plotStrip(out io.Writer) error {
 		}
 		l.Add(fmt.Sprintf("%s %s", n.To(bToA), e.ci()))
 	}
-	return renderWithLegend(p, l, 8.2*vg.Inch, 4.8*vg.Inch, out)
+	return renderWithLegend(p, l, 8.2*vg.Inch, 4.8*vg.Inch, out, format)
 }
 
-// PlotDesignsFile writes PlotDesigns to the file at path.
-func (r *DesignsResult) PlotDesignsFile(path string) error { return writePNG(path, r.PlotDesigns) }
+// PlotDesignsFile writes the designs plot to path: PNG, SVG or PDF by its
+// extension.
+func (r *DesignsResult) PlotDesignsFile(path string) error { return writeFigure(path, r.plotDesigns) }
+
+// Summary is a few lines for a terminal (a CLI's stderr under --json):
+// the headline and, under the generalised protocol, H.
+func (r *DesignsResult) Summary() []string {
+	n := r.Modalities
+	out := []string{fmt.Sprintf("%s, %d seed(s): unseen %s %s, %s %s (95 %% CI over designs; chance %.3f; %.0f s)",
+		r.describe(), len(r.Seeds), n.Short(true), r.Unseen.BToA.ci(), n.Short(false), r.Unseen.AToB.ci(), r.Unseen.BToA.Chance, r.Seconds)}
+	if g := r.GZSL; g != nil {
+		out = append(out, fmt.Sprintf("generalised: S %s %s, U %s, H %s; %s S %s, U %s, H %s (calibrated)",
+			n.Short(true), g.Seen.BToA.ci(), g.Unseen.BToA.ci(), g.H.BToA.ci(), n.Short(false), g.Seen.AToB.ci(), g.Unseen.AToB.ci(), g.H.AToB.ci()))
+	}
+	return out
+}
+
+// Report is the Markdown report (Markdown).
+func (r *DesignsResult) Report() string { return r.Markdown() }
