@@ -20,7 +20,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -197,7 +199,9 @@ func runBoardEmulate(ctx context.Context, args []string, stdout, stderr io.Write
 //   - anything else: a serial device path, opened with device.Open — a
 //     real board, or the pty that `memlsm board emulate` prints. p and seed
 //     do not apply: the board is what it is (a command should record the
-//     board's name and geometry instead).
+//     board's name and geometry instead). Link options may follow a "?",
+//     as in data sources: PATH?retries=500&chunk=64&timeout=100ms
+//     (boardOptions).
 //
 // The caller must Close the array; for "emu" that also stops the emulator.
 func openArray(ctx context.Context, spec string, p crossbar.Params, seed uint64) (crossbar.Array, error) {
@@ -231,14 +235,70 @@ func openArray(ctx context.Context, spec string, p crossbar.Params, seed uint64)
 	if strings.HasPrefix(spec, "-") {
 		return nil, usagef("--board %q: want sim, emu or a serial device path", spec)
 	}
-	// Assumption: 10 s covers HELLO and its retries on any working board.
-	octx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	path, opts, err := boardOptions(spec)
+	if err != nil {
+		return nil, err
+	}
+	// Assumption: 30 s covers HELLO and its retries on any working board,
+	// even on a line that damages one byte in fifty.
+	octx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	b, err := device.OpenContext(octx, spec, nil)
+	b, err := device.OpenContext(octx, path, opts)
 	if err != nil {
 		return nil, fmt.Errorf("--board %s (want sim, emu or a serial device path): %w", spec, err)
 	}
 	return b, nil
+}
+
+// boardOptions splits a serial --board spec "PATH[?key=value&...]" into
+// the path and the driver's link options (device.Options): retries=N
+// (resends per request), chunk=N (largest frame payload of ranged
+// transfers; -1 turns them off), payload=N (largest request the
+// driver builds), timeout=D (per attempt), silence=N (silent attempts
+// before giving up), baud=N.
+func boardOptions(spec string) (string, *device.Options, error) {
+	path, query, ok := strings.Cut(spec, "?")
+	if !ok {
+		return spec, nil, nil
+	}
+	vals, err := url.ParseQuery(query)
+	if err != nil {
+		return "", nil, usagef("--board %s: bad options %q: %v", spec, query, err)
+	}
+	var o device.Options
+	for k, v := range vals {
+		if len(v) != 1 {
+			return "", nil, usagef("--board %s: option %s given %d times", spec, k, len(v))
+		}
+		var dst *int
+		switch k {
+		case "retries":
+			dst = &o.Retries
+		case "chunk":
+			dst = &o.Chunk
+		case "payload":
+			dst = &o.MaxPayload
+		case "silence":
+			dst = &o.Silence
+		case "baud":
+			dst = &o.BaudRate
+		case "timeout":
+			d, err := time.ParseDuration(v[0])
+			if err != nil || d <= 0 {
+				return "", nil, usagef("--board %s: timeout=%q is not a positive duration", spec, v[0])
+			}
+			o.Timeout = d
+			continue
+		default:
+			return "", nil, usagef("--board %s: unknown option %q (known: retries, chunk, payload, timeout, silence, baud)", spec, k)
+		}
+		n, err := strconv.Atoi(v[0])
+		if err != nil || (n < 0 && k != "chunk" && k != "retries") {
+			return "", nil, usagef("--board %s: %s=%q is not a count", spec, k, v[0])
+		}
+		*dst = n
+	}
+	return path, &o, nil
 }
 
 // emuArray is the in-process emulated board: the host driver plus the

@@ -232,6 +232,7 @@ type experimentFlags struct {
 	seed     uint64
 	workers  int
 	asJSON   bool
+	reuse    bool
 }
 
 func (f *experimentFlags) register(fs *flag.FlagSet) {
@@ -242,13 +243,14 @@ func (f *experimentFlags) register(fs *flag.FlagSet) {
 	fs.Uint64Var(&f.seed, "seed", experiment.DefaultSeed, "seed of the simulated macro, splits and head training")
 	fs.IntVar(&f.workers, "workers", 0, "encoding goroutines (default GOMAXPROCS)")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object on stdout")
+	fs.BoolVar(&f.reuse, "reuse-formed", false, "on a board programmed since it started, use reservoir cells that already read as formed as they are (default: refuse them)")
 }
 
 // openMacro opens the array(s) the flags name. The returned close function
 // closes them.
 func (f *experimentFlags) openMacro(ctx context.Context, fs *flag.FlagSet) (experiment.Macro, func(), error) {
 	var m experiment.Macro
-	m.Mode = f.mode
+	m.Mode, m.ReuseFormed = f.mode, f.reuse
 	if f.software {
 		m.Software = true
 		return m, func() {}, nil
