@@ -2,7 +2,6 @@ package source
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -11,7 +10,7 @@ import (
 )
 
 func init() {
-	schemes["slayer1d"] = openSlayer1D
+	register("slayer1d", NoConverter, "one slayer .bs1 recording of 1-D events", openSlayer1D)
 }
 
 // openSlayer1D opens "slayer1d:FILE", one recording in slayer's 1-D spike
@@ -20,7 +19,7 @@ func init() {
 // Speaker is empty. Option channels=N (default 64, the CochleaAMS1b of
 // N-TIDIGITS, PAPER.md §7.2) bounds the channel numbers. The sensor has 2
 // polarities because the format has a polarity bit.
-func openSlayer1D(ctx context.Context, path string, query url.Values) (*events.Dataset, error) {
+func openSlayer1D(ctx context.Context, path string, query url.Values, _ *Options) (*events.Dataset, error) {
 	if err := checkOptions("slayer1d", query, "channels", "label"); err != nil {
 		return nil, err
 	}
@@ -28,14 +27,14 @@ func openSlayer1D(ctx context.Context, path string, query url.Values) (*events.D
 	if c := query.Get("channels"); c != "" {
 		n, err := strconv.Atoi(c)
 		if err != nil || n < 1 || n > 1<<16 {
-			return nil, fmt.Errorf("source: slayer1d: channels=%q is not in 1..65536", c)
+			return nil, specErrorf("source: slayer1d: channels=%q is not in 1..65536", c)
 		}
 		channels = n
 	}
 	label := "?"
 	if query.Has("label") {
 		if label = query.Get("label"); label == "" {
-			return nil, fmt.Errorf("source: slayer1d: empty label")
+			return nil, specErrorf("source: slayer1d: empty label")
 		}
 	}
 	ev, err := events.ReadSlayer1DFile(path, channels, events.Limits{})
