@@ -73,6 +73,7 @@ type experimentFlags struct {
 	seed     uint64
 	workers  int
 	asJSON   bool
+	reuse    bool
 }
 
 func (f *experimentFlags) register(fs *cli.FlagSet) {
@@ -83,6 +84,7 @@ func (f *experimentFlags) register(fs *cli.FlagSet) {
 	fs.Uint64Var(&f.seed, "seed", experiment.DefaultSeed, "seed of the simulated macro, splits and head training")
 	fs.IntVar(&f.workers, "workers", 0, "encoding goroutines (default GOMAXPROCS)")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object on stdout")
+	fs.BoolVar(&f.reuse, "reuse-formed", false, "on a board programmed since it started, use reservoir cells that already read as formed as they are (default: refuse them)")
 }
 
 // check validates the flags before any work.
@@ -104,7 +106,7 @@ func (f *experimentFlags) check(fs *cli.FlagSet) error {
 // returned close function is kept for the commands' shape; it does
 // nothing.
 func (f *experimentFlags) openMacro(ctx context.Context, fs *cli.FlagSet) (experiment.Macro, func(), error) {
-	m := experiment.Macro{Mode: f.mode}
+	m := experiment.Macro{Mode: f.mode, ReuseFormed: f.reuse}
 	if f.software {
 		m.Software = true
 		return m, func() {}, nil
