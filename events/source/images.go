@@ -98,20 +98,53 @@ func readGreyPNG(path string, lim events.Limits) (*image.Gray, error) {
 }
 
 // convertImages converts image i (from load, called by the worker that
-// converts it) into d.Samples[i]'s events with the saccade model in
-// parallel, filling in d's sensor and each sample's Meta["seed"] (the
-// sample's ID mixed with the base seed).
+// converts it, so at most one image per worker is in memory) into
+// d.Samples[i]'s events in parallel, with the saccade model or, for
+// Options.ImageCode Rate, the rate code, filling in d's sensor and each
+// sample's Meta["seed"] (the sample's ID mixed with the base seed).
 func convertImages(ctx context.Context, d *events.Dataset, load func(i int) (*image.Gray, error), opts *Options) (*events.Dataset, error) {
-	params := opts.saccade()
-	model, err := convert.NewSaccadeModel(params)
-	if err != nil {
-		return nil, err
+	var conv func(i int, img *image.Gray, seed uint64) ([]events.Event2D, error)
+	switch opts.ImageCode {
+	case "", Saccade:
+		params := opts.saccade()
+		model, err := convert.NewSaccadeModel(params)
+		if err != nil {
+			return nil, err
+		}
+		d.Sensor = convert.SaccadeSensor
+		d.Sensor.Width, d.Sensor.Height = params.Width, params.Height
+		conv = func(_ int, img *image.Gray, seed uint64) ([]events.Event2D, error) { return model.Convert(img, seed), nil }
+	case Rate:
+		var rp convert.RateParams
+		if opts.RateCode != nil {
+			rp = *opts.RateCode
+		}
+		if err := rp.Validate(); err != nil {
+			return nil, err
+		}
+		if len(d.Samples) == 0 {
+			return nil, fmt.Errorf("source: no image to rate-code")
+		}
+		first, err := load(0) // the sensor is the first image's size
+		if err != nil {
+			return nil, err
+		}
+		b := first.Bounds()
+		d.Sensor = convert.RateSensor
+		d.Sensor.Width, d.Sensor.Height = b.Dx(), b.Dy()
+		conv = func(i int, img *image.Gray, seed uint64) ([]events.Event2D, error) {
+			if img.Bounds().Size() != b.Size() {
+				return nil, fmt.Errorf("source: image %s is %v, image %s %v: rate-coded images share one size (the sensor's)",
+					d.Samples[i].ID, img.Bounds().Size(), d.Samples[0].ID, b.Size())
+			}
+			return convert.RateCode(img, rp, seed)
+		}
+	default:
+		return nil, fmt.Errorf("source: image code %q is not saccade or rate", opts.ImageCode)
 	}
-	d.Sensor = convert.SaccadeSensor
-	d.Sensor.Width, d.Sensor.Height = params.Width, params.Height
 	base := opts.seed()
 	prog := startProgress(ctx, "converting images", len(d.Samples))
-	err = convertAll(ctx, len(d.Samples), opts.Workers, prog, func(i int) error {
+	err := convertAll(ctx, len(d.Samples), opts.Workers, prog, func(i int) error {
 		s := &d.Samples[i]
 		seed := SampleSeed(base, s.ID)
 		if s.Meta == nil {
@@ -122,8 +155,9 @@ func convertImages(ctx context.Context, d *events.Dataset, load func(i int) (*im
 		if err != nil {
 			return err
 		}
-		s.Events2D = model.Convert(img, seed)
-		return nil
+		ev, err := conv(i, img, seed)
+		s.Events2D = ev
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -131,10 +165,28 @@ func convertImages(ctx context.Context, d *events.Dataset, load func(i int) (*im
 	return d, nil
 }
 
+// imageCode reads the code=saccade|rate option of an image scheme.
+func imageCode(scheme string, query url.Values, opts *Options) error {
+	if !query.Has("code") {
+		return nil
+	}
+	switch c := Converter(query.Get("code")); c {
+	case Saccade, Rate:
+		opts.ImageCode = c
+		return nil
+	}
+	return specErrorf("source: %s: code=%q is not saccade or rate", scheme, query.Get("code"))
+}
+
 // openPNG opens "png:DIR". Options: per_class=N keeps the first N images
-// of each class, seed=N and workers=N as for fsdd:.
+// of each class, code=saccade|rate chooses the conversion (the saccade
+// model, the default, or the BTV rate code), seed=N and workers=N as for
+// fsdd:.
 func openPNG(ctx context.Context, path string, query url.Values, o *Options) (*events.Dataset, error) {
-	if err := checkOptions("png", query, "per_class", "seed", "workers"); err != nil {
+	if err := checkOptions("png", query, "per_class", "code", "seed", "workers"); err != nil {
+		return nil, err
+	}
+	if err := imageCode("png", query, o); err != nil {
 		return nil, err
 	}
 	opts := ImageFolderOptions{Options: *o}
