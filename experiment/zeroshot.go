@@ -223,6 +223,9 @@ type ZeroShotResult struct {
 	GZSL *Dirs[GZSL] `json:"gzsl,omitempty"`
 	// Selection says what was chosen on validation classes, and how.
 	Selection *SelectionReport `json:"selection,omitempty"`
+	// Instances says how items recorded in both modalities were kept
+	// apart (InstanceReport); absent when the modalities share none.
+	Instances *InstanceReport `json:"instances,omitempty"`
 
 	Encoders    []EncoderReport       `json:"encoders"` // A's, then B's
 	Macro       MacroInfo             `json:"macro"`
@@ -261,7 +264,8 @@ type zsPlan struct {
 	head         projection.CLIPConfig // Seed resolved
 	sel          *Selection            // resolved; nil without selection
 	sides        [2]*zsSide
-	classesToBin []string // every class the plan may touch
+	classesToBin []string        // every class the plan may touch
+	instances    *InstanceReport // items both modalities recorded, kept apart (bin)
 }
 
 // zsSide is one modality of a plan: its sources, resolved encoder and the
@@ -405,9 +409,11 @@ func disjoint(seen, unseen []string) error {
 	return nil
 }
 
-// bin bins every sample of the plan's classes of both sides, once.
+// bin bins every sample of the plan's classes of both sides, once, after
+// keeping the two sides' items apart (separateInstances).
 func (p *zsPlan) bin(ctx context.Context) error {
-	for _, s := range p.sides {
+	drop := p.separateInstances()
+	for k, s := range p.sides {
 		total := 0
 		var idx [2][]int
 		for j, d := range s.src {
@@ -417,7 +423,7 @@ func (p *zsPlan) bin(ctx context.Context) error {
 			keep := make([]bool, d.Len())
 			for _, c := range p.classesToBin {
 				for _, i := range indicesOf(d, c) {
-					keep[i] = true
+					keep[i] = !drop[k][j][i]
 				}
 			}
 			for i, k := range keep {
@@ -445,10 +451,11 @@ func (p *zsPlan) bin(ctx context.Context) error {
 				pos[i] = base + k
 			}
 			for _, c := range p.classesToBin {
-				ii := indicesOf(d, c)
-				fi := make([]int, len(ii))
-				for k, i := range ii {
-					fi[k] = pos[i]
+				var fi []int
+				for _, i := range indicesOf(d, c) {
+					if !drop[k][j][i] {
+						fi = append(fi, pos[i])
+					}
 				}
 				s.of[j][c] = fi
 			}
@@ -927,7 +934,7 @@ func ZeroShot(ctx context.Context, cfg ZeroShotConfig) (*ZeroShotResult, error) 
 		return nil, err
 	}
 	res := &ZeroShotResult{
-		Task: "zeroshot", Modalities: p.names, Protocol: sp.protocol,
+		Task: "zeroshot", Modalities: p.names, Protocol: sp.protocol, Instances: p.instances,
 		Data:        map[string]string{p.names.A: cfg.A.Data.Name, p.names.B: cfg.B.Data.Name},
 		SeenClasses: p.seen, UnseenClasses: p.unseen, Seed: cfg.Seed, TrainPairs: len(sp.train),
 	}

@@ -12,7 +12,8 @@ import (
 )
 
 func init() {
-	register("mnist", Saccade, "MNIST digits (train|test, or the idx files of DIR) through the saccade model", openMNIST)
+	register("mnist", Saccade, "MNIST digits (train|test, or the idx files of DIR) through the saccade model (or code=rate)", openMNIST)
+	schemes["mnist"] = withCode(schemes["mnist"])
 }
 
 // MNISTOptions select digits of MNIST and set up their conversion. The
@@ -27,6 +28,8 @@ type MNISTOptions struct {
 	// Limit keeps the first Limit digits (after PerClass) in MNIST order;
 	// 0 keeps all.
 	Limit int
+	// Code turns each digit into events; "" is CodeSaccade.
+	Code ImageCode
 	Options
 }
 
@@ -34,10 +37,13 @@ type MNISTOptions struct {
 // convert.MNISTDir: $MEMLSM_MNIST or the GoMNIST module in the Go module
 // cache) and converts each to saccade events, the way N-MNIST was recorded
 // (Orchard et al. 2015: an ATIS camera making three saccades in front of
-// the digit on a screen). Classes are "0".."9"; a sample's ID is
-// "mnist-<set>-<k>" with k the 1-based index in the set (NMNISTsmall's
-// <k>.bs2 records the same training digit); its Meta holds "split" (the
-// set), "mnist_index" and "seed".
+// the digit on a screen), or with Code CodeRate to the rate code of Lin et
+// al. 2025's neural↔visual image encoder (convert.RateCode, 28×28).
+// Classes are "0".."9"; a sample's ID is "mnist-<set>-<k>" with k the
+// 1-based index in the set (NMNISTsmall's <k>.bs2 records the same
+// training digit); its Meta holds "split" (the set), "mnist_index", "seed"
+// and events.MetaInstance, the ID again: the pen trajectory that strokes:
+// traced from the same digit carries the same instance.
 func MNIST(ctx context.Context, dir string, opts MNISTOptions) (*events.Dataset, error) {
 	set := opts.Set
 	if set == "" {
@@ -75,23 +81,28 @@ func MNIST(ctx context.Context, dir string, opts MNISTOptions) (*events.Dataset,
 		n[l]++
 		imgs = append(imgs, all[k])
 		d.Samples = append(d.Samples, events.Sample{Label: int(l), ID: fmt.Sprintf("mnist-%s-%d", set, k+1),
-			Meta: map[string]string{"mnist_index": strconv.Itoa(k + 1), "split": set}})
+			Meta: map[string]string{"mnist_index": strconv.Itoa(k + 1), "split": set, events.MetaInstance: fmt.Sprintf("mnist-%s-%d", set, k+1)}})
 	}
 	if len(imgs) == 0 {
 		return nil, fmt.Errorf("source: mnist: nothing selected")
 	}
-	return convertImages(ctx, d, imgs, &opts.Options)
+	return convertImages(ctx, d, imgs, opts.Code, &opts.Options)
 }
 
 // openMNIST opens "mnist:train", "mnist:test" (the GoMNIST module's files)
 // or "mnist:DIR?set=train|test" (the idx files in DIR). Options:
 // per_class=N keeps the first N digits of each class, limit=N the first N
-// digits, seed=N and workers=N as for fsdd:.
+// digits, code=saccade|rate chooses the events, seed=N and workers=N as for
+// fsdd:.
 func openMNIST(ctx context.Context, path string, query url.Values, o *Options) (*events.Dataset, error) {
-	if err := checkOptions("mnist", query, "set", "per_class", "limit", "seed", "workers"); err != nil {
+	if err := checkOptions("mnist", query, "set", "per_class", "limit", "code", "seed", "workers"); err != nil {
 		return nil, err
 	}
 	opts := MNISTOptions{Set: query.Get("set"), Options: *o}
+	var err error
+	if opts.Code, err = codeOption("mnist", query); err != nil {
+		return nil, err
+	}
 	dir := path
 	if path == "train" || path == "test" || path == "" {
 		if opts.Set != "" && path != "" && opts.Set != path {
@@ -107,7 +118,6 @@ func openMNIST(ctx context.Context, path string, query url.Values, o *Options) (
 	default:
 		return nil, specErrorf("source: mnist: set=%q is not train or test", opts.Set)
 	}
-	var err error
 	if opts.PerClass, err = nonNegInt("mnist", query, "per_class", 0); err != nil {
 		return nil, err
 	}

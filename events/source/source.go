@@ -39,6 +39,8 @@ const (
 	NoConverter Converter = ""
 	Cochlea     Converter = "cochlea" // audio → 1-D events (convert.CochleaModel)
 	Saccade     Converter = "saccade" // images → 2-D events (convert.SaccadeModel)
+	Rate        Converter = "rate"    // images → rate-coded 2-D events (convert.RateCode)
+	Motor       Converter = "motor"   // pen trajectories → motor-cortex channel events (convert.MotorModel)
 )
 
 // DefaultSeed is the base seed of every conversion (fsdd:, wav:, mnist:,
@@ -56,10 +58,13 @@ const DefaultSeed = 2025
 type Options struct {
 	// Seed is the base seed of the conversions; nil means DefaultSeed.
 	Seed *uint64
-	// Cochlea and Saccade replace the default models of audio and image
-	// conversions; nil keeps the default.
+	// Cochlea, Saccade, Rate and Motor replace the default models of
+	// audio, image (saccade or rate code) and pen-trajectory conversions;
+	// nil keeps the default.
 	Cochlea *convert.CochleaParams
 	Saccade *convert.SaccadeParams
+	Rate    *convert.RateParams
+	Motor   *convert.MotorParams
 	// Workers converts this many recordings at once; 0 means GOMAXPROCS.
 	Workers int
 	// NoCache converts afresh and leaves the cache alone (see Cache).
@@ -88,6 +93,20 @@ func (o *Options) saccade() convert.SaccadeParams {
 	return *o.Saccade
 }
 
+func (o *Options) rate() convert.RateParams {
+	if o == nil || o.Rate == nil {
+		return convert.RateParams{}
+	}
+	return *o.Rate
+}
+
+func (o *Options) motor() convert.MotorParams {
+	if o == nil || o.Motor == nil {
+		return convert.DefaultMotorParams()
+	}
+	return *o.Motor
+}
+
 // Seed returns a pointer to s, for Options.Seed.
 func Seed(s uint64) *uint64 { return &s }
 
@@ -97,6 +116,9 @@ type scheme struct {
 	open      opener
 	converter Converter
 	summary   string
+	// converterFor, if set, says which converter the options choose
+	// (image schemes: code=saccade|rate).
+	converterFor func(query url.Values) Converter
 }
 
 // opener opens one scheme's data source. path is the part after "scheme:"
@@ -162,9 +184,12 @@ func parse(spec string) (name, path string, query url.Values, err error) {
 // for recorded events), or an error matching ErrSpec for a malformed
 // spec. It reads nothing.
 func ConverterOf(spec string) (Converter, error) {
-	name, _, _, err := parse(spec)
+	name, _, query, err := parse(spec)
 	if err != nil {
 		return NoConverter, err
+	}
+	if f := schemes[name].converterFor; f != nil {
+		return f(query), nil
 	}
 	return schemes[name].converter, nil
 }
