@@ -13,7 +13,7 @@ import (
 )
 
 // SetParam sets the field of a parameter struct (*SaccadeParams,
-// *CochleaParams, *RateParams, *MotorParams) whose JSON name is key from its text form: a number, a
+// *CochleaParams, *RateParams or *MotorParams) whose JSON name is key from its text form: a number, a
 // boolean, or a quantity with its unit for the unit-typed fields ("300Hz",
 // "6ms"). An unknown key or a value that does not parse is an error naming
 // the known keys; the range is left to the struct's Validate.
@@ -85,7 +85,8 @@ func NewParams(kind, file string, sets [][2]string) (any, error) {
 		s := DefaultSaccadeParams()
 		p = &s
 	case "rate":
-		p = &RateParams{}
+		r := RateParams{}.resolved()
+		p = &r
 	case "motor":
 		m := DefaultMotorParams()
 		p = &m

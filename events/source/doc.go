@@ -20,17 +20,17 @@
 //
 //	fsdd:DIR                 <digit>_<speaker>_<index>.wav (the Free Spoken Digit
 //	                         Dataset) → cochlea events; options: speakers=a,b,
-//	                         exclude=a,b, split=train|test, per_class=N
+//	                         exclude=a,b, split=train|test, per_class=N,
+//	                         channels=N (cochlea channels, default 64)
 //	wav:DIR                  DIR/<class>/*.wav, or the AudioMNIST tree
 //	                         DIR/<speaker>/<digit>_<speaker>_<i>.wav (speakers kept
-//	                         as speakers) → cochlea events; options: per_class=N
+//	                         as speakers) → cochlea events; options: per_class=N,
+//	                         channels=N
 //	mnist:train, mnist:test  MNIST digits (the GoMNIST module's idx files, or
-//	mnist:DIR?set=train|test those in DIR) → saccade events, or with code=rate the
-//	                         rate code of the static image (Lin et al. 2025's
-//	                         neural↔visual image encoder); options: per_class=N, limit=N,
-//	                         code=saccade|rate
+//	mnist:DIR?set=train|test those in DIR) → saccade events; options: per_class=N, limit=N,
+//	                         code=rate (static images in the BTV rate code instead)
 //	png:DIR                  grey PNG images DIR/<class>/*.png → saccade events;
-//	                         options: per_class=N, code=saccade|rate
+//	                         options: per_class=N, code=rate
 //	strokes:DIR              pen trajectories of MNIST digits (E. D. de Jong's stroke
 //	                         data: DIR/<split>-padded-trailing.tar.gz and
 //	                         DIR/<split>-labels.tar.gz) → threshold crossings of a

@@ -14,50 +14,7 @@ import (
 )
 
 func init() {
-	register("png", Saccade, "grey PNG images in class folders DIR/<class>/*.png through the saccade model (or code=rate)", openPNG)
-	schemes["png"] = withCode(schemes["png"])
-}
-
-// ImageCode is how an image scheme turns a static image into events.
-type ImageCode string
-
-// The image codes.
-const (
-	// CodeSaccade (the default) films the image with the simulated ATIS
-	// camera of N-MNIST making three saccades (convert.SaccadeModel):
-	// 34×34 ON/OFF events over ~300 ms.
-	CodeSaccade ImageCode = "saccade"
-	// CodeRate is the rate code of Lin et al. 2025's neural↔visual image
-	// encoder (convert.RateCode): the static image, each pixel spiking at
-	// each of 50 steps with probability 0.4·x (x the pixel in [−1, 1]),
-	// one ON event per spike on the image's own grid (28×28 for MNIST).
-	CodeRate ImageCode = "rate"
-)
-
-// converter returns the converter of a code.
-func (c ImageCode) converter() Converter {
-	if c == CodeRate {
-		return Rate
-	}
-	return Saccade
-}
-
-// withCode makes an image scheme's converter follow its code= option.
-func withCode(s scheme) scheme {
-	s.converterFor = func(q url.Values) Converter { return ImageCode(q.Get("code")).converter() }
-	return s
-}
-
-// codeOption parses the code= option of an image scheme.
-func codeOption(scheme string, query url.Values) (ImageCode, error) {
-	switch c := ImageCode(query.Get("code")); c {
-	case "", CodeSaccade:
-		return CodeSaccade, nil
-	case CodeRate:
-		return c, nil
-	default:
-		return "", specErrorf("source: %s: code=%q: want saccade (events of a simulated ATIS camera) or rate (the rate code of a static image)", scheme, string(c))
-	}
+	register("png", Saccade, "grey PNG images in class folders DIR/<class>/*.png through the saccade model", openPNG)
 }
 
 // ImageFolderOptions select the images of a folder and set up their
@@ -67,15 +24,12 @@ type ImageFolderOptions struct {
 	// PerClass keeps the first PerClass images of each class (in file name
 	// order); 0 keeps all.
 	PerClass int
-	// Code turns each image into events; "" is CodeSaccade.
-	Code ImageCode
 	Options
 }
 
 // ImageFolder reads grey PNG images in class folders, DIR/<class>/*.png,
-// and converts each to events in parallel: saccade events (the ATIS camera
-// of N-MNIST watching the image on a screen through three saccades) or,
-// with Code CodeRate, the image's rate code. Grey 255 is
+// and converts each to saccade events (the ATIS camera of N-MNIST watching
+// the image on a screen through three saccades) in parallel. Grey 255 is
 // ink, as in MNIST's files; colour images are converted to grey first.
 // Classes are the folder names, sorted; a sample's ID is "<class>/<file>"
 // without ".png"; its Meta holds "file" and "seed".
@@ -99,7 +53,7 @@ func ImageFolder(ctx context.Context, dir string, opts ImageFolderOptions) (*eve
 			d.Samples = append(d.Samples, events.Sample{Label: c, ID: relID(dir, f), Meta: map[string]string{"file": f}})
 		}
 	}
-	return convertImages(ctx, d, imgs, opts.Code, &opts.Options)
+	return convertImages(ctx, d, imgs, &opts.Options)
 }
 
 func readGreyPNG(path string) (*image.Gray, error) {
@@ -120,29 +74,14 @@ func readGreyPNG(path string) (*image.Gray, error) {
 	return g, nil
 }
 
-// convertImages converts imgs[i] into d.Samples[i]'s events with the
-// saccade model or the rate code in parallel, filling in d's sensor and
-// each sample's Meta["seed"] (the sample's ID mixed with the base seed).
-func convertImages(ctx context.Context, d *events.Dataset, imgs []*image.Gray, code ImageCode, opts *Options) (*events.Dataset, error) {
+// convertImages converts imgs[i] into d.Samples[i]'s events in parallel,
+// with the saccade model or, for Options.ImageCode Rate, the rate code,
+// filling in d's sensor and each sample's Meta["seed"] (the sample's ID
+// mixed with the base seed).
+func convertImages(ctx context.Context, d *events.Dataset, imgs []*image.Gray, opts *Options) (*events.Dataset, error) {
 	var conv func(img *image.Gray, seed uint64) ([]events.Event2D, error)
-	if code == CodeRate {
-		p := opts.rate()
-		if err := p.Validate(); err != nil {
-			return nil, err
-		}
-		d.Sensor = convert.RateSensor
-		if len(imgs) > 0 {
-			b := imgs[0].Bounds()
-			d.Sensor.Width, d.Sensor.Height = b.Dx(), b.Dy()
-		}
-		for i, img := range imgs {
-			if b := img.Bounds(); b.Dx() != d.Sensor.Width || b.Dy() != d.Sensor.Height {
-				return nil, fmt.Errorf("source: rate code: image %s is %d×%d, the first is %d×%d: a rate-coded data set needs one image size",
-					d.Samples[i].ID, b.Dx(), b.Dy(), d.Sensor.Width, d.Sensor.Height)
-			}
-		}
-		conv = func(img *image.Gray, seed uint64) ([]events.Event2D, error) { return convert.RateCode(img, p, seed) }
-	} else {
+	switch opts.ImageCode {
+	case "", Saccade:
 		params := opts.saccade()
 		model, err := convert.NewSaccadeModel(params)
 		if err != nil {
@@ -151,6 +90,29 @@ func convertImages(ctx context.Context, d *events.Dataset, imgs []*image.Gray, c
 		d.Sensor = convert.SaccadeSensor
 		d.Sensor.Width, d.Sensor.Height = params.Width, params.Height
 		conv = func(img *image.Gray, seed uint64) ([]events.Event2D, error) { return model.Convert(img, seed), nil }
+	case Rate:
+		var rp convert.RateParams
+		if opts.RateCode != nil {
+			rp = *opts.RateCode
+		}
+		if err := rp.Validate(); err != nil {
+			return nil, err
+		}
+		if len(imgs) == 0 {
+			return nil, fmt.Errorf("source: no image to rate-code")
+		}
+		b := imgs[0].Bounds()
+		for i, img := range imgs {
+			if img.Bounds().Size() != b.Size() {
+				return nil, fmt.Errorf("source: image %s is %v, image %s %v: rate-coded images share one size (the sensor's)",
+					d.Samples[i].ID, img.Bounds().Size(), d.Samples[0].ID, b.Size())
+			}
+		}
+		d.Sensor = convert.RateSensor
+		d.Sensor.Width, d.Sensor.Height = b.Dx(), b.Dy()
+		conv = func(img *image.Gray, seed uint64) ([]events.Event2D, error) { return convert.RateCode(img, rp, seed) }
+	default:
+		return nil, fmt.Errorf("source: image code %q is not saccade or rate", opts.ImageCode)
 	}
 	base := opts.seed()
 	prog := startProgress(ctx, "converting images", len(d.Samples))
@@ -171,18 +133,32 @@ func convertImages(ctx context.Context, d *events.Dataset, imgs []*image.Gray, c
 	return d, nil
 }
 
+// imageCode reads the code=saccade|rate option of an image scheme.
+func imageCode(scheme string, query url.Values, opts *Options) error {
+	if !query.Has("code") {
+		return nil
+	}
+	switch c := Converter(query.Get("code")); c {
+	case Saccade, Rate:
+		opts.ImageCode = c
+		return nil
+	}
+	return specErrorf("source: %s: code=%q is not saccade or rate", scheme, query.Get("code"))
+}
+
 // openPNG opens "png:DIR". Options: per_class=N keeps the first N images
-// of each class, code=saccade|rate chooses the events, seed=N and
-// workers=N as for fsdd:.
+// of each class, code=saccade|rate chooses the conversion (the saccade
+// model, the default, or the BTV rate code), seed=N and workers=N as for
+// fsdd:.
 func openPNG(ctx context.Context, path string, query url.Values, o *Options) (*events.Dataset, error) {
 	if err := checkOptions("png", query, "per_class", "code", "seed", "workers"); err != nil {
 		return nil, err
 	}
-	opts := ImageFolderOptions{Options: *o}
-	var err error
-	if opts.Code, err = codeOption("png", query); err != nil {
+	if err := imageCode("png", query, o); err != nil {
 		return nil, err
 	}
+	opts := ImageFolderOptions{Options: *o}
+	var err error
 	if opts.PerClass, err = nonNegInt("png", query, "per_class", 0); err != nil {
 		return nil, err
 	}

@@ -12,8 +12,7 @@ import (
 )
 
 func init() {
-	register("mnist", Saccade, "MNIST digits (train|test, or the idx files of DIR) through the saccade model (or code=rate)", openMNIST)
-	schemes["mnist"] = withCode(schemes["mnist"])
+	register("mnist", Saccade, "MNIST digits (train|test, or the idx files of DIR) through the saccade model, or rate-coded (code=rate)", openMNIST)
 }
 
 // MNISTOptions select digits of MNIST and set up their conversion. The
@@ -28,8 +27,6 @@ type MNISTOptions struct {
 	// Limit keeps the first Limit digits (after PerClass) in MNIST order;
 	// 0 keeps all.
 	Limit int
-	// Code turns each digit into events; "" is CodeSaccade.
-	Code ImageCode
 	Options
 }
 
@@ -37,13 +34,13 @@ type MNISTOptions struct {
 // convert.MNISTDir: $MEMLSM_MNIST or the GoMNIST module in the Go module
 // cache) and converts each to saccade events, the way N-MNIST was recorded
 // (Orchard et al. 2015: an ATIS camera making three saccades in front of
-// the digit on a screen), or with Code CodeRate to the rate code of Lin et
-// al. 2025's neural↔visual image encoder (convert.RateCode, 28×28).
-// Classes are "0".."9"; a sample's ID is "mnist-<set>-<k>" with k the
-// 1-based index in the set (NMNISTsmall's <k>.bs2 records the same
-// training digit); its Meta holds "split" (the set), "mnist_index", "seed"
-// and events.MetaInstance, the ID again: the pen trajectory that strokes:
-// traced from the same digit carries the same instance.
+// the digit on a screen), or with Options.ImageCode Rate to the rate code
+// of the neural↔visual image encoder (convert.RateCode). Classes are "0".."9"; a sample's ID is
+// "mnist-<set>-<k>" with k the 1-based index in the set (NMNISTsmall's
+// <k>.bs2 records the same training digit); its Meta holds "split" (the
+// set), "mnist_index", "seed" and events.MetaInstance, the ID again: the
+// pen trajectory that strokes: traced from the same digit carries the same
+// instance.
 func MNIST(ctx context.Context, dir string, opts MNISTOptions) (*events.Dataset, error) {
 	set := opts.Set
 	if set == "" {
@@ -86,23 +83,23 @@ func MNIST(ctx context.Context, dir string, opts MNISTOptions) (*events.Dataset,
 	if len(imgs) == 0 {
 		return nil, fmt.Errorf("source: mnist: nothing selected")
 	}
-	return convertImages(ctx, d, imgs, opts.Code, &opts.Options)
+	return convertImages(ctx, d, imgs, &opts.Options)
 }
 
 // openMNIST opens "mnist:train", "mnist:test" (the GoMNIST module's files)
 // or "mnist:DIR?set=train|test" (the idx files in DIR). Options:
 // per_class=N keeps the first N digits of each class, limit=N the first N
-// digits, code=saccade|rate chooses the events, seed=N and workers=N as for
-// fsdd:.
+// digits, code=saccade|rate the conversion (the saccade model, the
+// default, or the rate code of the BTV image encoder: static 28×28 images,
+// convert.RateCode), seed=N and workers=N as for fsdd:.
 func openMNIST(ctx context.Context, path string, query url.Values, o *Options) (*events.Dataset, error) {
 	if err := checkOptions("mnist", query, "set", "per_class", "limit", "code", "seed", "workers"); err != nil {
 		return nil, err
 	}
-	opts := MNISTOptions{Set: query.Get("set"), Options: *o}
-	var err error
-	if opts.Code, err = codeOption("mnist", query); err != nil {
+	if err := imageCode("mnist", query, o); err != nil {
 		return nil, err
 	}
+	opts := MNISTOptions{Set: query.Get("set"), Options: *o}
 	dir := path
 	if path == "train" || path == "test" || path == "" {
 		if opts.Set != "" && path != "" && opts.Set != path {
@@ -118,6 +115,7 @@ func openMNIST(ctx context.Context, path string, query url.Values, o *Options) (
 	default:
 		return nil, specErrorf("source: mnist: set=%q is not train or test", opts.Set)
 	}
+	var err error
 	if opts.PerClass, err = nonNegInt("mnist", query, "per_class", 0); err != nil {
 		return nil, err
 	}

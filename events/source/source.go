@@ -39,8 +39,13 @@ const (
 	NoConverter Converter = ""
 	Cochlea     Converter = "cochlea" // audio → 1-D events (convert.CochleaModel)
 	Saccade     Converter = "saccade" // images → 2-D events (convert.SaccadeModel)
-	Rate        Converter = "rate"    // images → rate-coded 2-D events (convert.RateCode)
-	Motor       Converter = "motor"   // pen trajectories → motor-cortex channel events (convert.MotorModel)
+	// Rate is the rate code of the neural↔visual (BTV) image encoder
+	// (convert.RateCode): images → one ON event per spike, per step. The
+	// image schemes use it with the option code=rate.
+	Rate Converter = "rate"
+	// Motor is the motor-cortex population of convert.MotorModel: pen
+	// trajectories (strokes:) → threshold crossings on 192 channels.
+	Motor Converter = "motor"
 )
 
 // DefaultSeed is the base seed of every conversion (fsdd:, wav:, mnist:,
@@ -58,13 +63,18 @@ const DefaultSeed = 2025
 type Options struct {
 	// Seed is the base seed of the conversions; nil means DefaultSeed.
 	Seed *uint64
-	// Cochlea, Saccade, Rate and Motor replace the default models of
-	// audio, image (saccade or rate code) and pen-trajectory conversions;
-	// nil keeps the default.
+	// Cochlea and Saccade replace the default models of audio and image
+	// conversions; nil keeps the default.
 	Cochlea *convert.CochleaParams
 	Saccade *convert.SaccadeParams
-	Rate    *convert.RateParams
-	Motor   *convert.MotorParams
+	// ImageCode is how the image schemes (mnist:, png:) turn an image into
+	// events: Saccade ("" too) or Rate; the spec's code=saccade|rate wins.
+	// Rate codes with the BTV defaults unless RateCode is set.
+	ImageCode Converter
+	RateCode  *convert.RateParams
+	// Motor replaces the default motor-cortex model of pen-trajectory
+	// conversions (strokes:); nil keeps convert.DefaultMotorParams.
+	Motor *convert.MotorParams
 	// Workers converts this many recordings at once; 0 means GOMAXPROCS.
 	Workers int
 	// NoCache converts afresh and leaves the cache alone (see Cache).
@@ -93,13 +103,6 @@ func (o *Options) saccade() convert.SaccadeParams {
 	return *o.Saccade
 }
 
-func (o *Options) rate() convert.RateParams {
-	if o == nil || o.Rate == nil {
-		return convert.RateParams{}
-	}
-	return *o.Rate
-}
-
 func (o *Options) motor() convert.MotorParams {
 	if o == nil || o.Motor == nil {
 		return convert.DefaultMotorParams()
@@ -116,9 +119,6 @@ type scheme struct {
 	open      opener
 	converter Converter
 	summary   string
-	// converterFor, if set, says which converter the options choose
-	// (image schemes: code=saccade|rate).
-	converterFor func(query url.Values) Converter
 }
 
 // opener opens one scheme's data source. path is the part after "scheme:"
@@ -188,10 +188,11 @@ func ConverterOf(spec string) (Converter, error) {
 	if err != nil {
 		return NoConverter, err
 	}
-	if f := schemes[name].converterFor; f != nil {
-		return f(query), nil
+	c := schemes[name].converter
+	if c == Saccade && query.Get("code") == string(Rate) {
+		return Rate, nil
 	}
-	return schemes[name].converter, nil
+	return c, nil
 }
 
 // Schemes lists the registered schemes, sorted.
