@@ -55,6 +55,7 @@ type Info struct {
 	MaxWidthNs   uint32
 	MaxDutyPPM   uint32 // pulse-on parts per million of any 1 ms window
 	MaxCells     uint32 // cells one pulse may touch (0: no limit)
+	Flags        uint16 // capabilities of the read path (FlagAnalogDiff); unknown bits must be 0
 
 	// Calibration table (f64 bit patterns).
 	DACFullScale uint64 // volts: V = code·DACFullScale/2^DACBits
@@ -68,6 +69,18 @@ type Info struct {
 	NameLen uint8
 	Name    [MaxNameLen]byte // board name, UTF-8
 }
+
+// Info.Flags bits.
+const (
+	// FlagAnalogDiff: the TIAs of each column pair (2k, 2k+1) subtract the
+	// pair's currents before one ADC conversion in MVM and LSM (READ stays
+	// single-ended). An MVM or LSM region must then start on an even
+	// column and span whole pairs; the pair's code is reported on its even
+	// column and the odd column's code is 0.
+	FlagAnalogDiff uint16 = 1 << 0
+	// KnownFlags are the flags this protocol version defines.
+	KnownFlags = FlagAnalogDiff
+)
 
 // Info sizes.
 const (
@@ -95,7 +108,7 @@ func (i *Info) Put(p []byte) {
 	PutU32(p[26:], i.MaxWidthNs)
 	PutU32(p[30:], i.MaxDutyPPM)
 	PutU32(p[34:], i.MaxCells)
-	PutU16(p[38:], 0) // reserved, aligns the f64 fields
+	PutU16(p[38:], i.Flags)
 	PutU64(p[40:], i.DACFullScale)
 	PutU64(p[48:], i.ReadVoltage)
 	PutU64(p[56:], i.TIAGain)
@@ -124,6 +137,7 @@ func ParseInfo(p []byte) (Info, bool) {
 	i.MaxGate = U16(p[20:])
 	i.MinWidthNs, i.MaxWidthNs = U32(p[22:]), U32(p[26:])
 	i.MaxDutyPPM, i.MaxCells = U32(p[30:]), U32(p[34:])
+	i.Flags = U16(p[38:])
 	i.DACFullScale, i.ReadVoltage = U64(p[40:]), U64(p[48:])
 	i.TIAGain, i.ADCFullScale, i.ADCLSB = U64(p[56:]), U64(p[64:]), U64(p[72:])
 	i.EnergyConv, i.EnergyDAC = U64(p[80:]), U64(p[88:])
