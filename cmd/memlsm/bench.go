@@ -81,6 +81,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	if res.Saturation != nil && res.Saturation.Warning != "" {
+		warnMacro(stderr, []string{res.Saturation.Warning})
+	}
 	if ef.asJSON {
 		return writeJSON(stdout, res)
 	}

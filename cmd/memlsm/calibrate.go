@@ -35,7 +35,7 @@ func init() {
 	register(command{name: "calibrate", summary: "characterise a board or the simulator and fit the device model", run: runCalibrate})
 }
 
-const calibrateUsage = `calibrate EXPERIMENT... --out DIR [--board sim|emu|PORT] [--preset NAME | --params FILE]
+const calibrateUsage = `calibrate EXPERIMENT... --out DIR [--board sim|emu|PORT] [--preset NAME | --params FILE] [--set KEY=VALUE ...]
                          [--base NAME|FILE] [--config FILE] [--seed N] [--dry-run] [--json]
        memlsm calibrate fit DIR [--out params.json] [--json]
        memlsm calibrate report DIR
@@ -138,7 +138,9 @@ func runCalibrateMeasure(ctx context.Context, args []string, stdout, stderr io.W
 	fs := newFlagSet("calibrate", calibrateUsage, stderr)
 	board := fs.String("board", "sim", "array: sim (simulator), emu (emulated board in-process) or a serial device path")
 	preset := fs.String("preset", "lin2025", "preset of the simulated device: "+strings.Join(crossbar.Presets(), ", "))
-	paramsFile := fs.String("params", "", "parameter file of the simulated device (JSON); overrides --preset")
+	paramsFile := fs.String("params", "", "parameter file of the simulated device (JSON, may be partial over \"preset\"); overrides --preset")
+	var set crossbar.Settings
+	fs.Var(&set, "set", "override one parameter of the simulated device (sim, emu), key=value with units; repeatable")
 	baseFlag := fs.String("base", "", "base parameters (preset name or file) for defaults and the fit; default: the device's")
 	configFile := fs.String("config", "", "experiment settings (JSON, see calibrate.Config)")
 	out := fs.String("out", "", "results folder (created; an existing one is resumed)")
@@ -185,6 +187,15 @@ func runCalibrateMeasure(ctx context.Context, args []string, stdout, stderr io.W
 		devName = *paramsFile
 	} else if dev, err = crossbar.Preset(*preset); err != nil {
 		return usageError{err}
+	}
+	if len(set) > 0 {
+		if *board != "sim" && *board != "emu" {
+			return usagef("calibrate: --set changes the simulated device; a board at %s is what it is", *board)
+		}
+		if err := dev.Apply(set...); err != nil {
+			return usageError{fmt.Errorf("--set: %w", err)}
+		}
+		devName += " --set " + set.String()
 	}
 	base, baseName := dev, devName
 	if *baseFlag != "" {

@@ -185,6 +185,7 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	warnMacro(stderr, res.Macro.Warnings())
 	if *save != "" {
 		if err := writeFile(*save, res.Model.Save); err != nil {
 			return fmt.Errorf("classify: --save: %w", err)

@@ -232,6 +232,8 @@ type experimentFlags struct {
 	seed     uint64
 	workers  int
 	asJSON   bool
+	age      ageFlag
+	drift    bool
 }
 
 func (f *experimentFlags) register(fs *flag.FlagSet) {
@@ -242,6 +244,8 @@ func (f *experimentFlags) register(fs *flag.FlagSet) {
 	fs.Uint64Var(&f.seed, "seed", experiment.DefaultSeed, "seed of the simulated macro, splits and head training")
 	fs.IntVar(&f.workers, "workers", 0, "encoding goroutines (default GOMAXPROCS)")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object on stdout")
+	fs.Var(&f.age, "age", "time between forming (gain, head and drift reference fixed) and inference, e.g. 1h, 1d, 1y; the array relaxes meanwhile (default 0)")
+	fs.BoolVar(&f.drift, "drift-comp", false, "with --age: global drift compensation, one scale per array from reference reads at forming and at --age")
 }
 
 // openMacro opens the array(s) the flags name. The returned close function
@@ -249,6 +253,10 @@ func (f *experimentFlags) register(fs *flag.FlagSet) {
 func (f *experimentFlags) openMacro(ctx context.Context, fs *flag.FlagSet) (experiment.Macro, func(), error) {
 	var m experiment.Macro
 	m.Mode = f.mode
+	m.Age, m.DriftComp = units.Seconds(f.age), f.drift
+	if f.drift && f.age == 0 {
+		return m, nil, usagef("--drift-comp needs --age")
+	}
 	if f.software {
 		m.Software = true
 		return m, func() {}, nil
@@ -271,6 +279,14 @@ func (f *experimentFlags) openMacro(ctx context.Context, fs *flag.FlagSet) (expe
 		m.Label = "board at " + f.board
 	}
 	return m, func() { a.Close() }, nil
+}
+
+// warnMacro prints an experiment's warnings about the macro (ADC
+// saturation) on stderr.
+func warnMacro(stderr io.Writer, warnings []string) {
+	for _, w := range warnings {
+		fmt.Fprintln(stderr, "memlsm: warning:", w)
+	}
 }
 
 // progressFunc draws the experiments' stages as progress bars on w.
@@ -371,6 +387,7 @@ func runEncode(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	warnMacro(stderr, f.Macro.Warnings())
 	if err := writeFile(*out, func(w io.Writer) error { return write(f, w) }); err != nil {
 		return fmt.Errorf("encode: %w", err)
 	}

@@ -31,43 +31,51 @@ import (
 // pulse, reads it once and reports the formed fraction and the statistics
 // of the formed conductances.
 func init() {
-	register(command{name: "macro", summary: "inspect the simulated RRAM macro: info | sample", run: runMacro})
+	register(command{name: "macro", summary: "inspect the simulated RRAM macro: info | sample | params", run: runMacro})
 }
 
-const macroUsage = `macro info   [--preset NAME] [--params FILE] [--json]
-       memlsm macro sample [--preset NAME] [--params FILE] [--seed N] [--vform V] [--width W] [--gate V] [--json] [--plot FILE.png]
+const macroUsage = `macro info   [--preset NAME] [--params FILE] [--set KEY=VALUE ...] [--json]
+       memlsm macro sample [--preset NAME] [--params FILE] [--set KEY=VALUE ...] [--seed N] [--vform V] [--width W] [--gate V] [--age D] [--json] [--plot FILE.png]
+       memlsm macro params [--preset NAME] [--params FILE] [--set KEY=VALUE ...]
 
 info    geometry, periphery and every model parameter with its source
 sample  form the whole array with one pulse, read it once, report the formed
-        fraction and conductance statistics (and a histogram with --plot)`
+        fraction and conductance statistics (and a histogram with --plot)
+params  print the full, valid parameter file of a preset (or file) with the
+        --set overrides applied; a file may also be partial:
+        {"preset": "lin2025", "adc_bits": 6}`
 
 func runMacro(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprintf(stderr, "Usage: memlsm %s\n", macroUsage)
-		return usagef("macro: want a subcommand: info or sample")
+		return usagef("macro: want a subcommand: info, sample or params")
 	}
 	switch args[0] {
 	case "info":
 		return runMacroInfo(args[1:], stdout, stderr)
 	case "sample":
 		return runMacroSample(ctx, args[1:], stdout, stderr)
+	case "params":
+		return runMacroParams(args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprintf(stdout, "Usage: memlsm %s\n", macroUsage)
 		return nil
 	}
 	fmt.Fprintf(stderr, "Usage: memlsm %s\n", macroUsage)
-	return usagef("macro: unknown subcommand %q (want info or sample)", args[0])
+	return usagef("macro: unknown subcommand %q (want info, sample or params)", args[0])
 }
 
 // macroParamFlags are the flags that choose the model parameters.
 type macroParamFlags struct {
 	preset string
 	file   string
+	set    crossbar.Settings
 }
 
 func (pf *macroParamFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&pf.preset, "preset", "lin2025", "model preset: "+strings.Join(crossbar.Presets(), ", "))
-	fs.StringVar(&pf.file, "params", "", "model parameter file (JSON, as written by calibrate); overrides --preset")
+	fs.StringVar(&pf.file, "params", "", "model parameter file (JSON; may be partial, naming its base with \"preset\"); overrides --preset")
+	fs.Var(&pf.set, "set", "override one parameter, key=value with units (e.g. adc_bits=8, wire_resistance=2ohm, form_amplitude=3.8V); repeatable; keys: memlsm macro info")
 }
 
 // load returns the chosen parameters and a label naming where they came
@@ -88,13 +96,58 @@ func (pf *macroParamFlags) load(fs *flag.FlagSet) (crossbar.Params, string, erro
 		if err != nil {
 			return crossbar.Params{}, "", fmt.Errorf("%s: %w", pf.file, err)
 		}
-		return p, pf.file, nil
+		return pf.apply(p, pf.file)
 	}
 	p, err := crossbar.Preset(pf.preset)
 	if err != nil {
 		return crossbar.Params{}, "", usageError{err}
 	}
-	return p, pf.preset, nil
+	return pf.apply(p, pf.preset)
+}
+
+// apply applies the --set overrides to p; the label names them.
+func (pf *macroParamFlags) apply(p crossbar.Params, src string) (crossbar.Params, string, error) {
+	if len(pf.set) == 0 {
+		return p, src, nil
+	}
+	if err := p.Apply(pf.set...); err != nil {
+		return crossbar.Params{}, "", usageError{fmt.Errorf("--set: %w", err)}
+	}
+	return p, src + " --set " + pf.set.String(), nil
+}
+
+// runMacroParams prints a complete parameter file.
+func runMacroParams(args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("macro params", "macro params [--preset NAME] [--params FILE] [--set KEY=VALUE ...]", stderr)
+	var pf macroParamFlags
+	pf.register(fs)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("macro params: unexpected argument %q", pos[0])
+	}
+	p, _, err := pf.load(fs)
+	if err != nil {
+		return err
+	}
+	base := pf.preset
+	if pf.file != "" {
+		f, err := os.Open(pf.file)
+		if err != nil {
+			return err
+		}
+		_, base, err = crossbar.ReadParams(f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	if base == "" {
+		return p.WriteJSON(stdout)
+	}
+	return p.WriteJSONPreset(stdout, base)
 }
 
 // macroPulse is a pulse in the JSON outputs.
@@ -216,9 +269,28 @@ type macroSampleResult struct {
 	Pulse           macroPulse `json:"pulse"`
 	FormedThreshold float64    `json:"formed_threshold_us"`
 	crossbar.ConductanceStats
-	VirtualTime float64       `json:"virtual_time_s"`
-	Counters    macroCounters `json:"counters"`
-	Plot        string        `json:"plot,omitempty"`
+	VirtualTime float64 `json:"virtual_time_s"`
+	AgeS        float64 `json:"age_s"`
+	// Predicted is the forming model's closed-form prediction for this
+	// pulse on a fresh array (crossbar.PredictForming), as read.
+	Predicted *crossbar.FormingPrediction `json:"predicted,omitempty"`
+	Counters  macroCounters               `json:"counters"`
+	Plot      string                      `json:"plot,omitempty"`
+}
+
+// ageFlag is a duration flag that reads long durations ("1h", "1d", "1y";
+// units.ParseDuration).
+type ageFlag units.Seconds
+
+func (a *ageFlag) String() string { return units.Seconds(*a).String() }
+
+func (a *ageFlag) Set(s string) error {
+	d, err := units.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*a = ageFlag(d)
+	return nil
 }
 
 type macroCounters struct {
@@ -232,16 +304,18 @@ type macroCounters struct {
 }
 
 func runMacroSample(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("macro sample", "macro sample [--preset NAME] [--params FILE] [--seed N] [--vform V] [--width W] [--gate V] [--json] [--plot FILE.png]", stderr)
+	fs := newFlagSet("macro sample", "macro sample [--preset NAME] [--params FILE] [--set KEY=VALUE ...] [--seed N] [--vform V] [--width W] [--gate V] [--age D] [--json] [--plot FILE.png]", stderr)
 	var pf macroParamFlags
 	pf.register(fs)
 	seed := fs.Uint64("seed", 1, "seed of the simulated array (recorded in the output)")
 	var vform units.Volts
 	var width units.Seconds
 	var gate units.Volts
-	fs.Var(&vform, "vform", "forming amplitude, e.g. 4.2V (default: the preset's default forming pulse, vbd_mean + 4·vbd_std)")
-	fs.Var(&width, "width", "forming pulse width, e.g. 10us (default: ref_width)")
-	fs.Var(&gate, "gate", "word-line voltage, sets the compliance, e.g. 1.5V (default: gate_ref)")
+	fs.Var(&vform, "vform", "forming amplitude, e.g. 4.2V (default: form_amplitude; same as --set form_amplitude=…)")
+	fs.Var(&width, "width", "forming pulse width, e.g. 10us (default: form_width)")
+	fs.Var(&gate, "gate", "word-line voltage, sets the compliance, e.g. 1.5V (default: form_gate)")
+	var age ageFlag
+	fs.Var(&age, "age", "read the array this long after forming, e.g. 1h, 1d, 1y (relaxation; default 0)")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
 	plotFile := fs.String("plot", "", "write a histogram of the formed conductances to this PNG file")
 	pos, err := parseFlags(fs, args)
@@ -278,6 +352,11 @@ func runMacroSample(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 		return err
 	}
+	if age > 0 {
+		if err := m.Wait(ctx, units.Seconds(age)); err != nil {
+			return err
+		}
+	}
 	g := make([]units.Siemens, all.Cells())
 	if err := m.Read(ctx, all, g); err != nil {
 		return err
@@ -290,7 +369,14 @@ func runMacroSample(ctx context.Context, args []string, stdout, stderr io.Writer
 		VirtualTime:      float64(m.Now()),
 		Counters: macroCounters{Pulses: c.Pulses, CellReads: c.CellReads, MVMs: c.MVMs, ADCConversions: c.ADCConversions,
 			DACUpdates: c.DACUpdates, Saturations: c.Saturations, Energy: float64(c.Energy)},
-		Plot: *plotFile,
+		Plot: *plotFile, AgeS: float64(age),
+	}
+	if age == 0 && pulse.Mode == crossbar.Form {
+		// The prediction's read statistics hold while an ADC step is fine
+		// against the spread (Sheppard's correction, step²/12).
+		if pr := crossbar.PredictForming(p, pulse); m.Periphery().Siemens(1).Micro() <= pr.StdUS/4 {
+			res.Predicted = &pr
+		}
 	}
 	if *plotFile != "" {
 		step := m.Periphery().Siemens(1).Micro()
@@ -304,6 +390,9 @@ func runMacroSample(ctx context.Context, args []string, stdout, stderr io.Writer
 	fmt.Fprintf(stdout, "macro %s, seed %d: %d×%d cells, one %v pulse\n", src, res.Seed, res.Rows, res.Cols, pulse)
 	fmt.Fprintf(stdout, "formed %d of %d cells (%.4f) reading above %v\n", res.Formed, res.Cells, res.FormedFraction, p.FormedThreshold)
 	fmt.Fprintf(stdout, "formed conductance: mean %.3f µS, std %.3f µS, min %.3f µS, max %.3f µS\n", res.MeanUS, res.StdUS, res.MinUS, res.MaxUS)
+	if res.Predicted != nil {
+		fmt.Fprintf(stdout, "forming model predicts: formed %.4f, mean %.3f µS, std %.3f µS (as read)\n", res.Predicted.FormedFraction, res.Predicted.ReadMeanUS, res.Predicted.ReadStdUS)
+	}
 	fmt.Fprintf(stdout, "operations: %d pulses, %d cell reads, %d ADC conversions, %d DAC updates; energy %v\n",
 		c.Pulses, c.CellReads, c.ADCConversions, c.DACUpdates, c.Energy)
 	if *plotFile != "" {

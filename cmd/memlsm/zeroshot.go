@@ -290,13 +290,17 @@ func (z *zeroshotFlags) run(ctx context.Context, fs *flag.FlagSet, stderr io.Wri
 	if ti != nil {
 		testImgs, testAuds = ti, ta
 	}
-	return experiment.ZeroShot(ctx, experiment.ZeroShotConfig{
+	res, err := experiment.ZeroShot(ctx, experiment.ZeroShotConfig{
 		Images: imgs, Audio: auds, TestImages: testImgs, TestAudio: testAuds,
 		Seen: seen, Unseen: unseen, TestFraction: z.frac, PairAll: z.pairAll,
 		ImageEncoder: iec, AudioEncoder: aec, Macro: m, Head: head,
 		Seed: z.exp.seed, Workers: z.exp.workers, Progress: progressFunc(stderr), KeepModel: z.save != "",
 		Seeds: seeds, SweepScope: z.scope, Trace: z.trace || z.tracePlot != "",
 	})
+	if err == nil {
+		warnMacro(stderr, res.Macro.Warnings())
+	}
+	return res, err
 }
 
 // report writes the outputs the flags ask for.
