@@ -96,6 +96,7 @@ var (
 	_ Counter         = (*Model)(nil)
 	_ ReservoirRunner = (*Model)(nil)
 	_ ReadVoltager    = (*Model)(nil)
+	_ AnalogDiffer    = (*Model)(nil)
 )
 
 // NewModel returns a fresh (all cells pristine, clock at zero) simulated
@@ -174,6 +175,9 @@ func (m *Model) nuFactor(c int) float64 {
 	s := m.nuFacS
 	return math.Exp(s*m.key.normal(streamNu, c, 0) - s*s/2)
 }
+
+// AnalogDiff implements AnalogDiffer: Params.AnalogDiff is set.
+func (m *Model) AnalogDiff() bool { return m.analogDiff }
 
 // Params returns the model's parameters.
 func (m *Model) Params() Params { return m.p }

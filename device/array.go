@@ -348,6 +348,10 @@ func (b *Board) conversions(cols int) int {
 	return cols
 }
 
+// AnalogDiff implements crossbar.AnalogDiffer: the board reported
+// wire.FlagAnalogDiff.
+func (b *Board) AnalogDiff() bool { return b.pairs }
+
 // Now implements crossbar.Clock: the board's clock, from a STATUS
 // request. Now has no context; it waits at most one Options.Timeout per
 // attempt and returns the last known time if the board does not answer.

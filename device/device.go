@@ -141,6 +141,7 @@ var (
 	_ crossbar.Counter         = (*Board)(nil)
 	_ crossbar.ReservoirRunner = (*Board)(nil)
 	_ crossbar.ReadVoltager    = (*Board)(nil)
+	_ crossbar.AnalogDiffer    = (*Board)(nil)
 )
 
 // inFrame is what the reader goroutine delivers: a decoded frame (header
