@@ -208,26 +208,3 @@ func scaleGain(c lsm.Config, s float64) lsm.Config {
 	c.RecGain *= s
 	return c
 }
-
-// encodeAged encodes, when the macro ages, every modality of f again at
-// Macro.Age (after ageing it): the test pairs are scored on those
-// features, the head trained on the ones encoded right after forming.
-func (p *zsPlan) encodeAged(ctx context.Context, f *zsFeatures) error {
-	mr := f.img.enc.res.run
-	if mr == nil || !mr.aging() {
-		return nil
-	}
-	if err := mr.age(ctx); err != nil {
-		return err
-	}
-	for _, m := range []*modality{f.img, f.aud} {
-		feats, st, err := m.enc.encodeAged(ctx, m.cfg, m.frames, seq(len(m.frames)), p.cfg.Progress,
-			"encoding "+m.name+"s at age "+mr.cfg.Age.String())
-		if err != nil {
-			return err
-		}
-		m.testFeats = feats
-		m.report.Encode.add(st)
-	}
-	return nil
-}

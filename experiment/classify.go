@@ -395,7 +395,7 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 		res.Model.Macro = mr.info
 	}
 	c := res.Encoder.Reservoir
-	if res.Cost, err = mr.costReport([]costEncoding{{"", r, stats.Stats}}, classifierHead(head, c.Features(), classes)); err != nil {
+	if res.Cost, err = mr.costReport([]costEncoding{{name: "", res: r, stats: stats.Stats}}, classifierHead(head, c.Features(), classes)); err != nil {
 		return nil, err
 	}
 	res.Seconds = time.Since(start).Seconds()

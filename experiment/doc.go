@@ -66,7 +66,7 @@
 // see different modalities and feed different projection towers — and the
 // two are never run at the same time (in read-once mode nothing is
 // simulated on the array at all; in in-memory mode the encoders run one
-// after the other). Macro.AudioArray instead puts the audio reservoir on a
+// after the other). Macro.AudioArray instead puts the audio (B) reservoir on a
 // second array (a second macro or board), at its origin.
 //
 // # Protocols and determinism
@@ -82,6 +82,30 @@
 // everything (the simulated macro, splits, folds, head initialisation and
 // shuffling), and every step is deterministic for a seed, so the same seed
 // reproduces the same accuracy to the last digit.
+//
+// # Two named modalities
+//
+// A zero-shot task is between two modalities, each a Side of
+// ZeroShotConfig with its name, data and encoder: A is the image side
+// (the first tower of the head), B the other — audio for the paper's
+// audio↔image task, neural activity for its neural↔image task. Results
+// key each retrieval direction by the names (Dirs: "audio_to_image" and
+// "image_to_audio", or "neural_to_image" and "image_to_neural"), so every
+// protocol below applies unchanged to any pair of modalities.
+//
+// # The generalised protocol and validation-only selection
+//
+// Besides the classic figure (unseen queries searching unseen items only),
+// ProtocolGZSL evaluates as the zero-shot literature requires (Xian et al.,
+// CVPR 2017 and TPAMI 2019; for audio-visual data Mercea et al., AVCA,
+// CVPR 2022): the search set holds the test items of every class, seen
+// classes act as distractors, and the per-class mean accuracies on seen
+// (S) and unseen (U) queries, their harmonic mean H, the unseen-only ZSL
+// figure, calibrated stacking (Chao et al., ECCV 2016) and the area under
+// the seen–unseen curve are reported in both directions (GZSL). Every
+// choice a run makes — the epoch, a gain factor, the stacking penalty β —
+// is made on validation classes carved out of the seen classes' training
+// data (Selection), never on test classes.
 //
 // # What zero-shot retrieval of unseen classes can and cannot do
 //

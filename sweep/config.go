@@ -17,6 +17,7 @@ import (
 	"github.com/memlsm/memlsm/experiment"
 	"github.com/memlsm/memlsm/lsm"
 	"github.com/memlsm/memlsm/projection"
+	"github.com/memlsm/memlsm/units"
 )
 
 // runConfig is a run document decoded: the keys of Spec.Run, which are the
@@ -49,6 +50,11 @@ type runConfig struct {
 	Set      map[string]any  `json:"set"`
 	Mode     experiment.Mode `json:"mode"`
 	Software bool            `json:"software"`
+	// Age runs the experiment on the array as it is this long after
+	// forming ("1h", "1d", "1y", or seconds); DriftComp adds the global
+	// drift compensation (experiment.Macro).
+	Age       any  `json:"age"`
+	DriftComp bool `json:"drift_comp"`
 
 	// encoders and head
 	LSMPreset    string          `json:"lsm_preset"`
@@ -310,7 +316,7 @@ func (rc *runConfig) params() (crossbar.Params, error) {
 		if err != nil {
 			return p, fmt.Errorf("params: %w", err)
 		}
-		p, err = crossbar.LoadParams(f)
+		p, _, err = crossbar.ReadParams(f) // a partial file merges over its "preset"
 		f.Close()
 		if err != nil {
 			return p, fmt.Errorf("params %s: %w", rc.Params, err)
@@ -330,33 +336,35 @@ func (rc *runConfig) params() (crossbar.Params, error) {
 	return p, nil
 }
 
-// setParam sets one macro parameter by its JSON name, as --set does.
+// setParam sets one macro parameter by its JSON name, exactly as the
+// command line's --set does (crossbar.Params.Set: units, percentages and
+// ranges checked, the nearest key suggested for a typo).
 func setParam(p *crossbar.Params, key, value string) error {
-	b, err := json.Marshal(p)
-	if err != nil {
-		return err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		return err
-	}
-	if _, ok := m[key]; !ok {
-		return fmt.Errorf("unknown macro parameter %q (known: %s)", key, strings.Join(slices.Sorted(maps.Keys(m)), ", "))
-	}
-	f, _, err := ParseQuantity(value)
-	if err != nil {
-		return fmt.Errorf("macro parameter %s: %w", key, err)
-	}
-	m[key] = f
-	if err := strictJSON(m, p); err != nil {
-		return fmt.Errorf("macro parameter %s=%s: %w", key, value, err)
-	}
-	return nil
+	return p.Set(key, value)
 }
 
 // macro builds the experiment's Macro from the run.
 func (rc *runConfig) macro() (experiment.Macro, error) {
-	m := experiment.Macro{Mode: rc.Mode, Software: rc.Software}
+	m := experiment.Macro{Mode: rc.Mode, Software: rc.Software, DriftComp: rc.DriftComp}
+	switch a := rc.Age.(type) {
+	case nil:
+	case float64:
+		m.Age = units.Seconds(a)
+	case string:
+		d, err := units.ParseDuration(a)
+		if err != nil {
+			return m, fmt.Errorf("age: %w", err)
+		}
+		m.Age = d
+	default:
+		return m, fmt.Errorf("age %v: want a duration such as 1d or a number of seconds", a)
+	}
+	if m.Age < 0 {
+		return m, fmt.Errorf("age %v: must not be negative", rc.Age)
+	}
+	if m.DriftComp && m.Age == 0 {
+		return m, errors.New("drift_comp needs an age (the compensation scales the array at that age)")
+	}
 	// cost.* settings choose the technology the results are priced with.
 	tech, changed := cost.Default(), false
 	for _, k := range slices.Sorted(maps.Keys(rc.Set)) {

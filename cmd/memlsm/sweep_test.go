@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/memlsm/memlsm/sweep"
 )
 
 // A classify and a zero-shot sweep through the CLI: the table holds the
@@ -29,7 +31,7 @@ seeds: [3]
 	if code != 0 {
 		t.Fatalf("sweep: exit %d\n%s", code, stderr)
 	}
-	var res sweepJSON
+	var res sweep.Outcome
 	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
 		t.Fatal(err)
 	}
