@@ -65,6 +65,12 @@ type Manifest struct {
 	Persistent  bool              `json:"persistent"`
 	Used        []crossbar.Region `json:"used,omitempty"`
 	Experiments map[string]*Entry `json:"experiments"`
+	// StateAtStart and State are the programming state the array reported
+	// (a board, crossbar.Stater) when the folder was created and after the
+	// last experiment; a later run resumes only on an array whose state
+	// is still State.
+	StateAtStart *crossbar.ArrayState `json:"board_state_at_start,omitempty"`
+	State        *crossbar.ArrayState `json:"board_state,omitempty"`
 }
 
 // Entry is one experiment's record in the manifest.
@@ -92,6 +98,11 @@ type Options struct {
 	// Persistent says the array keeps its state between runs (a real
 	// board), so an interrupted experiment resumes on fresh cells.
 	Persistent bool
+	// AllowUsed measures an array that reports it has been programmed
+	// (crossbar.Stater) outside the results folder: by default that is an
+	// error, since the experiments assume pristine cells (forming) or a
+	// known history (the rest).
+	AllowUsed bool
 	// Progress makes a progress bar for an experiment; nil: none.
 	Progress func(desc string, total int) Progress
 	// Log receives one line per experiment started, skipped or finished;
@@ -254,9 +265,22 @@ func Run(ctx context.Context, a crossbar.Array, dir string, cfg Config, names []
 		fresh.Clock = "array"
 	}
 	m, err := readManifest(dir)
+	var state *crossbar.ArrayState
+	if st, ok := a.(crossbar.Stater); ok {
+		s, err := st.State(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("calibrate: asking the board for its state: %w", err)
+		}
+		state = &s
+	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
+		if state != nil && state.Pulses > 0 && !opt.AllowUsed {
+			return nil, fmt.Errorf("calibrate: the board has been programmed since it started (%d pulses on %d cells, history %s), not by this results folder: its cells are not pristine, and forming, switching and conductance statistics would describe their history, not the device; use a fresh board (restart it, or a new `memlsm board emulate`), resume in the folder that measured it, or --allow-used to measure it as it is",
+				state.Pulses, state.PulseCells, state.History)
+		}
 		m = &fresh
+		m.StateAtStart = state
 		if err := writeBase(dir, opt.Base); err != nil {
 			return nil, err
 		}
@@ -266,13 +290,29 @@ func Run(ctx context.Context, a crossbar.Array, dir string, cfg Config, names []
 		if err := sameRun(dir, m, &fresh, opt.Base); err != nil {
 			return nil, err
 		}
+		if state != nil && m.State != nil && state.History != m.State.History && !opt.AllowUsed {
+			return nil, fmt.Errorf("calibrate: %s: the board was programmed elsewhere since this folder last measured it (history %s, folder recorded %s after %d pulses; now %d pulses); use a fresh --out folder on a fresh board, or --allow-used",
+				dir, state.History, m.State.History, m.State.Pulses, state.Pulses)
+		}
 	}
+	m.State = state
 	if err := writeManifest(dir, m); err != nil {
 		return nil, err
 	}
 	var runErr error
 	for _, e := range exps {
-		if runErr = runOne(ctx, a, dir, m, cfg, e, opt); runErr != nil {
+		runErr = runOne(ctx, a, dir, m, cfg, e, opt)
+		if st, ok := a.(crossbar.Stater); ok {
+			// Record the state after every attempt (a failed one pulses
+			// cells too), so a resume can tell whether anyone else has.
+			if s, err := st.State(context.WithoutCancel(ctx)); err == nil {
+				m.State = &s
+				if err := writeManifest(dir, m); err != nil && runErr == nil {
+					runErr = err
+				}
+			}
+		}
+		if runErr != nil {
 			break
 		}
 	}

@@ -349,7 +349,7 @@ func (b *Board) conversions(cols int) int {
 }
 
 // AnalogDiff implements crossbar.AnalogDiffer: the board reported
-// wire.FlagAnalogDiff.
+// wire.CapAnalogDiff.
 func (b *Board) AnalogDiff() bool { return b.pairs }
 
 // Now implements crossbar.Clock: the board's clock, from a STATUS
@@ -421,3 +421,18 @@ func IsHalted(err error) bool {
 
 // Name returns the board's name from HELLO.
 func (b *Board) Name() string { return string(b.info.Name[:b.info.NameLen]) }
+
+var _ crossbar.Stater = (*Board)(nil)
+
+// State implements crossbar.Stater from a STATUS request (firmware 1.1; a
+// 1.0 board reports no state and State fails).
+func (b *Board) State(ctx context.Context) (crossbar.ArrayState, error) {
+	st, err := b.Status(ctx)
+	if err != nil {
+		return crossbar.ArrayState{}, err
+	}
+	if !st.HasState {
+		return crossbar.ArrayState{}, b.opErr("state", fmt.Errorf("%w: firmware %d.%d.%d reports no programming state", ErrProtocol, b.info.Firmware[0], b.info.Firmware[1], b.info.Firmware[2]))
+	}
+	return crossbar.ArrayState{Pulses: int64(st.Pulses), PulseCells: int64(st.PulseCells), History: fmt.Sprintf("%08x", st.History)}, nil
+}

@@ -132,7 +132,7 @@ func (f *Firmware) runLSM(p []byte) (wire.Status, int) {
 			st.active = false
 			return f.hwFault()
 		}
-		s, err := f.convert(active, 2*n, f.info.Flags&wire.FlagAnalogDiff != 0)
+		s, err := f.convert(active, 2*n, f.info.Caps&wire.CapAnalogDiff != 0)
 		if err != nil {
 			st.active = false
 			return f.hwFault()

@@ -97,6 +97,7 @@ func runCalibrateMeasure(ctx context.Context, args []string, stdout, stderr io.W
 	configFile := fs.String("config", "", "experiment settings (JSON, see calibrate.Config)")
 	out := fs.String("out", "", "results folder (created; an existing one is resumed)")
 	seed := fs.Uint64("seed", 1, "seed of the simulated array and of the switch experiment's row shuffle (recorded)")
+	allowUsed := fs.Bool("allow-used", false, "measure a board that reports it was programmed outside this results folder (default: refuse, the experiments assume pristine cells)")
 	dry := fs.Bool("dry-run", false, "print the planned pulses, checked against the limits, and touch nothing")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
 	pos, err := fs.ParseArgs(args, stdout)
@@ -129,7 +130,7 @@ func runCalibrateMeasure(ctx context.Context, args []string, stdout, stderr io.W
 	if real {
 		devName = ""
 	}
-	opt := calibrate.Options{Base: base, BaseName: baseName, Board: *boardName, Device: devName, Seed: *seed, Persistent: real,
+	opt := calibrate.Options{Base: base, BaseName: baseName, Board: *boardName, Device: devName, Seed: *seed, Persistent: real, AllowUsed: *allowUsed,
 		Log: stderr, Progress: calibrateProgress(stderr)}
 	a, err := board.Open(ctx, *boardName, dev, *seed)
 	if err != nil {

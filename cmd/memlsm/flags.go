@@ -107,6 +107,7 @@ type experimentFlags struct {
 	asJSON   bool
 	age      ageFlag
 	drift    bool
+	reuse    bool
 }
 
 func (f *experimentFlags) register(fs *cli.FlagSet) {
@@ -119,6 +120,7 @@ func (f *experimentFlags) register(fs *cli.FlagSet) {
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object on stdout")
 	fs.Var(&f.age, "age", "time between forming (gain, head and drift reference fixed) and inference, e.g. 1h, 1d, 1y; the array relaxes meanwhile (default 0)")
 	fs.BoolVar(&f.drift, "drift-comp", false, "with --age: global drift compensation, one scale per array from reference reads at forming and at --age")
+	fs.BoolVar(&f.reuse, "reuse-formed", false, "on a board programmed since it started, use reservoir cells that already read as formed as they are (default: refuse them)")
 }
 
 // check validates the flags before any work.
@@ -144,7 +146,7 @@ func (f *experimentFlags) check(fs *cli.FlagSet) error {
 // openMacro opens the array(s) the flags name. The returned close function
 // closes them.
 func (f *experimentFlags) openMacro(ctx context.Context, fs *cli.FlagSet) (experiment.Macro, func(), error) {
-	m := experiment.Macro{Mode: f.mode, Age: units.Seconds(f.age), DriftComp: f.drift}
+	m := experiment.Macro{Mode: f.mode, ReuseFormed: f.reuse, Age: units.Seconds(f.age), DriftComp: f.drift}
 	if f.software {
 		m.Software = true
 		return m, func() {}, nil

@@ -142,7 +142,7 @@ func Config(m *crossbar.Model, name string) (firmware.Config, error) {
 		MinWidthNs: nsCeil(lim.MinWidth), MaxWidthNs: nsFloor(lim.MaxWidth),
 		MaxDutyPPM: uint32(math.Round(lim.MaxDuty * 1e6)),
 		MaxCells:   uint32(max(lim.MaxCells, 0)),
-		Flags:      flags(p),
+		Caps:       caps(p),
 
 		DACFullScale: math.Float64bits(float64(per.DACFullScale)),
 		ReadVoltage:  math.Float64bits(float64(per.ReadVoltage)),
@@ -160,10 +160,10 @@ func Config(m *crossbar.Model, name string) (firmware.Config, error) {
 	return firmware.Config{Info: i, ReadCode: uint16(per.ReadCode)}, nil
 }
 
-// flags returns the Info flags of a board carrying a macro with p.
-func flags(p crossbar.Params) uint16 {
+// caps returns the front end's capability bits (Info.Caps) of a board carrying a macro with p.
+func caps(p crossbar.Params) uint16 {
 	if p.AnalogDiff == 1 {
-		return wire.FlagAnalogDiff
+		return wire.CapAnalogDiff
 	}
 	return 0
 }
