@@ -141,6 +141,7 @@ func runDataConvert(ctx context.Context, args []string, stdout, stderr io.Writer
 	opts := source.Options{Seed: seed, Workers: *workers}
 	opts.Cochlea, _ = params.(*convert.CochleaParams)
 	opts.Saccade, _ = params.(*convert.SaccadeParams)
+	opts.RateCode, _ = params.(*convert.RateParams)
 	d, err := source.OpenWith(source.WithProgress(ctx, progressStart(stderr)), spec, opts)
 	if err != nil {
 		return err

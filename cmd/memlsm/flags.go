@@ -111,7 +111,7 @@ type experimentFlags struct {
 }
 
 func (f *experimentFlags) register(fs *cli.FlagSet) {
-	fs.StringVar(&f.board, "board", "sim", "array holding the weights: sim (simulated macro), emu (emulated board) or a serial device path")
+	fs.StringVar(&f.board, "board", "sim", "array(s) holding the weights: sim (simulated macros), emu (emulated boards), a serial device path, or a comma-separated list of them, one per macro of a reservoir larger than one")
 	f.params.register(fs)
 	fs.Var(&f.mode, "mode", "how the weights are used: read-once (read once, encode in software), in-memory (every step's MVM on the array) or on-board (whole samples on the board)")
 	fs.BoolVar(&f.software, "software", false, "use the paper's software Gaussian weights instead of the macro")
@@ -143,8 +143,10 @@ func (f *experimentFlags) check(fs *cli.FlagSet) error {
 	return nil
 }
 
-// openMacro opens the array(s) the flags name. The returned close function
-// closes them.
+// openMacro describes the array(s) the flags name: the experiment opens
+// as many as its reservoirs need (board.Tiles) and closes them. The
+// returned close function is kept for the commands' shape; it does
+// nothing.
 func (f *experimentFlags) openMacro(ctx context.Context, fs *cli.FlagSet) (experiment.Macro, func(), error) {
 	m := experiment.Macro{Mode: f.mode, ReuseFormed: f.reuse, Age: units.Seconds(f.age), DriftComp: f.drift}
 	if f.software {
@@ -155,12 +157,12 @@ func (f *experimentFlags) openMacro(ctx context.Context, fs *cli.FlagSet) (exper
 	if err != nil {
 		return m, nil, err
 	}
-	a, err := board.Open(ctx, f.board, p, f.seed)
+	open, err := board.Tiles(f.board, p)
 	if err != nil {
-		return m, nil, err
+		return m, nil, usagef("--board: %v", err)
 	}
-	m.Array, m.Params, m.Label = a, p, board.Label(f.board, src, f.seed)
-	return m, func() { a.Close() }, nil
+	m.Tiles, m.Params, m.Label = open, p, board.Label(f.board, src, f.seed)
+	return m, func() {}, nil
 }
 
 // encoderFlags bind the flags of one LSM encoder to an EncoderSpec.

@@ -83,8 +83,11 @@ func NewParams(kind, file string, sets [][2]string) (any, error) {
 	case "saccade":
 		s := DefaultSaccadeParams()
 		p = &s
+	case "rate":
+		r := RateParams{}.resolved()
+		p = &r
 	default:
-		return nil, fmt.Errorf("convert: unknown converter %q (want cochlea or saccade)", kind)
+		return nil, fmt.Errorf("convert: unknown converter %q (want cochlea, saccade or rate)", kind)
 	}
 	if file != "" {
 		b, err := os.ReadFile(file)

@@ -20,14 +20,17 @@
 //
 //	fsdd:DIR                 <digit>_<speaker>_<index>.wav (the Free Spoken Digit
 //	                         Dataset) → cochlea events; options: speakers=a,b,
-//	                         exclude=a,b, split=train|test, per_class=N
+//	                         exclude=a,b, split=train|test, per_class=N,
+//	                         channels=N (cochlea channels, default 64)
 //	wav:DIR                  DIR/<class>/*.wav, or the AudioMNIST tree
 //	                         DIR/<speaker>/<digit>_<speaker>_<i>.wav (speakers kept
-//	                         as speakers) → cochlea events; options: per_class=N
+//	                         as speakers) → cochlea events; options: per_class=N,
+//	                         channels=N
 //	mnist:train, mnist:test  MNIST digits (the GoMNIST module's idx files, or
-//	mnist:DIR?set=train|test those in DIR) → saccade events; options: per_class=N, limit=N
+//	mnist:DIR?set=train|test those in DIR) → saccade events; options: per_class=N, limit=N,
+//	                         code=rate (static images in the BTV rate code instead)
 //	png:DIR                  grey PNG images DIR/<class>/*.png → saccade events;
-//	                         options: per_class=N
+//	                         options: per_class=N, code=rate
 //
 // Every converting scheme also takes seed=N and workers=N. A recording's
 // conversion is seeded by DefaultSeed (or Options.Seed, or seed=N) mixed

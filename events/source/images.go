@@ -74,28 +74,58 @@ func readGreyPNG(path string) (*image.Gray, error) {
 	return g, nil
 }
 
-// convertImages converts imgs[i] into d.Samples[i]'s events with the
-// saccade model in parallel, filling in d's sensor and each sample's
-// Meta["seed"] (the sample's ID mixed with the base seed).
+// convertImages converts imgs[i] into d.Samples[i]'s events in parallel,
+// with the saccade model or, for Options.ImageCode Rate, the rate code,
+// filling in d's sensor and each sample's Meta["seed"] (the sample's ID
+// mixed with the base seed).
 func convertImages(ctx context.Context, d *events.Dataset, imgs []*image.Gray, opts *Options) (*events.Dataset, error) {
-	params := opts.saccade()
-	model, err := convert.NewSaccadeModel(params)
-	if err != nil {
-		return nil, err
+	var conv func(img *image.Gray, seed uint64) ([]events.Event2D, error)
+	switch opts.ImageCode {
+	case "", Saccade:
+		params := opts.saccade()
+		model, err := convert.NewSaccadeModel(params)
+		if err != nil {
+			return nil, err
+		}
+		d.Sensor = convert.SaccadeSensor
+		d.Sensor.Width, d.Sensor.Height = params.Width, params.Height
+		conv = func(img *image.Gray, seed uint64) ([]events.Event2D, error) { return model.Convert(img, seed), nil }
+	case Rate:
+		var rp convert.RateParams
+		if opts.RateCode != nil {
+			rp = *opts.RateCode
+		}
+		if err := rp.Validate(); err != nil {
+			return nil, err
+		}
+		if len(imgs) == 0 {
+			return nil, fmt.Errorf("source: no image to rate-code")
+		}
+		b := imgs[0].Bounds()
+		for i, img := range imgs {
+			if img.Bounds().Size() != b.Size() {
+				return nil, fmt.Errorf("source: image %s is %v, image %s %v: rate-coded images share one size (the sensor's)",
+					d.Samples[i].ID, img.Bounds().Size(), d.Samples[0].ID, b.Size())
+			}
+		}
+		d.Sensor = convert.RateSensor
+		d.Sensor.Width, d.Sensor.Height = b.Dx(), b.Dy()
+		conv = func(img *image.Gray, seed uint64) ([]events.Event2D, error) { return convert.RateCode(img, rp, seed) }
+	default:
+		return nil, fmt.Errorf("source: image code %q is not saccade or rate", opts.ImageCode)
 	}
-	d.Sensor = convert.SaccadeSensor
-	d.Sensor.Width, d.Sensor.Height = params.Width, params.Height
 	base := opts.seed()
 	prog := startProgress(ctx, "converting images", len(d.Samples))
-	err = convertAll(ctx, len(d.Samples), opts.Workers, prog, func(i int) error {
+	err := convertAll(ctx, len(d.Samples), opts.Workers, prog, func(i int) error {
 		s := &d.Samples[i]
 		seed := SampleSeed(base, s.ID)
 		if s.Meta == nil {
 			s.Meta = map[string]string{}
 		}
 		s.Meta["seed"] = seedString(seed)
-		s.Events2D = model.Convert(imgs[i], seed)
-		return nil
+		ev, err := conv(imgs[i], seed)
+		s.Events2D = ev
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -103,10 +133,28 @@ func convertImages(ctx context.Context, d *events.Dataset, imgs []*image.Gray, o
 	return d, nil
 }
 
+// imageCode reads the code=saccade|rate option of an image scheme.
+func imageCode(scheme string, query url.Values, opts *Options) error {
+	if !query.Has("code") {
+		return nil
+	}
+	switch c := Converter(query.Get("code")); c {
+	case Saccade, Rate:
+		opts.ImageCode = c
+		return nil
+	}
+	return specErrorf("source: %s: code=%q is not saccade or rate", scheme, query.Get("code"))
+}
+
 // openPNG opens "png:DIR". Options: per_class=N keeps the first N images
-// of each class, seed=N and workers=N as for fsdd:.
+// of each class, code=saccade|rate chooses the conversion (the saccade
+// model, the default, or the BTV rate code), seed=N and workers=N as for
+// fsdd:.
 func openPNG(ctx context.Context, path string, query url.Values, o *Options) (*events.Dataset, error) {
-	if err := checkOptions("png", query, "per_class", "seed", "workers"); err != nil {
+	if err := checkOptions("png", query, "per_class", "code", "seed", "workers"); err != nil {
+		return nil, err
+	}
+	if err := imageCode("png", query, o); err != nil {
 		return nil, err
 	}
 	opts := ImageFolderOptions{Options: *o}

@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	register("mnist", Saccade, "MNIST digits (train|test, or the idx files of DIR) through the saccade model", openMNIST)
+	register("mnist", Saccade, "MNIST digits (train|test, or the idx files of DIR) through the saccade model, or rate-coded (code=rate)", openMNIST)
 }
 
 // MNISTOptions select digits of MNIST and set up their conversion. The
@@ -34,7 +34,8 @@ type MNISTOptions struct {
 // convert.MNISTDir: $MEMLSM_MNIST or the GoMNIST module in the Go module
 // cache) and converts each to saccade events, the way N-MNIST was recorded
 // (Orchard et al. 2015: an ATIS camera making three saccades in front of
-// the digit on a screen). Classes are "0".."9"; a sample's ID is
+// the digit on a screen), or with Options.ImageCode Rate to the rate code
+// of the neural↔visual image encoder (convert.RateCode). Classes are "0".."9"; a sample's ID is
 // "mnist-<set>-<k>" with k the 1-based index in the set (NMNISTsmall's
 // <k>.bs2 records the same training digit); its Meta holds "split" (the
 // set), "mnist_index" and "seed".
@@ -86,9 +87,14 @@ func MNIST(ctx context.Context, dir string, opts MNISTOptions) (*events.Dataset,
 // openMNIST opens "mnist:train", "mnist:test" (the GoMNIST module's files)
 // or "mnist:DIR?set=train|test" (the idx files in DIR). Options:
 // per_class=N keeps the first N digits of each class, limit=N the first N
-// digits, seed=N and workers=N as for fsdd:.
+// digits, code=saccade|rate the conversion (the saccade model, the
+// default, or the rate code of the BTV image encoder: static 28×28 images,
+// convert.RateCode), seed=N and workers=N as for fsdd:.
 func openMNIST(ctx context.Context, path string, query url.Values, o *Options) (*events.Dataset, error) {
-	if err := checkOptions("mnist", query, "set", "per_class", "limit", "seed", "workers"); err != nil {
+	if err := checkOptions("mnist", query, "set", "per_class", "limit", "code", "seed", "workers"); err != nil {
+		return nil, err
+	}
+	if err := imageCode("mnist", query, o); err != nil {
 		return nil, err
 	}
 	opts := MNISTOptions{Set: query.Get("set"), Options: *o}

@@ -39,6 +39,10 @@ const (
 	NoConverter Converter = ""
 	Cochlea     Converter = "cochlea" // audio → 1-D events (convert.CochleaModel)
 	Saccade     Converter = "saccade" // images → 2-D events (convert.SaccadeModel)
+	// Rate is the rate code of the neural↔visual (BTV) image encoder
+	// (convert.RateCode): images → one ON event per spike, per step. The
+	// image schemes use it with the option code=rate.
+	Rate Converter = "rate"
 )
 
 // DefaultSeed is the base seed of every conversion (fsdd:, wav:, mnist:,
@@ -60,6 +64,11 @@ type Options struct {
 	// conversions; nil keeps the default.
 	Cochlea *convert.CochleaParams
 	Saccade *convert.SaccadeParams
+	// ImageCode is how the image schemes (mnist:, png:) turn an image into
+	// events: Saccade ("" too) or Rate; the spec's code=saccade|rate wins.
+	// Rate codes with the BTV defaults unless RateCode is set.
+	ImageCode Converter
+	RateCode  *convert.RateParams
 	// Workers converts this many recordings at once; 0 means GOMAXPROCS.
 	Workers int
 	// NoCache converts afresh and leaves the cache alone (see Cache).
@@ -162,11 +171,15 @@ func parse(spec string) (name, path string, query url.Values, err error) {
 // for recorded events), or an error matching ErrSpec for a malformed
 // spec. It reads nothing.
 func ConverterOf(spec string) (Converter, error) {
-	name, _, _, err := parse(spec)
+	name, _, query, err := parse(spec)
 	if err != nil {
 		return NoConverter, err
 	}
-	return schemes[name].converter, nil
+	c := schemes[name].converter
+	if c == Saccade && query.Get("code") == string(Rate) {
+		return Rate, nil
+	}
+	return c, nil
 }
 
 // Schemes lists the registered schemes, sorted.
