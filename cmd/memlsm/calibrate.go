@@ -26,7 +26,7 @@ func init() {
 	register(cli.Command{Name: "calibrate", Summary: "characterise a board or the simulator and fit the device model", Run: runCalibrate})
 }
 
-const calibrateUsage = `calibrate EXPERIMENT... --out DIR [--board sim|emu|PORT] [--preset NAME | --params FILE]
+const calibrateUsage = `calibrate EXPERIMENT... --out DIR [--board sim|emu|PORT] [--preset NAME | --params FILE] [--set KEY=VALUE ...]
                          [--base NAME|FILE] [--config FILE] [--seed N] [--dry-run] [--json]
        memlsm calibrate fit DIR [--out params.json] [--json]
        memlsm calibrate report DIR [--json]

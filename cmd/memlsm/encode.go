@@ -83,6 +83,7 @@ func runEncode(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	warn(stderr, "encode", f.Macro.Warnings())
 	if err := atomicfile.Write(*out, func(w io.Writer) error { return write(f, w) }); err != nil {
 		return fmt.Errorf("encode: %w", err)
 	}

@@ -307,7 +307,11 @@ func (z *zeroshotFlags) run(ctx context.Context, fs *cli.FlagSet, stderr io.Writ
 			Sample: z.subsets, Designs: plan.designList, Seeds: plan.seeds})
 		return nil, err
 	}
-	return experiment.ZeroShot(ctx, cfg)
+	res, err := experiment.ZeroShot(ctx, cfg)
+	if err == nil {
+		warn(stderr, "zeroshot", res.Macro.Warnings())
+	}
+	return res, err
 }
 
 // report writes the outputs the flags ask for.

@@ -38,7 +38,9 @@ type MNISTOptions struct {
 // of the neural↔visual image encoder (convert.RateCode). Classes are "0".."9"; a sample's ID is
 // "mnist-<set>-<k>" with k the 1-based index in the set (NMNISTsmall's
 // <k>.bs2 records the same training digit); its Meta holds "split" (the
-// set), "mnist_index" and "seed".
+// set), "mnist_index", "seed" and events.MetaInstance, the ID again: the
+// pen trajectory that strokes: traced from the same digit carries the same
+// instance.
 func MNIST(ctx context.Context, dir string, opts MNISTOptions) (*events.Dataset, error) {
 	set := opts.Set
 	if set == "" {
@@ -77,8 +79,9 @@ func MNIST(ctx context.Context, dir string, opts MNISTOptions) (*events.Dataset,
 	}
 	d := &events.Dataset{Classes: digitNames()}
 	for j, k := range idx {
-		d.Samples = append(d.Samples, events.Sample{Label: int(labels[j]), ID: fmt.Sprintf("mnist-%s-%d", set, k+1),
-			Meta: map[string]string{"mnist_index": strconv.Itoa(k + 1), "split": set}})
+		id := fmt.Sprintf("mnist-%s-%d", set, k+1)
+		d.Samples = append(d.Samples, events.Sample{Label: int(labels[j]), ID: id,
+			Meta: map[string]string{"mnist_index": strconv.Itoa(k + 1), "split": set, events.MetaInstance: id}})
 	}
 	if len(imgs) == 0 {
 		return nil, fmt.Errorf("source: mnist: nothing selected")
