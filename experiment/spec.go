@@ -323,7 +323,10 @@ func (h HeadSpec) Config(s events.Sensor) (HeadConfig, error) {
 // it: DefaultZeroShotHead, or the paper's (Paper), with single settings
 // changed. Zero fields keep the head's defaults.
 type CLIPSpec struct {
-	Paper            bool    `json:"paper,omitempty"` // projection.CLIPATV
+	Paper bool `json:"paper,omitempty"` // projection.CLIPATV, or with BTV projection.CLIPBTV
+	// BTV makes Paper the paper's neural↔visual head (projection.CLIPBTV)
+	// instead of its audio↔image one.
+	BTV              bool    `json:"btv,omitempty"`
 	Dim              int     `json:"dim,omitempty"`
 	Layers           int     `json:"layers,omitempty"`
 	Loss             string  `json:"loss,omitempty"` // supcon, infonce or soft-clip
@@ -338,7 +341,10 @@ type CLIPSpec struct {
 // Config returns the head configuration; errors match ErrConfig.
 func (c CLIPSpec) Config() (projection.CLIPConfig, error) {
 	h := DefaultZeroShotHead()
-	if c.Paper {
+	switch {
+	case c.Paper && c.BTV:
+		h = projection.CLIPBTV()
+	case c.Paper:
 		h = projection.CLIPATV()
 	}
 	if c.Dim < 0 || c.Layers < 0 || c.Epochs < 0 || c.LR < 0 || c.Batch < 0 || c.Temperature < 0 {

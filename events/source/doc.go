@@ -36,7 +36,9 @@
 //	                         DIR/<split>-labels.tar.gz) → threshold crossings of a
 //	                         simulated motor-cortex population writing them (192
 //	                         channels, 10 ms bins, as Willett et al. 2021's data);
-//	                         options: split=train|test|NAME, per_class=N, limit=N
+//	                         options: split=train|test|NAME, per_class=N, limit=N,
+//	                         traced=train|test|none (the MNIST set trajectory i traces
+//	                         digit i+1 of; default the split's name, or none)
 //
 // Samples made of the same item carry the same Sample.Instance(): MNIST
 // training digit k as an image (mnist:train) and the trajectory traced
