@@ -385,8 +385,8 @@ func (c CLIPSpec) Config() (projection.CLIPConfig, error) {
 	return h, nil
 }
 
-// ParseClasses parses a class list: "1-7" (a digit range), "8,9" or a
-// mixture ("1-3,7"); errors match ErrConfig.
+// ParseClasses parses a class list: "1-7" (a digit range), "s-v" (a
+// letter range), "8,9" or a mixture ("1-3,7"); errors match ErrConfig.
 func ParseClasses(s string) ([]string, error) {
 	var out []string
 	for _, part := range strings.Split(s, ",") {
@@ -397,6 +397,13 @@ func ParseClasses(s string) ([]string, error) {
 		lo, hi, isRange := strings.Cut(part, "-")
 		if !isRange {
 			out = append(out, part)
+			continue
+		}
+		if len(lo) == 1 && len(hi) == 1 && isLower(lo[0]) && isLower(hi[0]) && lo[0] <= hi[0] {
+			// A letter range, e.g. a-r (Willett et al.'s characters).
+			for c := lo[0]; c <= hi[0]; c++ {
+				out = append(out, string(c))
+			}
 			continue
 		}
 		a, err1 := strconv.Atoi(lo)
@@ -413,6 +420,8 @@ func ParseClasses(s string) ([]string, error) {
 	}
 	return out, nil
 }
+
+func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
 
 // MaxSweepSeeds caps a seed list (assumption: a guard against a mistyped
 // range such as 1-100000 that would run for hours; 1000 head seeds already

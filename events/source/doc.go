@@ -12,6 +12,9 @@
 //	                         options: label=NAME (default "?"), channels=N (default 64)
 //	mev:FILE                 memlsm's compact event format (events.WriteDataset)
 //	                         options: split=NAME (keeps Meta["split"] == NAME)
+//	willett:FILE             Willett et al. 2021's singleLetters.mat: threshold crossings
+//	                         of 192 electrodes in 10 ms bins, one class per character
+//	                         (MAT v5/v7 or v7.3/HDF5); options: letters=1 (a–z only)
 //	embedded:images          the data sets built into the binary
 //	embedded:audio
 //
