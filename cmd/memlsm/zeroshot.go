@@ -298,7 +298,9 @@ func (z *zeroshotFlags) check(fs *cli.FlagSet) (p zeroshotPlan, err error) {
 	return p, cli.FirstErr(checkSource("images", z.images), checkSource(o.flag, o.src),
 		optionalSource("test-images", z.testImages), optionalSource(o.testFlag, o.test),
 		z.exp.check(fs), z.imgEnc.check(fs), o.enc.check(fs), z.out.Check(),
-		cli.CheckFigure("sweep-plot", z.sweepPlot), cli.CheckFigure("trace-plot", z.tracePlot))
+		cli.CheckFigure("sweep-plot", z.sweepPlot), cli.CheckFigure("trace-plot", z.tracePlot),
+		cli.CheckSources([]string{z.images, o.src, z.testImages, o.test, z.load, z.exp.params.file},
+			append(z.out.Outs(), cli.Out{Flag: "save", Path: z.save}, cli.Out{Flag: "sweep-plot", Path: z.sweepPlot}, cli.Out{Flag: "trace-plot", Path: z.tracePlot})...))
 }
 
 // run opens everything the flags name and runs the experiment.
