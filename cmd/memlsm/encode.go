@@ -60,7 +60,8 @@ func runEncode(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return usagef("--out %q: want a .npy or .csv file", *out)
 	}
-	if err := cli.FirstErr(checkSource("data", *data), ef.check(fs), enc.check(fs)); err != nil {
+	if err := cli.FirstErr(checkSource("data", *data), ef.check(fs), enc.check(fs),
+		cli.CheckSources([]string{*data, ef.params.file}, cli.Out{Flag: "out", Path: *out})); err != nil {
 		return err
 	}
 	d, err := openSource(ctx, "data", *data, stderr)

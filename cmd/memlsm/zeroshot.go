@@ -227,7 +227,9 @@ func (z *zeroshotFlags) check(fs *cli.FlagSet) (p zeroshotPlan, err error) {
 	return p, cli.FirstErr(checkSource("images", z.images), checkSource("audio", z.audio),
 		optionalSource("test-images", z.testImages), optionalSource("test-audio", z.testAudio),
 		z.exp.check(fs), z.imgEnc.check(fs), z.audEnc.check(fs), z.out.Check(),
-		cli.CheckFigure("sweep-plot", z.sweepPlot), cli.CheckFigure("trace-plot", z.tracePlot))
+		cli.CheckFigure("sweep-plot", z.sweepPlot), cli.CheckFigure("trace-plot", z.tracePlot),
+		cli.CheckSources([]string{z.images, z.audio, z.testImages, z.testAudio, z.load, z.exp.params.file},
+			append(z.out.Outs(), cli.Out{Flag: "save", Path: z.save}, cli.Out{Flag: "sweep-plot", Path: z.sweepPlot}, cli.Out{Flag: "trace-plot", Path: z.tracePlot})...))
 }
 
 // run opens everything the flags name and runs the experiment.
