@@ -178,8 +178,11 @@ func TestTiledWorkersDeterministic(t *testing.T) {
 		return g, counts, a.Counters()
 	}
 	g1, c1, k1 := results(1)
-	g0, c0, k0 := results(0)
-	g3, c3, k3 := results(3)
+	g0, c0, k0 := results(0) // the default: sequential for simulated macros
+	g3, c3, k3 := results(3) // three goroutines
+	if g9 := unevenGrid(t, "lin2025", 9, 0); g9.workers != 1 {
+		t.Errorf("a grid of simulated macros defaults to %d workers, want 1", g9.workers)
+	}
 	if !slices.Equal(g1, g0) || !slices.Equal(g1, g3) {
 		t.Error("reads differ between worker counts")
 	}
@@ -348,6 +351,9 @@ func TestTiledProgramChecksEveryTile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
+	if a.workers != 2 {
+		t.Errorf("a grid with a tile that is not a simulated macro defaults to %d workers, want one per tile", a.workers)
+	}
 	err = a.Program(bg, a.Geometry().All(), form)
 	if !errors.Is(err, ErrLimit) {
 		t.Fatalf("Program beyond tile 1's limit: %v, want ErrLimit", err)
