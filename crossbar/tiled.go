@@ -37,7 +37,8 @@ import (
 // tiles), Clock (Wait lets time pass on every tile; Now is the latest tile
 // clock), Counter (sums over tiles except MVMs, which counts logical MVMs;
 // TileCounters gives each tile's own counts), ReadVoltager (all tiles must
-// share one read voltage) and ReservoirRunner (see RunReservoir).
+// share one read voltage), AnalogDiffer (all tiles or none) and
+// ReservoirRunner (see RunReservoir).
 //
 // Tiles are separate devices, so Tiled can ask them in parallel
 // (TiledOptions.Workers: boards are, simulated macros by default not);
@@ -52,6 +53,7 @@ type Tiled struct {
 	rowOff  []int // gr+1: logical first row of each tile row, then the total
 	colOff  []int // gc+1
 	vread   units.Volts
+	adiff   bool // every tile subtracts column pairs before its ADC
 	workers int
 	closed  bool
 	mvms    int64 // logical MVM calls
@@ -102,6 +104,7 @@ var (
 	_ Counter         = (*Tiled)(nil)
 	_ ReservoirRunner = (*Tiled)(nil)
 	_ ReadVoltager    = (*Tiled)(nil)
+	_ AnalogDiffer    = (*Tiled)(nil)
 )
 
 // tileJob is one tile's part of an operation: the tile, the part of the
@@ -168,10 +171,19 @@ func NewTiled(rows, cols int, tiles []Array, opts *TiledOptions) (*Tiled, error)
 			return nil, fmt.Errorf("crossbar: tile %d (grid %d,%d) has %d columns, the others of its grid column %d", k, i, j, g.Cols, w)
 		}
 		v := readVoltage(a)
+		ad := false
+		if d, ok := a.(AnalogDiffer); ok {
+			ad = d.AnalogDiff()
+		}
 		if k == 0 {
-			t.vread = v
+			t.vread, t.adiff = v, ad
 		} else if v != t.vread {
 			return nil, fmt.Errorf("crossbar: tile %d reads at %v, tile 0 at %v: a tiled MVM needs one read voltage", k, v, t.vread)
+		} else if ad != t.adiff {
+			return nil, fmt.Errorf("crossbar: tile %d subtracts column pairs before its ADC (analog_diff) and tile 0 does not, or the reverse: a tiled MVM needs one convention", k)
+		}
+		if ad && g.Cols%2 != 0 {
+			return nil, fmt.Errorf("crossbar: tile %d has %d columns: with analog differencing every tile must hold whole column pairs", k, g.Cols)
 		}
 	}
 	t.ys = make([][]units.Amps, len(tiles))
@@ -246,6 +258,11 @@ func (t *Tiled) Geometry() Geometry { return Geometry{Rows: t.rowOff[t.gr], Cols
 
 // ReadVoltage implements ReadVoltager: the tiles' common read voltage.
 func (t *Tiled) ReadVoltage() units.Volts { return t.vread }
+
+// AnalogDiff implements AnalogDiffer: the tiles subtract each column pair
+// before their ADCs (all of them or none, checked by NewTiled), so a tiled
+// MVM reports each pair's summed difference on its even column.
+func (t *Tiled) AnalogDiff() bool { return t.adiff }
 
 // usable checks, with t.mu held, that t is open and ctx alive, and that r
 // lies inside t.
