@@ -228,6 +228,9 @@ type ZeroShotResult struct {
 	GZSL *Dirs[GZSL] `json:"gzsl,omitempty"`
 	// Selection says what was chosen on validation classes, and how.
 	Selection *SelectionReport `json:"selection,omitempty"`
+	// Instances says how items recorded in both modalities were kept
+	// apart (InstanceReport); absent when the modalities share none.
+	Instances *InstanceReport `json:"instances,omitempty"`
 	// SideInfo describes the descriptor heads and their classification of
 	// each modality (ZeroShotConfig.SideInfo); Head and Temperature are
 	// then unset.
@@ -270,8 +273,9 @@ type zsPlan struct {
 	head         projection.CLIPConfig // Seed 0: each run's seed (headFor)
 	sel          *Selection            // resolved; nil without selection
 	sides        [2]*zsSide
-	classesToBin []string  // every class the plan may touch
-	side         *sideKind // descriptor heads (ZeroShotConfig.SideInfo), or nil
+	classesToBin []string        // every class the plan may touch
+	side         *sideKind       // descriptor heads (ZeroShotConfig.SideInfo), or nil
+	instances    *InstanceReport // items both modalities recorded, kept apart (bin)
 }
 
 // zsSide is one modality of a plan: its sources, resolved encoder and the
@@ -426,9 +430,11 @@ func disjoint(seen, unseen []string) error {
 	return nil
 }
 
-// bin bins every sample of the plan's classes of both sides, once.
+// bin bins every sample of the plan's classes of both sides, once, after
+// keeping the two sides' items apart (separateInstances).
 func (p *zsPlan) bin(ctx context.Context) error {
-	for _, s := range p.sides {
+	drop := p.separateInstances()
+	for k, s := range p.sides {
 		total := 0
 		var idx [2][]int
 		for j, d := range s.src {
@@ -438,7 +444,7 @@ func (p *zsPlan) bin(ctx context.Context) error {
 			keep := make([]bool, d.Len())
 			for _, c := range p.classesToBin {
 				for _, i := range indicesOf(d, c) {
-					keep[i] = true
+					keep[i] = !drop[k][j][i]
 				}
 			}
 			for i, k := range keep {
@@ -466,10 +472,11 @@ func (p *zsPlan) bin(ctx context.Context) error {
 				pos[i] = base + k
 			}
 			for _, c := range p.classesToBin {
-				ii := indicesOf(d, c)
-				fi := make([]int, len(ii))
-				for k, i := range ii {
-					fi[k] = pos[i]
+				var fi []int
+				for _, i := range indicesOf(d, c) {
+					if !drop[k][j][i] {
+						fi = append(fi, pos[i])
+					}
 				}
 				s.of[j][c] = fi
 			}
@@ -1045,7 +1052,7 @@ func ZeroShot(ctx context.Context, cfg ZeroShotConfig) (*ZeroShotResult, error) 
 		return nil, err
 	}
 	res := &ZeroShotResult{
-		Task: "zeroshot", Modalities: p.names, Protocol: sp.protocol,
+		Task: "zeroshot", Modalities: p.names, Protocol: sp.protocol, Instances: p.instances,
 		Data:        map[string]string{p.names.A: cfg.A.Data.Name, p.names.B: cfg.B.Data.Name},
 		SeenClasses: p.seen, UnseenClasses: p.unseen, Seed: cfg.Seed, TrainPairs: len(sp.train),
 	}

@@ -171,6 +171,9 @@ type DesignsResult struct {
 	Designs    [][]string `json:"designs"`
 	AllDesigns int        `json:"all_designs"`
 	Seeds      []uint64   `json:"seeds"`
+	// Instances says how items recorded in both modalities were kept
+	// apart (InstanceReport); absent when the modalities share none.
+	Instances *InstanceReport `json:"instances,omitempty"`
 
 	Unseen Dirs[Estimate] `json:"unseen"`
 	Seen   Dirs[Estimate] `json:"seen"`
@@ -338,7 +341,7 @@ func ZeroShotDesigns(ctx context.Context, cfg DesignsConfig) (*DesignsResult, er
 	}
 
 	res := &DesignsResult{Task: "zeroshot-designs", Modalities: p.names, Protocol: base.Protocol, Classes: classes, K: k,
-		Designs: designs, AllDesigns: all, Seeds: seeds,
+		Designs: designs, AllDesigns: all, Seeds: seeds, Instances: p.instances,
 		Data: map[string]string{p.names.A: base.A.Data.Name, p.names.B: base.B.Data.Name}}
 	if base.A.Test != nil {
 		res.TestData = map[string]string{p.names.A: base.A.Test.Name, p.names.B: base.B.Test.Name}

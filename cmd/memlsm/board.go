@@ -21,7 +21,7 @@ func init() {
 	register(boardGroup.AsCommand("hardware-in-the-loop: serve the emulated board on a pty"))
 }
 
-const boardUsage = `board emulate [--preset NAME] [--params FILE] [--seed N] [--tile K] [--drop P] [--corrupt P]
+const boardUsage = `board emulate [--preset NAME] [--params FILE] [--set KEY=VALUE ...] [--seed N] [--tile K] [--drop P] [--corrupt P]
                      [--delay-prob P --delay D] [--stall-prob P --stall D] [--disconnect-after N]
                      [--faults LIST] [--name NAME] [--json]
 

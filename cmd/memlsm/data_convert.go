@@ -127,6 +127,9 @@ func runDataConvert(ctx context.Context, args []string, stdout, stderr io.Writer
 		return usagef("--workers must not be negative")
 	}
 	spec := pos[0]
+	if err := cli.CheckSources([]string{spec, *paramsFile}, cli.Out{Flag: "out", Path: *out}); err != nil {
+		return err
+	}
 	conv, err := source.ConverterOf(spec)
 	if err != nil {
 		return err

@@ -32,7 +32,7 @@ type RateParams struct {
 	MaxSpikes float64 `json:"max_spikes"`
 	// Step is the time one step lasts; 0 means DefaultRateStep. The code
 	// itself has no time unit.
-	Step units.Seconds `json:"step"`
+	Step units.Seconds `json:"step_s"`
 }
 
 // DefaultRateStep is the duration of one rate-code step: 6 ms. Assumption:

@@ -43,6 +43,9 @@ const (
 	// (convert.RateCode): images → one ON event per spike, per step. The
 	// image schemes use it with the option code=rate.
 	Rate Converter = "rate"
+	// Motor is the motor-cortex population of convert.MotorModel: pen
+	// trajectories (strokes:) → threshold crossings on 192 channels.
+	Motor Converter = "motor"
 )
 
 // DefaultSeed is the base seed of every conversion (fsdd:, wav:, mnist:,
@@ -69,6 +72,9 @@ type Options struct {
 	// Rate codes with the BTV defaults unless RateCode is set.
 	ImageCode Converter
 	RateCode  *convert.RateParams
+	// Motor replaces the default motor-cortex model of pen-trajectory
+	// conversions (strokes:); nil keeps convert.DefaultMotorParams.
+	Motor *convert.MotorParams
 	// Workers converts this many recordings at once; 0 means GOMAXPROCS.
 	Workers int
 	// NoCache converts afresh and leaves the cache alone (see Cache).
@@ -95,6 +101,13 @@ func (o *Options) saccade() convert.SaccadeParams {
 		return convert.DefaultSaccadeParams()
 	}
 	return *o.Saccade
+}
+
+func (o *Options) motor() convert.MotorParams {
+	if o == nil || o.Motor == nil {
+		return convert.DefaultMotorParams()
+	}
+	return *o.Motor
 }
 
 // Seed returns a pointer to s, for Options.Seed.
