@@ -394,6 +394,7 @@ func TestZeroShotDesignsCLI(t *testing.T) {
 		append(slices.Clone(base), "--side-info", "image=shape"),
 		append(slices.Clone(base), "--side-info", "image=nope,audio=phonetic"),
 		append(slices.Clone(base), "--select", "--select-gains", "0,1"),
+		append(slices.Clone(base), "--calibrate-on", "9-1"),
 	} {
 		if _, stderr, code := runCLI(t, bad...); code != 2 {
 			t.Errorf("%v: exit %d, want 2 (%s)", bad[len(base):], code, stderr)
