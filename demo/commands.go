@@ -1,6 +1,10 @@
 package demo
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/memlsm/memlsm/experiment"
+)
 
 // commands says how to reproduce each part: the command that gives the
 // demo's figure exactly (same library call, same defaults, same seed) and
@@ -9,6 +13,14 @@ import "fmt"
 func commands(cfg Config, sw SweepConfig) []Command {
 	s := cfg.Seed
 	k := cfg.Folds
+	subsets := ""
+	if cfg.ZeroShotPairs < 36 {
+		subsets = fmt.Sprintf(" --subsets %d", cfg.ZeroShotPairs)
+	}
+	epochs := cfg.ZeroShotEpochs
+	if epochs == 0 {
+		epochs = experiment.HeadlineEpochs
+	}
 	return []Command{
 		{Part: PartMacro,
 			Demo:      fmt.Sprintf("memlsm macro sample --preset lin2025 --seed %d --plot macro-conductance.png", s),
@@ -18,9 +30,10 @@ func commands(cfg Config, sw SweepConfig) []Command {
 			Demo:      fmt.Sprintf("memlsm classify --data %s --cv %d --seed %d   # and --data %s", ImagesSource, k, s, AudioSource),
 			FullScale: "memlsm classify --data nmnist:NMNIST --cv 5 --seed 10   # and: memlsm classify --data fsdd:FSDD --split speaker"},
 		{Part: PartZeroShot,
-			Demo: fmt.Sprintf("memlsm zeroshot --images %s --audio %s --protocol gzsl --unseen all-pairs --calibrate-on 0 --epochs 10 --seed %d   # and --side-info",
-				ImagesSource, AudioSource, s),
-			FullScale: "memlsm zeroshot --images nmnist:NMNIST --audio fsdd:FSDD --protocol gzsl --unseen all-pairs --select --seeds 1-5"},
+			Demo: fmt.Sprintf("memlsm zeroshot --images %s --audio %s --unseen all-pairs%s --protocol gzsl --calibrate-on 0 --epochs %d --seed %d --json   # and again with --side-info image=shape,audio=phonetic",
+				ImagesSource, AudioSource, subsets, epochs, s),
+			FullScale: fmt.Sprintf("memlsm zeroshot --images %s --audio %s --unseen all-pairs --protocol gzsl --select --seeds 1-5 --plot pairs.png   # all 36 pairs, 5 macros; or nmnist:NMNIST with fsdd:FSDD", ImagesSource, AudioSource),
+			Note:      "The generalised S, U and H shown are at β = 0: the command's JSON has them under gzsl.plain (its text prints them with β calibrated on validation classes)."},
 		{Part: PartSweep,
 			Demo:      fmt.Sprintf("memlsm sweep %s/%s --jobs 2   # the spec below; its table, summary and plots are in %s/", SweepSubdir, SweepFile, SweepSubdir),
 			FullScale: "memlsm sweep examples/sweeps/nmnist-adc-noise-stuck.yaml --jobs 2   # 48 runs; or: memlsm sweep slurm SPEC --tasks N --wait"},

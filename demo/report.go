@@ -152,7 +152,8 @@ type htmlSection struct {
 	Lines    []string
 	Figures  []figure
 	Commands []Command
-	Pre      string // a block of preformatted text (the sweep's spec)
+	Pre      string        // a block of preformatted text (the sweep's spec)
+	Extra    template.HTML // rendered Markdown (the cost model's report)
 }
 
 func (r *Result) html(figs []figure) ([]byte, error) {
@@ -177,8 +178,7 @@ func (r *Result) html(figs []figure) ([]byte, error) {
 		}
 		if s.part == PartClassify && r.Classification != nil {
 			if c := r.Classification.Images.Cost; c != nil {
-				h.Lines = append(h.Lines, "Cost of one image inference (Markdown of the cost model, assumptions included):")
-				h.Pre = c.Markdown()
+				h.Extra = markdownHTML("Cost of one image inference, as the cost model prices it (package cost):\n\n" + c.Markdown())
 			}
 		}
 		secs = append(secs, h)
@@ -209,7 +209,8 @@ table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.92em; }
 th, td { border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 th { background: #f2f2f2; }
-figure { display: inline-block; margin: 0.5em 1em 0.5em 0; vertical-align: top; max-width: 34em; }
+.figs { display: flex; flex-wrap: wrap; gap: 1em; }
+figure { margin: 0.5em 0; flex: 1 1 30em; max-width: 34em; }
 figure img { max-width: 100%; border: 1px solid #ddd; }
 figcaption { font-size: 0.85em; color: #555; }
 pre, code { background: #f6f6f6; font-size: 0.85em; }
@@ -230,8 +231,10 @@ the screen the run printed is <a href="demo.txt">demo.txt</a>.</p>
 {{end}}</table>{{end}}
 {{range .Lines}}<p>{{.}}</p>
 {{end}}
+{{if .Figures}}<div class="figs">{{end}}
 {{range .Figures}}<figure><a href="{{.File}}"><img src="{{.Src}}" alt="{{.Caption}}"></a><figcaption>{{.Caption}} ({{.File}})</figcaption></figure>
-{{end}}
+{{end}}{{if .Figures}}</div>{{end}}
+{{.Extra}}
 {{if .Pre}}<pre>{{.Pre}}</pre>{{end}}
 {{if .Commands}}<p><b>Reproduce</b></p>
 {{range .Commands}}<div class="cmd">this figure: <code>{{.Demo}}</code></div>
@@ -242,3 +245,69 @@ the screen the run printed is <a href="demo.txt">demo.txt</a>.</p>
 </body>
 </html>
 `))
+
+// markdownHTML renders the little Markdown that results write — pipe
+// tables, "- " lists, "#" headings, paragraphs, **bold** and `code` —
+// as HTML, escaping everything else.
+func markdownHTML(md string) template.HTML {
+	var b strings.Builder
+	inline := func(s string) string {
+		s = template.HTMLEscapeString(s)
+		for _, m := range []struct{ mark, open, close string }{{"**", "<b>", "</b>"}, {"`", "<code>", "</code>"}} {
+			parts := strings.Split(s, m.mark)
+			if len(parts)%2 == 0 {
+				continue // unbalanced: leave as is
+			}
+			var o strings.Builder
+			for i, p := range parts {
+				if i%2 == 1 {
+					o.WriteString(m.open + p + m.close)
+				} else {
+					o.WriteString(p)
+				}
+			}
+			s = o.String()
+		}
+		return s
+	}
+	lines := strings.Split(md, "\n")
+	for i := 0; i < len(lines); i++ {
+		l := strings.TrimSpace(lines[i])
+		switch {
+		case l == "":
+		case strings.HasPrefix(l, "|"):
+			b.WriteString("<table>\n")
+			header := true
+			for ; i < len(lines) && strings.HasPrefix(strings.TrimSpace(lines[i]), "|"); i++ {
+				cells := strings.Split(strings.Trim(strings.TrimSpace(lines[i]), "|"), "|")
+				if strings.Trim(strings.Join(cells, ""), "-: ") == "" {
+					continue // the alignment row
+				}
+				tag := "td"
+				if header {
+					tag = "th"
+				}
+				b.WriteString("<tr>")
+				for _, c := range cells {
+					b.WriteString("<" + tag + ">" + inline(strings.TrimSpace(c)) + "</" + tag + ">")
+				}
+				b.WriteString("</tr>\n")
+				header = false
+			}
+			i--
+			b.WriteString("</table>\n")
+		case strings.HasPrefix(l, "- "):
+			b.WriteString("<ul>\n")
+			for ; i < len(lines) && strings.HasPrefix(strings.TrimSpace(lines[i]), "- "); i++ {
+				b.WriteString("<li>" + inline(strings.TrimPrefix(strings.TrimSpace(lines[i]), "- ")) + "</li>\n")
+			}
+			i--
+			b.WriteString("</ul>\n")
+		case strings.HasPrefix(l, "#"):
+			b.WriteString("<h3>" + inline(strings.TrimLeft(l, "# ")) + "</h3>\n")
+		default:
+			b.WriteString("<p>" + inline(l) + "</p>\n")
+		}
+	}
+	return template.HTML(b.String())
+}

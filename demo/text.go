@@ -26,7 +26,9 @@ func (r *Result) WriteText(w io.Writer) error {
 		}
 		tw.Flush()
 		for _, l := range s.lines {
-			fmt.Fprintf(&b, "  %s\n", l)
+			for _, w := range wrap(l, 110) {
+				fmt.Fprintf(&b, "  %s\n", w)
+			}
 		}
 	}
 	b.WriteString("\nReproduce each part (and at full scale): memlsm demo --report DIR writes an HTML report with the commands.\n")
@@ -96,10 +98,10 @@ func (r *Result) sections(long bool) []section {
 		}
 		sec.rows = append(sec.rows,
 			[]string{"chance", fmt.Sprintf("%.3f", c.Unseen.BToA.Chance), fmt.Sprintf("%.3f", c.Unseen.AToB.Chance), "", "", ""},
-			[]string{"Lin et al. 2025 (8,9 only; epoch picked on test)", fmt.Sprintf("%.3f", z.PaperUnseen), "", "", "", ""})
-		sec.lines = wrap(plainSentence(z), 110)
+			[]string{"Lin et al. 2025 (8,9 only; epoch picked on test)", fmt.Sprintf("%.3f", z.Headline.PaperUnseenTop1), "", "", "", ""})
+		sec.lines = []string{plainSentence(z)}
 		if long {
-			sec.lines = wrap(h.Note, 110)
+			sec.lines = append(sec.lines, h.Note)
 		}
 		out = append(out, sec)
 	}
@@ -124,7 +126,7 @@ func (r *Result) sections(long bool) []section {
 			}
 			sec.rows = append(sec.rows, row)
 		}
-		sec.lines = wrap(sweepSentence(s), 110)
+		sec.lines = []string{sweepSentence(s)}
 		out = append(out, sec)
 	}
 	if bd := r.Board; bd != nil {
@@ -151,15 +153,15 @@ func (r *Result) sections(long bool) []section {
 // plainSentence is the one plain sentence on the zero-shot figures.
 func plainSentence(z *ZeroShotPart) string {
 	c := z.Headline.Contrastive.Unseen.BToA
-	verdict := "no better than chance"
+	verdict := "indistinguishable from chance"
 	switch {
 	case c.CI != nil && c.CI.Low > c.Chance:
 		verdict = "above chance"
 	case c.CI != nil && c.CI.High < c.Chance:
 		verdict = "below chance"
 	}
-	return fmt.Sprintf("In plain words: averaged over every choice of two unseen digits, with nothing chosen on test data, the paper's approach retrieves an unseen digit's image from its sound %s (%.2f against chance %.2f); the paper's %.3f is one pair with its epoch picked on the test set.",
-		verdict, c.Mean, c.Chance, z.PaperUnseen)
+	return fmt.Sprintf("In plain words: over %s as the unseen digits, with nothing chosen on test data, the paper's approach finds an unseen digit's image from its sound at %.2f (95 %% CI %s, chance %.2f): %s. The paper's %.3f is one pair, 8 and 9, with its training epoch picked on the test set.",
+		designsText(z.Headline.Contrastive), c.Mean, ciText(c), c.Chance, verdict, z.Headline.PaperUnseenTop1)
 }
 
 // sweepSentence names the Pareto front and the chip's saving over
@@ -181,7 +183,11 @@ func sweepSentence(s *SweepPart) string {
 		for _, x := range ratio {
 			lo, hi = math.Min(lo, x), math.Max(hi, x)
 		}
-		out += fmt.Sprintf(" On it the projected chip spends %.0f–%.0f× less energy per inference than event-driven 45 nm digital hardware.", lo, hi)
+		span := fmt.Sprintf("%.0f–%.0f×", lo, hi)
+		if fmt.Sprintf("%.0f", lo) == fmt.Sprintf("%.0f", hi) {
+			span = fmt.Sprintf("%.0f×", lo)
+		}
+		out += fmt.Sprintf(" On it the projected chip spends %s less energy per inference than event-driven 45 nm digital hardware.", span)
 	}
 	if s.Failed > 0 {
 		out += fmt.Sprintf(" %d of %d runs failed (see the report).", s.Failed, s.Runs)
@@ -212,6 +218,13 @@ func estimate(e experiment.Estimate) string {
 		return fmt.Sprintf("%.3f", e.Mean)
 	}
 	return fmt.Sprintf("%.3f (%.3f–%.3f)", e.Mean, e.CI.Low, e.CI.High)
+}
+
+func ciText(e experiment.Estimate) string {
+	if e.CI == nil {
+		return "none (one design)"
+	}
+	return fmt.Sprintf("%.2f–%.2f", e.CI.Low, e.CI.High)
 }
 
 func short(e experiment.Estimate) string { return fmt.Sprintf("%.3f", e.Mean) }
