@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/memlsm/memlsm/audio"
 	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/units"
 )
@@ -35,6 +36,12 @@ type CochleaParams struct {
 	// FreqMismatch is the relative σ of each stage's best frequency
 	// (fixed pattern).
 	FreqMismatch float64 `json:"freq_mismatch"`
+
+	// Endpoint, if set, cuts every recording to its spoken word before
+	// anything else (audio.Endpoints with these parameters), so the events
+	// of an untrimmed recording start with the word and end with it; nil
+	// converts the whole recording.
+	Endpoint *audio.EndpointParams `json:"endpoint,omitempty"`
 
 	// Level is the active speech level (ITU-T P.56, dB relative to a
 	// full-scale square wave) every recording is scaled to before the
@@ -162,6 +169,8 @@ func DefaultCochleaParams() CochleaParams {
 // Validate reports the first parameter that makes no physical sense.
 func (p *CochleaParams) Validate() error {
 	switch {
+	case p.Endpoint != nil && p.Endpoint.Validate() != nil:
+		return fmt.Errorf("convert: cochlea: %w", p.Endpoint.Validate())
 	case p.Channels <= 0 || p.Channels > 1<<15:
 		return fmt.Errorf("convert: cochlea: %d channels out of range 1..32768", p.Channels)
 	case !(p.FreqLow > 0) || !(p.FreqHigh > p.FreqLow) || p.FreqHigh > 1e6:
@@ -275,6 +284,20 @@ func (c *CochleaModel) Convert(samples []float64, rate int, seed uint64) ([]even
 	return c.Append(nil, samples, rate, seed)
 }
 
+// Trim returns the part of a recording that Convert turns into events:
+// the word found by endpoint detection when the parameters ask for it,
+// else all of it.
+func (c *CochleaModel) Trim(samples []float64, rate int) []float64 {
+	if c.p.Endpoint == nil || rate < 1000 {
+		return samples
+	}
+	s, e, err := audio.Endpoints(samples, rate, *c.p.Endpoint)
+	if err != nil { // parameters validated in NewCochleaModel
+		return samples
+	}
+	return samples[s:e]
+}
+
 // maxAudioSeconds bounds one recording so timestamps fit the 23-bit µs
 // formats the events are written to (8.39 s).
 const maxAudioSeconds = float64(maxTimestamp) / 1e6
@@ -297,13 +320,14 @@ func (c *CochleaModel) Append(dst []events.Event1D, samples []float64, rate int,
 		return &cochleaScratch{pcg: pcg, rng: rand.New(pcg)}
 	})
 	defer c.scratch.put(sc)
+	samples = c.Trim(samples, rate)
 	sc.pcg.Seed(seed, streamRecording)
 	c.setup(sc, rate)
 	r := sc.rng
 	for i := range sc.bank {
 		sc.bank[i].v = r.Float64() // the cells have been firing before
 	}
-	gain := activeLevelGain(samples, rate, c.p.Level)
+	gain := audio.Gain(samples, rate, c.p.Level)
 	dt := 1 / float64(rate)
 	// Pre-emphasis: y[n] = (x[n] − a·x[n−1])/(1 − a), a = exp(−2π f/rate):
 	// a zero at f, unit gain at low frequencies whatever the rate.
@@ -418,68 +442,4 @@ func (c *CochleaModel) setup(sc *cochleaScratch, rate int) {
 		b := &sc.bank[i]
 		b.lz1, b.lz2, b.bz1, b.bz2, b.v, b.refr, b.env = 0, 0, 0, 0, 0, 0, 0
 	}
-}
-
-// activeLevelGain returns the gain that brings the active speech level of
-// x (ITU-T P.56 method B, simplified: envelope time constant 30 ms,
-// hangover 200 ms, margin 15.9 dB, thresholds an octave apart) to level dB.
-// Silence gets gain 1.
-func activeLevelGain(x []float64, rate int, level float64) float64 {
-	const (
-		nThr   = 20 // thresholds 2^-19 … 1 (−114 … 0 dB)
-		margin = 15.9
-	)
-	g := math.Exp(-1 / (float64(rate) * 0.03))
-	hang := int(0.2 * float64(rate))
-	var act [nThr]int
-	var last [nThr]int
-	for j := range last {
-		last[j] = math.MinInt / 2
-	}
-	var p, q, energy float64
-	for n, s := range x {
-		energy += s * s
-		p = g*p + (1-g)*math.Abs(s)
-		q = g*q + (1-g)*p
-		// Thresholds c_j = 2^(j−nThr+1); q ≥ c_j for j ≤ jmax.
-		if q > 0 {
-			_, e := math.Frexp(q) // q = m·2^e, 0.5 ≤ m < 1: q ≥ 2^(e−1)
-			jmax := min(e-1+nThr-1, nThr-1)
-			for j := 0; j <= jmax; j++ {
-				last[j] = n
-			}
-		}
-		for j := range act {
-			if n-last[j] <= hang {
-				act[j]++
-			} else {
-				break // higher thresholds were crossed no later
-			}
-		}
-	}
-	if energy == 0 {
-		return 1
-	}
-	// Active level A_j (dB) over the samples active at threshold j, minus
-	// the threshold C_j (dB), falls as j rises; find where it crosses the
-	// margin and interpolate.
-	var prevD, prevA float64
-	for j := range nThr {
-		if act[j] == 0 {
-			break
-		}
-		a := 10 * math.Log10(energy/float64(act[j]))
-		d := a - 20*math.Log10(math.Ldexp(1, j-nThr+1))
-		if d <= margin {
-			if j == 0 {
-				return math.Pow(10, (level-a)/20)
-			}
-			f := (prevD - margin) / (prevD - d)
-			al := prevA + f*(a-prevA)
-			return math.Pow(10, (level-al)/20)
-		}
-		prevD, prevA = d, a
-	}
-	// Never crossed: use the level over all active samples.
-	return math.Pow(10, (level-prevA)/20)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/memlsm/memlsm/audio"
 	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/events/convert"
 )
@@ -69,6 +70,23 @@ type FSDDOptions struct {
 	Seed uint64
 	// Workers converts this many files at once; 0 means GOMAXPROCS.
 	Workers int
+
+	// Perturb changes every recording in the time domain before the
+	// cochlea hears it (audio.Chain: level, tempo, speed, noise, pad), to
+	// measure robustness; empty converts the recordings as they are.
+	// PerturbSeed is mixed with each file's name into the seed of its
+	// perturbation (the noise), so a perturbed recording is the same
+	// whatever else is selected, and another seed draws other noise.
+	Perturb     audio.Chain
+	PerturbSeed uint64
+	// Endpoint overrides the cochlea's endpoint detection: "on" (with
+	// audio.DefaultEndpointParams unless the cochlea sets its own), "off",
+	// or "" to keep the cochlea's setting.
+	Endpoint string
+	// KeepAudio keeps in each sample the waveform the cochlea heard
+	// (after perturbation and endpoint detection), for front ends that
+	// work on audio (Sample.Audio).
+	KeepAudio bool
 }
 
 // DefaultFSDDSeed is the conversion seed of fsdd: sources (any fixed value).
@@ -93,6 +111,18 @@ func FSDD(ctx context.Context, dir string, opts FSDDOptions) (*events.Dataset, e
 	if opts.Cochlea != nil {
 		params = *opts.Cochlea
 	}
+	switch opts.Endpoint {
+	case "":
+	case "on":
+		if params.Endpoint == nil {
+			ep := audio.DefaultEndpointParams()
+			params.Endpoint = &ep
+		}
+	case "off":
+		params.Endpoint = nil
+	default:
+		return nil, fmt.Errorf("source: fsdd: endpoint %q is not on or off", opts.Endpoint)
+	}
 	model, err := convert.NewCochleaModel(params)
 	if err != nil {
 		return nil, err
@@ -109,16 +139,28 @@ func FSDD(ctx context.Context, dir string, opts FSDDOptions) (*events.Dataset, e
 		}
 		id := strings.TrimSuffix(filepath.Base(f.Path), ".wav")
 		seed := fileSeed(opts.Seed, id)
-		ev, err := model.Convert(samples, rate, seed)
+		meta := map[string]string{
+			"file": f.Path, "split": f.Split(), "index": strconv.Itoa(f.Index),
+			"rate": strconv.Itoa(rate), "seed": strconv.FormatUint(seed, 10),
+		}
+		if len(opts.Perturb) > 0 {
+			if samples, err = opts.Perturb.Apply(samples, rate, fileSeed(opts.PerturbSeed, id)); err != nil {
+				return fmt.Errorf("source: fsdd: %s: %w", f.Path, err)
+			}
+			meta["perturb"] = opts.Perturb.String()
+		}
+		ev, err := model.Convert(samples, rate, seed) // endpoint detection inside
 		if err != nil {
 			return fmt.Errorf("source: fsdd: %s: %w", f.Path, err)
 		}
-		d.Samples[i] = events.Sample{
-			Label: f.Digit, ID: id, Speaker: f.Speaker, Events1D: ev,
-			Meta: map[string]string{
-				"file": f.Path, "split": f.Split(), "index": strconv.Itoa(f.Index),
-				"rate": strconv.Itoa(rate), "seed": strconv.FormatUint(seed, 10),
-			},
+		d.Samples[i] = events.Sample{Label: f.Digit, ID: id, Speaker: f.Speaker, Events1D: ev, Meta: meta}
+		if opts.KeepAudio {
+			heard := model.Trim(samples, rate)
+			w := &events.Waveform{Rate: rate, Samples: make([]float32, len(heard))}
+			for k, v := range heard {
+				w.Samples[k] = float32(v)
+			}
+			d.Samples[i].Audio = w
 		}
 		return nil
 	})
@@ -176,13 +218,29 @@ func fileSeed(base uint64, name string) uint64 {
 // openFSDD opens "fsdd:DIR". Options: speakers=a,b keeps those speakers,
 // exclude=a,b drops them, split=train|test keeps FSDD's official partition,
 // per_class=N the first N recordings of each digit, seed=N changes the
-// conversion seed (default DefaultFSDDSeed), workers=N the parallelism.
+// conversion seed (default DefaultFSDDSeed), workers=N the parallelism;
+// perturb=CHAIN perturbs every recording first (audio.ParseChain, e.g.
+// perturb=level=-20dB,noise=20dB) with perturb_seed=N (default 0) drawing
+// its noise, endpoint=on|off switches endpoint detection, keep_audio=1
+// keeps the waveforms (FSDDOptions).
 func openFSDD(ctx context.Context, path string, query url.Values) (*events.Dataset, error) {
-	if err := checkOptions("fsdd", query, "speakers", "exclude", "split", "per_class", "seed", "workers"); err != nil {
+	if err := checkOptions("fsdd", query, "speakers", "exclude", "split", "per_class", "seed", "workers",
+		"perturb", "perturb_seed", "endpoint", "keep_audio"); err != nil {
 		return nil, err
 	}
-	opts := FSDDOptions{Split: query.Get("split"), Seed: DefaultFSDDSeed}
+	opts := FSDDOptions{Split: query.Get("split"), Seed: DefaultFSDDSeed, Endpoint: query.Get("endpoint")}
 	var err error
+	if opts.Perturb, err = audio.ParseChain(query.Get("perturb")); err != nil {
+		return nil, fmt.Errorf("source: fsdd: %w", err)
+	}
+	if query.Has("perturb_seed") {
+		if opts.PerturbSeed, err = strconv.ParseUint(query.Get("perturb_seed"), 10, 64); err != nil {
+			return nil, fmt.Errorf("source: fsdd: perturb_seed=%q is not an unsigned integer", query.Get("perturb_seed"))
+		}
+	}
+	if opts.KeepAudio, err = boolOption("fsdd", query, "keep_audio"); err != nil {
+		return nil, err
+	}
 	if opts.Speakers, err = splitList("fsdd", query, "speakers"); err != nil {
 		return nil, err
 	}
