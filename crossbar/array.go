@@ -247,3 +247,6 @@ type ReservoirRun struct {
 	Threshold float64
 	Gain      float64
 }
+
+// Geometry returns the size of r.
+func (r Region) Geometry() Geometry { return Geometry{Rows: r.Rows, Cols: r.Cols} }

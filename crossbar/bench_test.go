@@ -117,3 +117,38 @@ func BenchmarkRunReservoirNMNIST(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTiledMVMNeural2048 is one in-memory time step of the paper's
+// BTV neural encoder (192 inputs + 2048 neurons = 2240 rows × 4096 columns,
+// PAPER.md §2.2) on a 5×8 grid of lin2025 macros: 5 % of the rows driven,
+// every tile converting its columns and the host summing the row tiles'
+// partial currents. "sequential" asks the 40 tiles one after the other,
+// "parallel" all at once (the default).
+func BenchmarkTiledMVMNeural2048(b *testing.B) {
+	p := mustPreset(b, "lin2025")
+	r := Region{Rows: 192 + 2048, Cols: 2 * 2048}
+	gr, gc := GridFor(p.Geometry(), r.Geometry())
+	x := randomBinary(rand.New(rand.NewPCG(1, 2)), r.Rows, 0.05)
+	y := make([]units.Amps, r.Cols)
+	for _, bc := range []struct {
+		name    string
+		workers int
+	}{{"sequential", 1}, {"parallel", 0}} {
+		b.Run(bc.name, func(b *testing.B) {
+			a, err := NewTiledModels(p, gr, gc, 1, &TiledOptions{Workers: bc.workers})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer a.Close()
+			if err := a.Program(bg, r, DefaultForming(p)); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := a.MVM(bg, r, x, y); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

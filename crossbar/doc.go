@@ -109,6 +109,35 @@
 // whose firmware reads row by row, match the simulator exactly for the
 // same seed.
 //
+// # Tiling: reservoirs larger than one macro
+//
+// The paper's neural↔visual encoders have 2048 neurons: 192+2048 rows ×
+// 4096 columns and 784+2048 rows × 4096 columns in differential form,
+// far beyond one 512×512 macro (PAPER.md §2.3). Tiled is a grid of Arrays
+// — simulated macros (NewTiledModels) or boards — that is itself an
+// Array, so everything above this package runs such a reservoir unchanged.
+// What crosses a tile boundary is digital, as on hardware: each tile
+// drives its own rows and converts its own columns with its own ADC (its
+// own noise, quantisation and saturation), and the host sums the row
+// tiles' digitised partial column currents. A tile row with no driven row
+// is not asked (event-driven). GridFor says how many macros a region
+// needs (5×8 = 40 and 6×8 = 48 for the two BTV encoders), PlacementOf
+// which weights sit on which macro and how well each is used, and
+// TileCounters each macro's own operation counts. Tile k of a simulated
+// grid is seeded TileSeed(seed, k) — seed itself for tile 0, so a
+// reservoir that fits one macro is unchanged — and an emulated board
+// seeded the same way is the same macro, so a grid of simulated macros, of
+// emulated boards in process and of emulated boards on serial ports give
+// the same numbers bit for bit.
+//
+// A reservoir spread over several tiles cannot run whole samples on one
+// board: every neuron's current is a sum over row tiles, and every spike is
+// an input of every tile at the next step. Tiled.RunReservoir therefore
+// runs the time-step loop on the host — one MVM per tile per step, all
+// tiles at once, partial sums accumulated and the neurons updated on the
+// host — and hands a layout that lies on a single tile to that tile's own
+// ReservoirRunner.
+//
 // # Weights for the LSM
 //
 // A ReservoirLayout puts In input rows and N recurrent rows over 2N columns

@@ -96,3 +96,36 @@ func ExampleRandomWeights() {
 	// Output:
 	// 51200 input and 40000 recurrent weights, mean 0.01, σ 3.6
 }
+
+// A reservoir too large for one macro on a grid of them: 100 inputs and
+// 300 neurons need 400 rows × 600 columns, here on 256×256 macros (a 2×3
+// grid). The grid is one Array: the reservoir's weights are formed, read
+// and multiplied through it as through a single macro, and the placement
+// says which weights sit on which macro.
+func ExampleTiled() {
+	p, _ := crossbar.Preset("lin2025")
+	p.Rows, p.Cols = 256, 256
+	l := crossbar.ReservoirLayout{Region: crossbar.Region{Rows: 400, Cols: 600}, In: 100, N: 300}
+	gr, gc := crossbar.GridFor(p.Geometry(), l.Region.Geometry())
+	a, err := crossbar.NewTiledModels(p, gr, gc, 1, nil)
+	if err != nil {
+		panic(err)
+	}
+	defer a.Close()
+	win, wrec, err := crossbar.RandomWeights(context.Background(), a, l, crossbar.DefaultForming(p))
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("%d + %d weights\n", len(win), len(wrec))
+	pl := crossbar.PlacementOf(a, l)
+	fmt.Println(pl)
+	for _, t := range pl.Tiles[:2] {
+		h := t.Holds[0]
+		fmt.Printf("macro %d: inputs %v, recurrent rows of neurons %v, onto neurons %v\n", t.Tile, h.Inputs, h.Recurrent, h.Neurons)
+	}
+	// Output:
+	// 30000 + 90000 weights
+	// 2×3 grid, 6 arrays (6 used), 240000 of 393216 cells used (61.0 %)
+	// macro 0: inputs 0..99, recurrent rows of neurons 0..155, onto neurons 0..127
+	// macro 1: inputs 0..99, recurrent rows of neurons 0..155, onto neurons 128..255
+}

@@ -3,7 +3,6 @@ package crossbar
 import (
 	"context"
 	"fmt"
-	"math"
 )
 
 // RunReservoir implements ReservoirRunner: a whole LIF reservoir sample run
@@ -34,26 +33,8 @@ func (m *Model) RunReservoir(ctx context.Context, run ReservoirRun, input [][]ui
 	if err := m.checkRegion(l.Region); err != nil {
 		return err
 	}
-	switch {
-	case run.Steps <= 0 || run.Steps > math.MaxUint16:
-		return fmt.Errorf("crossbar: reservoir run of %d steps: want 1..%d", run.Steps, math.MaxUint16)
-	case len(input) != run.Steps:
-		return fmt.Errorf("crossbar: reservoir run of %d steps got %d input frames", run.Steps, len(input))
-	case len(counts) != l.N:
-		return fmt.Errorf("crossbar: reservoir of %d neurons needs %d counts, got a slice of %d", l.N, l.N, len(counts))
-	case !(run.Decay >= 0 && run.Decay <= 1):
-		return fmt.Errorf("crossbar: reservoir decay %g outside [0, 1]", run.Decay)
-	case math.IsNaN(run.Threshold) || math.IsInf(run.Threshold, 0):
-		return fmt.Errorf("crossbar: reservoir threshold %g is not finite", run.Threshold)
-	case math.IsNaN(run.Gain) || math.IsInf(run.Gain, 0):
-		return fmt.Errorf("crossbar: reservoir gain %g is not finite", run.Gain)
-	}
-	for t, frame := range input {
-		for k, i := range frame {
-			if int(i) >= l.In {
-				return fmt.Errorf("crossbar: reservoir input frame %d entry %d: input %d ≥ %d inputs", t, k, i, l.In)
-			}
-		}
+	if err := checkRun(run, input, counts); err != nil {
+		return err
 	}
 
 	scale := run.Gain * (m.lsb / (m.vread * float64(GUnit)))

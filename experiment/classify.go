@@ -10,6 +10,7 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/memlsm/memlsm/cost"
 	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/lsm"
 	"github.com/memlsm/memlsm/projection"
@@ -53,11 +54,11 @@ func (h HeadConfig) resolve(seed uint64) (HeadConfig, error) {
 }
 
 // train fits the head on x (n×d) with labels y in [0, classes).
-func (h HeadConfig) train(x *mat.Dense, y []int, classes int) (projection.Head, projection.TrainLog, error) {
+func (h HeadConfig) train(ctx context.Context, x *mat.Dense, y []int, classes int) (projection.Head, projection.TrainLog, error) {
 	if h.Kind == "mlp" {
-		return projection.TrainMLP(x, y, classes, h.MLP)
+		return projection.TrainMLP(ctx, x, y, classes, h.MLP)
 	}
-	return projection.TrainLinear(x, y, classes, h.Linear)
+	return projection.TrainLinear(ctx, x, y, classes, h.Linear)
 }
 
 // ClassifyConfig configures Classify. Data is required; everything else
@@ -210,6 +211,10 @@ type ClassifyResult struct {
 	Macro    MacroInfo         `json:"macro"`
 	Head     HeadConfig        `json:"head"`
 	Seconds  float64           `json:"seconds"` // whole experiment
+
+	// Cost is one inference (an encoding and the head) priced on the
+	// test board, the projected chip and digital hardware (package cost).
+	Cost *cost.Report `json:"cost"`
 
 	// Model is the trained model when KeepModel was set.
 	Model *Model `json:"-"`
@@ -400,8 +405,8 @@ type kindResult struct {
 // index space, dim columns, post-processed by post) and scores it on the
 // test rows of feats and of every condition's features. It returns the
 // trained head.
-func (run *classifyRun) score(kr *kindResult, sp split, feats []float32, condFeats [][]float32, dim int, post features) (*trained, error) {
-	t, err := trainHead(run.head, post.matrix(feats, dim, sp.train), run.labels, sp.train, run.classes, run.cfg.Progress)
+func (run *classifyRun) score(ctx context.Context, kr *kindResult, sp split, feats []float32, condFeats [][]float32, dim int, post features) (*trained, error) {
+	t, err := trainHead(ctx, run.head, post.matrix(feats, dim, sp.train), run.labels, sp.train, run.classes, run.cfg.Progress)
 	if err != nil {
 		return nil, err
 	}
@@ -547,7 +552,7 @@ func (run *classifyRun) lsm(ctx context.Context, res *ClassifyResult, post featu
 				copy(condFeats[k][i*nf:(i+1)*nf], f[j*nf:(j+1)*nf])
 			}
 		}
-		t, err := run.score(kr, sp, feats, condFeats, c.Features(), post)
+		t, err := run.score(ctx, kr, sp, feats, condFeats, c.Features(), post)
 		if err != nil {
 			return nil, err
 		}
@@ -573,7 +578,7 @@ func (run *classifyRun) lsm(ctx context.Context, res *ClassifyResult, post featu
 				return nil, err
 			}
 			stats.add(st)
-			if t, err = trainHead(run.head, post.matrix(feats, c.Features(), allData), run.labels, allData, run.classes, cfg.Progress); err != nil {
+			if t, err = trainHead(ctx, run.head, post.matrix(feats, c.Features(), allData), run.labels, allData, run.classes, cfg.Progress); err != nil {
 				return nil, err
 			}
 			t.cfg = c
@@ -593,6 +598,10 @@ func (run *classifyRun) lsm(ctx context.Context, res *ClassifyResult, post featu
 	res.Macro = mr.info
 	if res.Model != nil {
 		res.Model.Macro = mr.info
+	}
+	c := res.Encoder.Reservoir
+	if res.Cost, err = mr.costReport([]costEncoding{{"", r, stats.Stats}}, classifierHead(run.head, c.Features(), run.classes)); err != nil {
+		return nil, err
 	}
 	return kr, nil
 }
@@ -637,7 +646,7 @@ func (run *classifyRun) mfcc(ctx context.Context, res *ClassifyResult, post feat
 	}
 	kr := &kindResult{}
 	for _, sp := range run.splits {
-		if _, err := run.score(kr, sp, feats, condFeats, dim, post); err != nil {
+		if _, err := run.score(ctx, kr, sp, feats, condFeats, dim, post); err != nil {
 			return nil, err
 		}
 	}
@@ -791,7 +800,7 @@ type trained struct {
 }
 
 // trainHead trains the head on the rows of x, which are the samples idx.
-func trainHead(h HeadConfig, x *mat.Dense, labels []int, idx []int, classes int, prog ProgressFunc) (*trained, error) {
+func trainHead(ctx context.Context, h HeadConfig, x *mat.Dense, labels []int, idx []int, classes int, prog ProgressFunc) (*trained, error) {
 	y := make([]int, len(idx))
 	for k, i := range idx {
 		y[k] = labels[i]
@@ -800,7 +809,7 @@ func trainHead(h HeadConfig, x *mat.Dense, labels []int, idx []int, classes int,
 	defer p.Done()
 	epoch := func(projection.EpochStat) error { p.Add(1); return nil }
 	h.Linear.OnEpoch, h.MLP.OnEpoch = epoch, epoch
-	head, log, err := h.train(x, y, classes)
+	head, log, err := h.train(ctx, x, y, classes)
 	if err != nil {
 		return nil, fmt.Errorf("experiment: training the head: %w", err)
 	}

@@ -18,9 +18,14 @@
 // conductances that one electroforming pulse leaves in a region of a
 // crossbar.Array (PAPER.md §3.2). A ReservoirLayout puts In input rows and
 // N recurrent rows over N differential column pairs, so a reservoir needs
-// In+N ≤ 512 rows and 2N ≤ 512 columns of the 512×512 macro. Macro chooses
-// the array (a simulated lin2025 macro by default, the emulated board or a
-// real board) and the mode:
+// In+N rows and 2N columns. Macro chooses the array (a simulated lin2025
+// macro by default, the emulated board or a real board) and the mode. A
+// reservoir larger than one 512×512 macro — the paper's 2048-neuron BTV
+// encoders — runs on the smallest grid of macros or boards that holds it
+// (Macro.Tiles, crossbar.Tiled): 40 macros for the 192→2048 neural
+// encoder, 48 for the 784→2048 image encoder; MacroInfo.Placements reports
+// which weights sit on which macro, the utilisation and each macro's
+// counters. The modes:
 //
 //   - ReadOnce (default): form the region, read its conductances once, and
 //     encode in software on those weights (lsm's event-driven kernel on
@@ -29,7 +34,10 @@
 //     (crossbar.Synapses), with fresh read noise and ADC quantisation.
 //   - OnBoard: whole samples run next to the array
 //     (crossbar.ReservoirRunner), as the paper's FPGA did; one rate per
-//     neuron.
+//     neuron. A reservoir spread over several macros runs its time-step
+//     loop on the host instead (crossbar.Tiled.RunReservoir: one MVM per
+//     macro per step, partial sums and neurons on the host), because every
+//     step needs every macro's partial sums and every neuron's spike.
 //
 // The gain (the paper's grid-searched "const") is calibrated by
 // lsm.Calibrate on an evenly spaced subset of the training samples of each

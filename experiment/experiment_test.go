@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image"
 	"image/png"
 	"math"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/memlsm/memlsm/cost"
 	"github.com/memlsm/memlsm/crossbar"
 	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/lsm"
@@ -135,6 +137,26 @@ func TestWeightsMatchRandomWeights(t *testing.T) {
 	if _, err := mr.place(ctx, 400, 200, false); err == nil {
 		t.Error("a reservoir of 600 rows fits a 512-row array")
 	}
+	// Without an array given, a reservoir too large for one macro gets a
+	// grid of them: 400+200 rows × 400 columns on 2×1 macros.
+	mt, err := openMacro(Macro{}, 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mt.close()
+	if _, err := mt.place(ctx, 400, 200, false); err != nil {
+		t.Fatal(err)
+	}
+	tl, ok := mt.cfg.Array.(*crossbar.Tiled)
+	if gr, gc := tl.Grid(); !ok || gr != 2 || gc != 1 {
+		t.Fatalf("array %T, want a 2×1 *crossbar.Tiled", mt.cfg.Array)
+	}
+	if err := mt.close(); err != nil {
+		t.Fatal(err)
+	}
+	if pl := mt.info.Placements; len(pl) != 1 || pl[0].Arrays != 2 || pl[0].UsedCells != 600*400 {
+		t.Errorf("placements %+v", pl)
+	}
 }
 
 func classifyCfg(seed uint64) ClassifyConfig {
@@ -237,6 +259,19 @@ func TestClassifyErrors(t *testing.T) {
 	ctx := context.Background()
 	images := syntheticImages(2, 4, 1)
 	audio := syntheticAudio(2, 4, 2, 1)
+	lin, _ := crossbar.Preset("lin2025")
+	oneBoard := func(_ context.Context, k int, seed uint64) (crossbar.Array, error) {
+		if k > 0 {
+			return nil, fmt.Errorf("only one board")
+		}
+		return crossbar.NewModel(lin, seed)
+	}
+	small := lin
+	small.Rows, small.Cols = 64, 64
+	smallArray, err := crossbar.NewModel(small, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		cfg  ClassifyConfig
@@ -247,7 +282,8 @@ func TestClassifyErrors(t *testing.T) {
 		{"cv and speaker", ClassifyConfig{Data: audio, Folds: 2, BySpeaker: true}, "not both"},
 		{"no speakers", ClassifyConfig{Data: images, BySpeaker: true}, "speakers"},
 		{"too many folds", ClassifyConfig{Data: images, Folds: 9}, "folds"},
-		{"too big", ClassifyConfig{Data: images, Encoder: EncoderConfig{Reservoir: lsm.Config{Neurons: 300}}}, "does not hold"},
+		{"too big for the boards", ClassifyConfig{Data: images, Encoder: EncoderConfig{Reservoir: lsm.Config{Neurons: 300}}, Macro: Macro{Tiles: oneBoard}}, "2×2 grid"},
+		{"too big for the array", ClassifyConfig{Data: images, Macro: Macro{Array: smallArray}}, "does not hold"},
 		{"wrong binning", ClassifyConfig{Data: audio, Encoder: EncoderConfig{Binning: PaperBinning(events.NMNISTSensor)}}, "does not suit"},
 		{"inputs mismatch", ClassifyConfig{Data: images, Encoder: EncoderConfig{Reservoir: lsm.Config{Inputs: 256}}}, "inputs"},
 		{"bad head", ClassifyConfig{Data: images, Head: HeadConfig{Kind: "tree"}}, "unknown head"},
@@ -289,6 +325,7 @@ func TestClassifyModes(t *testing.T) {
 		if r.Macro.Mode != m {
 			t.Errorf("result records mode %v, want %v", r.Macro.Mode, m)
 		}
+		checkCost(t, m.String(), r.Cost, m, 1, true)
 	}
 	const tol = 0.2
 	for m, a := range acc {
@@ -305,6 +342,11 @@ func TestClassifyModes(t *testing.T) {
 			t.Fatalf("audio %v: %v", m, err)
 		}
 		acc[m] = r.Accuracy
+		// Count inputs: the model's reads match the in-memory run's (a step
+		// with counts is its bit planes plus a recurrent read), its row
+		// activations only on average (half the planes set), so only the
+		// conversions are checked.
+		checkCost(t, "audio "+m.String(), r.Cost, m, 1, false)
 	}
 	if math.Abs(acc[InMemory]-acc[ReadOnce]) > tol {
 		t.Errorf("audio counts: in-memory accuracy %.3f, read-once %.3f (tolerance %v)", acc[InMemory], acc[ReadOnce], tol)
@@ -429,6 +471,43 @@ func zeroShotData() (img, aud, testImg, testAud *events.Dataset) {
 
 var fastCLIP = &projection.CLIPConfig{Training: projection.Training{Epochs: 15}}
 
+// checkCost checks the cost block of a result: every system priced, the
+// schedule of the mode, and in in-memory and on-board runs the array's
+// counters matching the model (conversions exactly; with agree also the
+// array energy, within 5 %).
+func checkCost(t *testing.T, name string, r *cost.Report, m Mode, reservoirs int, agree bool) {
+	t.Helper()
+	if r == nil {
+		t.Errorf("%s: no cost", name)
+		return
+	}
+	if len(r.Workload.Reservoirs) != reservoirs {
+		t.Errorf("%s: %d reservoirs priced, want %d", name, len(r.Workload.Reservoirs), reservoirs)
+	}
+	for sys, f := range map[string]cost.Figure{"board": r.Board, "chip": r.Chip, "digital": r.Digital, "gpu": r.GPU} {
+		if !(f.EnergyJ > 0 && f.LatencyS > 0 && f.AreaMM2 > 0) {
+			t.Errorf("%s: %s figure %+v", name, sys, f)
+		}
+	}
+	if want := map[bool]cost.Schedule{true: cost.EveryStep, false: cost.EventDriven}[m == OnBoard]; r.Workload.Schedule != want {
+		t.Errorf("%s: schedule %v, want %v", name, r.Workload.Schedule, want)
+	}
+	switch {
+	case m == ReadOnce && r.Counted != nil:
+		t.Errorf("%s: read-once run reports counters %+v", name, r.Counted)
+	case m != ReadOnce && r.Counted == nil:
+		t.Errorf("%s: no counters compared", name)
+	case m != ReadOnce:
+		c := r.Counted
+		if math.Abs(c.ADCConversionsError) > 1e-9 {
+			t.Errorf("%s: %d ADC conversions counted, model %g", name, c.ADCConversions, c.ModelADCConversions)
+		}
+		if agree && !c.Agree {
+			t.Errorf("%s: counters and model disagree: %+v", name, c)
+		}
+	}
+}
+
 func TestZeroShot(t *testing.T) {
 	ctx := context.Background()
 	img, aud, ti, ta := zeroShotData()
@@ -461,8 +540,12 @@ func TestZeroShot(t *testing.T) {
 		!strings.Contains(r.Macro.Placement, "time-shares") {
 		t.Errorf("placement %q, layouts %+v", r.Macro.Placement, r.Macro.Layouts)
 	}
-	if !strings.Contains(r.Markdown(), "| audio → image |") {
-		t.Error("Markdown lacks the paper-shaped table")
+	if !strings.Contains(r.Markdown(), "| audio → image |") || !strings.Contains(r.Markdown(), "### Cost per inference") {
+		t.Error("Markdown lacks the paper-shaped table or the cost section")
+	}
+	checkCost(t, "zero-shot", r.Cost, ReadOnce, 2, true)
+	if r.Cost.Workload.HeadMACs != float64((r.ImageEncoder.Config.Reservoir.Features()+r.AudioEncoder.Config.Reservoir.Features())*64) {
+		t.Errorf("zero-shot head MACs %g: want both OneFC towers of 64", r.Cost.Workload.HeadMACs)
 	}
 
 	// Same seed, same numbers to the last digit.

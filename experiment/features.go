@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/memlsm/memlsm/cost"
 	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/lsm"
 )
@@ -47,6 +48,10 @@ type Features struct {
 	SynOpsPerSample float64 `json:"synops_per_sample"`
 	MeanRate        float64 `json:"mean_rate"`
 	SamplesPerS     float64 `json:"encode_samples_per_s"`
+
+	// Cost is one encoding (no head) priced on the test board, the
+	// projected chip and digital hardware (package cost).
+	Cost *cost.Report `json:"cost"`
 }
 
 // Encode bins and encodes every sample of cfg.Data. A zero gain is
@@ -84,7 +89,11 @@ func Encode(ctx context.Context, cfg EncodeConfig) (*Features, error) {
 	}
 	st.Inputs, st.Neurons = c.Inputs, c.Neurons
 	ec.Reservoir = c
-	f := &Features{
+	rep, err := mr.costReport([]costEncoding{{"", enc.res, st.Stats}}, headWork{})
+	if err != nil {
+		return nil, err
+	}
+	f := &Features{Cost: rep,
 		Data: d.Name, Samples: d.Len(), Dim: c.Features(), X: x, Classes: d.Classes,
 		Encoder: ec, Calibration: cal, Macro: mr.info, Seed: cfg.Seed, Encode: st,
 		SynOpsPerSample: st.SynOpsPerSample(), MeanRate: st.MeanRate(), SamplesPerS: st.SamplesPerSecond(),
@@ -246,6 +255,9 @@ type BenchResult struct {
 	Mode         Mode    `json:"mode"`
 	Binning      string  `json:"binning"`
 	Seed         uint64  `json:"seed"`
+	// Cost is one encoding (no head) priced on the test board, the
+	// projected chip and digital hardware (package cost).
+	Cost *cost.Report `json:"cost"`
 }
 
 // BenchEncode measures encoding alone, as the peer benchmark
@@ -296,7 +308,14 @@ func BenchEncode(ctx context.Context, cfg BenchConfig) (*BenchResult, error) {
 	if cfg.Macro.Mode != ReadOnce {
 		workers = 1 // an array is driven from one goroutine
 	}
-	return &BenchResult{
+	if err := mr.close(); err != nil {
+		return nil, fmt.Errorf("experiment: closing the macro: %w", err)
+	}
+	priced, err := mr.costReport([]costEncoding{{"", enc.res, st.Stats}}, headWork{})
+	if err != nil {
+		return nil, err
+	}
+	return &BenchResult{Cost: priced,
 		Data: d.Name, Samples: len(idx), Seconds: st.Seconds, SamplesPerS: st.SamplesPerSecond(),
 		Inputs: c.Inputs, Neurons: c.Neurons, Steps: c.Steps, Windows: c.NumWindows(), Gain: c.Gain, Workers: workers,
 		BinSeconds: binSec, MeanRate: st.MeanRate(), InputDensity: st.InputDensity(), SynOps: st.SynOpsPerSample(),

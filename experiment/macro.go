@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/memlsm/memlsm/cost"
 	"github.com/memlsm/memlsm/crossbar"
 	"github.com/memlsm/memlsm/lsm"
 	"github.com/memlsm/memlsm/units"
@@ -64,13 +65,25 @@ func (m *Mode) UnmarshalText(b []byte) error { return m.Set(string(b)) }
 
 // Macro says where the reservoirs' weights live. The zero value is a
 // simulated lin2025 macro (crossbar.NewModel) seeded with the experiment's
-// seed, used in ReadOnce mode.
+// seed, used in ReadOnce mode — or, for a reservoir too large for one
+// macro, the smallest grid of such macros that holds it (see Tiles).
 type Macro struct {
-	// Array holds the weights; nil means a simulated macro built from
-	// Params and the experiment's seed (closed when the experiment ends).
-	// A given Array is used as is and not closed; its region is formed by
-	// the experiment, so it should be pristine there.
+	// Array holds the weights; nil means arrays opened by Tiles (simulated
+	// macros built from Params when Tiles is nil) and closed when the
+	// experiment ends. A given Array is used as is and not closed; its
+	// region is formed by the experiment, so it should be pristine there.
+	// A *crossbar.Tiled is an Array like any other.
 	Array crossbar.Array
+	// Tiles opens the arrays when Array is nil: tile k (k = 0, 1, …) with
+	// seed crossbar.TileSeed(experiment seed, k). One array is opened if
+	// the experiment's reservoirs fit on it; otherwise the experiment opens
+	// the smallest grid of arrays of tile 0's geometry that holds them
+	// (crossbar.GridFor), tile k at grid row k/cols, column k%cols, and
+	// uses them as one crossbar.Tiled. nil means simulated macros,
+	// crossbar.NewModel(Params, seed). An opener that cannot open tile k
+	// (a fixed list of boards that is too short) returns an error, which
+	// the experiment reports with the grid it needed.
+	Tiles Opener
 	// Label describes the array in results (which board, which parameters);
 	// "" means a description derived from the array's type.
 	Label string
@@ -93,7 +106,14 @@ type Macro struct {
 	// (PAPER.md §2.3): differential N(14.2473, 2.4624) µS weights drawn
 	// with lsm.Gaussian from the experiment's seed. Only ReadOnce applies.
 	Software bool
+	// Cost is the technology description results are priced with
+	// (package cost); nil means cost.Default().
+	Cost *cost.Tech
 }
+
+// Opener opens tile k of a tiled macro with the given seed (see
+// Macro.Tiles).
+type Opener func(ctx context.Context, k int, seed uint64) (crossbar.Array, error)
 
 // MacroInfo records the weights' provenance in results and saved models.
 type MacroInfo struct {
@@ -110,6 +130,10 @@ type MacroInfo struct {
 	Regions []crossbar.ConductanceStats `json:"regions,omitempty"`
 	// Counters of the array(s) after the experiment, when they count.
 	Counters []crossbar.Counters `json:"counters,omitempty"`
+	// Placements says, per array holding a reservoir (in the order of
+	// Counters), how many macros or boards it is, which weights sit on
+	// which of them, how well each is used, and each one's own counters.
+	Placements []crossbar.Placement `json:"placements,omitempty"`
 }
 
 // reservoir is one encoder's weights: its place on an array and the
@@ -118,7 +142,8 @@ type reservoir struct {
 	array  crossbar.Array
 	layout crossbar.ReservoirLayout
 	dense  *lsm.Dense
-	levels int // input levels of a multi-bit MVM, 2^InputBits − 1
+	levels int           // input levels of a multi-bit MVM, 2^InputBits − 1
+	meanG  units.Siemens // mean conductance of the layout's cells as read once
 }
 
 // macroRun is the arrays of one experiment and what has been formed on them.
@@ -131,12 +156,20 @@ type macroRun struct {
 	reads   map[crossbar.Array][]regionRead
 	info    MacroInfo
 	counted []crossbar.Array
+	layouts map[crossbar.Array][]crossbar.ReservoirLayout
 	closed  bool
+	// setup holds each counted array's counters once every reservoir is
+	// placed (forming and the read-once reads done); enc is what the
+	// arrays counted after that, over the encodings (set by close).
+	setup   map[crossbar.Array]crossbar.Counters
+	enc     crossbar.Counters
+	counter bool // some array counted
 }
 
 // openMacro prepares the arrays of cfg for an experiment seeded with seed.
 func openMacro(cfg Macro, seed uint64) (*macroRun, error) {
-	m := &macroRun{cfg: cfg, seed: seed, formed: map[crossbar.Array][]crossbar.Region{}, reads: map[crossbar.Array][]regionRead{}}
+	m := &macroRun{cfg: cfg, seed: seed, formed: map[crossbar.Array][]crossbar.Region{}, reads: map[crossbar.Array][]regionRead{},
+		layouts: map[crossbar.Array][]crossbar.ReservoirLayout{}, setup: map[crossbar.Array]crossbar.Counters{}}
 	m.info = MacroInfo{Seed: seed, Mode: cfg.Mode, Software: cfg.Software}
 	if cfg.Software {
 		if cfg.Mode != ReadOnce {
@@ -157,14 +190,12 @@ func openMacro(cfg Macro, seed uint64) (*macroRun, error) {
 		if err := p.Validate(); err != nil {
 			return nil, fmt.Errorf("experiment: macro parameters: %w", err)
 		}
-		a, err := crossbar.NewModel(p, seed)
-		if err != nil {
-			return nil, fmt.Errorf("experiment: %w", err)
+		if cfg.Tiles == nil {
+			m.info.Params = &p
+			m.info.Array = "simulated macro (crossbar.Model)"
+		} else {
+			m.info.Array = "arrays opened per tile"
 		}
-		m.cfg.Array = a
-		m.arrays = append(m.arrays, a)
-		m.info.Params = &p
-		m.info.Array = "simulated macro (crossbar.Model)"
 	} else if _, sim := cfg.Array.(*crossbar.Model); sim {
 		m.info.Array = "simulated macro (crossbar.Model)"
 	} else {
@@ -189,8 +220,19 @@ func (m *macroRun) close() error {
 	m.closed = true
 	for _, a := range m.counted {
 		if c, ok := a.(crossbar.Counter); ok {
-			m.info.Counters = append(m.info.Counters, c.Counters())
+			after := c.Counters()
+			m.info.Counters = append(m.info.Counters, after)
+			d := cost.Diff(after, m.setup[a])
+			m.enc.Pulses += d.Pulses
+			m.enc.CellReads += d.CellReads
+			m.enc.MVMs += d.MVMs
+			m.enc.ADCConversions += d.ADCConversions
+			m.enc.DACUpdates += d.DACUpdates
+			m.enc.Saturations += d.Saturations
+			m.enc.Energy += d.Energy
+			m.counter = true
 		}
+		m.info.Placements = append(m.info.Placements, crossbar.PlacementOf(a, m.layouts[a]...))
 	}
 	var errs []error
 	for _, a := range m.arrays {
@@ -210,7 +252,7 @@ func (m *macroRun) place(ctx context.Context, in, n int, second bool) (*reservoi
 		if second {
 			s++
 		}
-		r := &reservoir{dense: lsm.Gaussian(in, n, lsm.GaussianMean, lsm.GaussianStd, true, s)}
+		r := &reservoir{dense: lsm.Gaussian(in, n, lsm.GaussianMean, lsm.GaussianStd, true, s), meanG: lsm.GaussianMean * crossbar.GUnit}
 		m.info.Layouts = append(m.info.Layouts, crossbar.ReservoirLayout{In: in, N: n})
 		if second {
 			m.info.Placement = "software weights: two independent Gaussian draws (seeds s and s+1)"
@@ -218,6 +260,11 @@ func (m *macroRun) place(ctx context.Context, in, n int, second bool) (*reservoi
 			m.info.Placement = "software weights"
 		}
 		return r, nil
+	}
+	if m.cfg.Array == nil {
+		if err := m.reserve(ctx, crossbar.Geometry{Rows: in + n, Cols: 2 * n}); err != nil {
+			return nil, err
+		}
 	}
 	a := m.cfg.Array
 	if second && m.cfg.AudioArray != nil {
@@ -259,11 +306,16 @@ func (m *macroRun) place(ctx context.Context, in, n int, second bool) (*reservoi
 	win, wrec := crossbar.DifferentialWeights(gs, l)
 	thr := m.params.FormedThreshold
 	m.info.Layouts = append(m.info.Layouts, l)
+	m.layouts[a] = append(m.layouts[a], l)
 	m.info.Regions = append(m.info.Regions, crossbar.Summarize(gs, thr))
 	if !contains(m.counted, a) {
 		m.counted = append(m.counted, a)
 	}
-	return &reservoir{array: a, layout: l, dense: lsm.NewDense(in, n, win, wrec), levels: crossbar.NewPeriphery(m.params).InputLevels()}, nil
+	if c, ok := a.(crossbar.Counter); ok {
+		m.setup[a] = c.Counters()
+	}
+	return &reservoir{array: a, layout: l, dense: lsm.NewDense(in, n, win, wrec), levels: crossbar.NewPeriphery(m.params).InputLevels(),
+		meanG: cost.MeanConductance(gs)}, nil
 }
 
 // regionRead is one Read of a region.
@@ -307,4 +359,63 @@ func contains(as []crossbar.Array, a crossbar.Array) bool {
 		}
 	}
 	return false
+}
+
+// reserve opens the experiment's array when Macro.Array is nil: one array
+// from Macro.Tiles (or a simulated macro) if every reservoir shape in
+// shapes, placed at (Row, Col), fits on it, else the smallest grid of
+// them that holds the largest extent, as one crossbar.Tiled. It does
+// nothing once the array is open, so a caller placing several reservoirs
+// reserves for all of them before placing the first.
+func (m *macroRun) reserve(ctx context.Context, shapes ...crossbar.Geometry) error {
+	if m.cfg.Array != nil {
+		return nil
+	}
+	need := crossbar.Geometry{}
+	for _, s := range shapes {
+		need.Rows = max(need.Rows, m.cfg.Row+s.Rows)
+		need.Cols = max(need.Cols, m.cfg.Col+s.Cols)
+	}
+	open := m.cfg.Tiles
+	if open == nil {
+		p := m.params
+		open = func(_ context.Context, _ int, seed uint64) (crossbar.Array, error) { return crossbar.NewModel(p, seed) }
+	}
+	first, err := open(ctx, 0, crossbar.TileSeed(m.seed, 0))
+	if err != nil {
+		return fmt.Errorf("experiment: opening the macro: %w", err)
+	}
+	tile := first.Geometry()
+	gr, gc := crossbar.GridFor(tile, need)
+	if gr*gc <= 1 {
+		m.cfg.Array = first
+		m.arrays = append(m.arrays, first)
+		return nil
+	}
+	tiles := []crossbar.Array{first}
+	fail := func(err error) error {
+		for _, a := range tiles {
+			a.Close()
+		}
+		return err
+	}
+	for k := 1; k < gr*gc; k++ {
+		a, err := open(ctx, k, crossbar.TileSeed(m.seed, k))
+		if err != nil {
+			return fail(fmt.Errorf("experiment: %d×%d cells need a %d×%d grid of %d×%d arrays (%d arrays); opening array %d: %w",
+				need.Rows, need.Cols, gr, gc, tile.Rows, tile.Cols, gr*gc, k, err))
+		}
+		tiles = append(tiles, a)
+		if g := a.Geometry(); g != tile {
+			return fail(fmt.Errorf("experiment: array %d is %d×%d, array 0 %d×%d: a tiled macro needs arrays of one size", k, g.Rows, g.Cols, tile.Rows, tile.Cols))
+		}
+	}
+	t, err := crossbar.NewTiled(gr, gc, tiles, nil)
+	if err != nil {
+		return fail(fmt.Errorf("experiment: %w", err))
+	}
+	m.cfg.Array = t
+	m.arrays = append(m.arrays, t)
+	m.info.Array = fmt.Sprintf("%s: a %d×%d grid of %d arrays of %d×%d", m.info.Array, gr, gc, gr*gc, tile.Rows, tile.Cols)
+	return nil
 }

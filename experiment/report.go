@@ -49,6 +49,9 @@ func (r *ClassifyResult) Markdown() string {
 	fmt.Fprintf(&b, "\nEncoding: %.0f synaptic operations per sample (dense: %.0f MACs), mean rate %.4f spikes/neuron/step, "+
 		"activation sparsity %.4f, input density %.4f, %.0f samples/s\n",
 		r.SynOpsPerSample, r.DenseMACsPerSample, r.MeanRate, r.ActivationSparsity, r.InputDensity, r.EncodeSamplesPerS)
+	if r.Cost != nil {
+		b.WriteString("\n" + r.Cost.Markdown())
+	}
 	return b.String()
 }
 
@@ -89,6 +92,9 @@ func (r *ZeroShotResult) Markdown() string {
 		dim = 64 // projection's default pd
 	}
 	fmt.Fprintf(&b, "Head: CLIP, %d-d projections, %v loss, temperature %.4g\n", dim, loss, r.Temperature)
+	if r.Cost != nil {
+		b.WriteString("\n" + r.Cost.Markdown())
+	}
 	return b.String()
 }
 

@@ -8,6 +8,8 @@ import (
 
 	"gonum.org/v1/gonum/mat"
 
+	"github.com/memlsm/memlsm/cost"
+	"github.com/memlsm/memlsm/crossbar"
 	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/lsm"
 	"github.com/memlsm/memlsm/projection"
@@ -160,6 +162,10 @@ type ZeroShotResult struct {
 	Head         projection.CLIPConfig `json:"head"`
 	Temperature  float64               `json:"temperature"` // τ at the end of training
 	Seconds      float64               `json:"seconds"`
+	// Cost is one inference — one image and one audio sample encoded and
+	// projected by both towers — priced on the test board, the projected
+	// chip and digital hardware (package cost).
+	Cost *cost.Report `json:"cost"`
 
 	// UnseenNote explains, in plain words, why unseen retrieval is not
 	// clearly above chance when it is not (Retrieval.ClearlyAboveChance);
@@ -318,20 +324,36 @@ func (p *zsPlan) split(seed uint64) (*zsSplit, error) {
 // image reservoir first, the audio one time-sharing its cells or on the
 // second array.
 func (p *zsPlan) place(ctx context.Context, mr *macroRun) (img, aud *encoder, err error) {
+	var ecs [2]EncoderConfig
+	var binners [2]events.Binner
+	var shapes []crossbar.Geometry
 	for k, d := range []*events.Dataset{p.cfg.Images, p.cfg.Audio} {
 		ec, name := p.cfg.ImageEncoder, "image"
 		if k == 1 {
 			ec, name = p.cfg.AudioEncoder, "audio"
 		}
-		ec, binner, err := ec.resolve(d.Sensor)
-		if err != nil {
+		if ecs[k], binners[k], err = ec.resolve(d.Sensor); err != nil {
 			return nil, nil, fmt.Errorf("%w (%s encoder)", err, name)
 		}
+		if k == 0 || p.cfg.Macro.AudioArray == nil {
+			r := ecs[k].Reservoir
+			shapes = append(shapes, crossbar.Geometry{Rows: r.Inputs + r.Neurons, Cols: 2 * r.Neurons})
+		}
+	}
+	// Both reservoirs share the macro: open it (a grid of arrays if they
+	// need one) for the larger of the two.
+	if !p.cfg.Macro.Software {
+		if err := mr.reserve(ctx, shapes...); err != nil {
+			return nil, nil, err
+		}
+	}
+	for k, ec := range ecs {
+		name := map[int]string{0: "image", 1: "audio"}[k]
 		r, err := mr.place(ctx, ec.Reservoir.Inputs, ec.Reservoir.Neurons, k == 1)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w (%s encoder)", err, name)
 		}
-		e := &encoder{cfg: ec, binner: binner, res: r, mode: p.cfg.Macro.Mode, workers: p.cfg.Workers}
+		e := &encoder{cfg: ec, binner: binners[k], res: r, mode: p.cfg.Macro.Mode, workers: p.cfg.Workers}
 		if k == 0 {
 			img = e
 		} else {
@@ -434,15 +456,12 @@ func (f *zsFeatures) train(ctx context.Context, hc projection.CLIPConfig, onEpoc
 		if onEpoch != nil {
 			onEpoch()
 		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
 		if user != nil {
 			return user(s)
 		}
 		return nil
 	}
-	head, log, err := projection.TrainCLIP(f.trainImg, f.trainAud, f.trainLabels, hc)
+	head, log, err := projection.TrainCLIP(ctx, f.trainImg, f.trainAud, f.trainLabels, hc)
 	if err != nil {
 		return nil, log, fmt.Errorf("experiment: training the CLIP head: %w", err)
 	}
@@ -550,6 +569,12 @@ func ZeroShot(ctx context.Context, cfg ZeroShotConfig) (*ZeroShotResult, error) 
 	res.Macro = mr.info
 	if res.Model != nil {
 		res.Model.Macro = mr.info
+	}
+	hi, ha := towerHead(p.head, f.img.cfg.Features()), towerHead(p.head, f.aud.cfg.Features())
+	res.Cost, err = mr.costReport([]costEncoding{{"image", imgEnc.res, f.img.report.Encode.Stats}, {"audio", audEnc.res, f.aud.report.Encode.Stats}},
+		headWork{hi.macs + ha.macs, hi.params + ha.params})
+	if err != nil {
+		return nil, err
 	}
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil

@@ -257,6 +257,7 @@ func (e *Encoder) run(ctx context.Context, s *scratch, in Input, feat []float32)
 		Neurons:   n,
 	}
 	var inEvents, valued, recRows, spikes int
+	var active, valuedSteps, valuedRec int
 	for t := range T {
 		var act []int32
 		var vals []float32
@@ -299,11 +300,21 @@ func (e *Encoder) run(ctx context.Context, s *scratch, in Input, feat []float32)
 			valued += len(act)
 		}
 		recRows += len(prev)
+		if len(act) > 0 || len(prev) > 0 {
+			active++
+		}
+		if vals != nil && len(act) > 0 {
+			valuedSteps++
+			if len(prev) > 0 {
+				valuedRec++
+			}
+		}
 		spikes += ns
 		prev, next = next[:ns], prev[:n]
 	}
 	st.InputEvents = int64(inEvents)
 	st.Spikes = int64(spikes)
+	st.ActiveSteps, st.ValuedSteps, st.ValuedRecSteps = int64(active), int64(valuedSteps), int64(valuedRec)
 	st.EffectiveMACs = int64(valued) * int64(n)
 	st.EffectiveACs = int64(inEvents-valued+recRows) * int64(n)
 	k := cfg.NumWindows()

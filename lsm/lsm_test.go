@@ -241,7 +241,7 @@ func TestStats(t *testing.T) {
 	// Sample 0: 12 input events (ACs, N = 1 each), 4 spikes of which the 3
 	// at steps 2, 5, 8 are delivered at the next step (the one at step 11
 	// ends the sample): 12 + 3 = 15 ACs. Dense: T·(In+N)·N = 12·2·1 = 24.
-	want0 := lsm.Stats{Samples: 1, Steps: 12, InputEvents: 12, Spikes: 4, EffectiveACs: 15, DenseMACs: 24, Inputs: 1, Neurons: 1}
+	want0 := lsm.Stats{Samples: 1, Steps: 12, InputEvents: 12, Spikes: 4, EffectiveACs: 15, DenseMACs: 24, ActiveSteps: 12, Inputs: 1, Neurons: 1}
 	if per[0] != want0 || per[1] != want0 {
 		t.Errorf("per-sample stats %+v, %+v; want %+v", per[0], per[1], want0)
 	}
@@ -271,6 +271,32 @@ func TestStats(t *testing.T) {
 	}
 	if (lsm.Stats{}).MeanRate() != 0 || (lsm.Stats{}).ActivationSparsity() != 0 {
 		t.Error("empty Stats must report zeros, not NaN")
+	}
+}
+
+// TestStatsActiveSteps counts, by hand, the steps an event-driven array
+// would read: one input (weight 6 > Vth 5, so every input event fires the
+// neuron) at steps 0, 1 and 4 of 6, no recurrent weight. Spikes at 0, 1
+// and 4 are delivered as recurrent rows at 1, 2 and 5, so steps 0, 1, 2, 4
+// and 5 are active and step 3 is not; with counts on the inputs steps 0, 1
+// and 4 are valued and only step 1 also has a recurrent row.
+func TestStatsActiveSteps(t *testing.T) {
+	cfg := lsm.Config{Inputs: 1, Neurons: 1, Steps: 6, Decay: 0.5, Threshold: 5, Gain: 1}
+	enc, err := lsm.New(cfg, lsm.NewDense(1, 1, []float32{6}, []float32{0}), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := lsm.Raster{{0}, {0}, nil, nil, {0}, nil}
+	v := valued{Raster: r, vals: [][]float32{{1}, {1}, nil, nil, {1}, nil}}
+	per := make([]lsm.Stats, 2)
+	if _, err := enc.Encode(context.Background(), []lsm.Input{r, v}, make([]float32, 2), per); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range [][3]int64{{5, 0, 0}, {5, 3, 1}} {
+		got := [3]int64{per[i].ActiveSteps, per[i].ValuedSteps, per[i].ValuedRecSteps}
+		if got != want || per[i].Spikes != 3 {
+			t.Errorf("sample %d: active, valued, valued+recurrent steps %v and %d spikes; want %v and 3", i, got, per[i].Spikes, want)
+		}
 	}
 }
 

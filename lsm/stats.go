@@ -27,6 +27,17 @@ type Stats struct {
 	// per sample.
 	DenseMACs int64 `json:"dense_macs"`
 
+	// Steps that need the synapses at all, which is what event-driven
+	// hardware pays for (no event, no read; package cost turns them into
+	// array reads). ActiveSteps have at least one active input or one
+	// recurrent spike row; ValuedSteps are those whose active inputs
+	// carried counts (Valuer), and ValuedRecSteps the valued steps that
+	// also had recurrent spike rows. All three are zero when the encoder
+	// cannot see individual steps (a whole sample run on a board).
+	ActiveSteps    int64 `json:"active_steps"`
+	ValuedSteps    int64 `json:"valued_steps"`
+	ValuedRecSteps int64 `json:"valued_rec_steps"`
+
 	Inputs  int `json:"inputs"`
 	Neurons int `json:"neurons"`
 }
@@ -41,6 +52,9 @@ func (s *Stats) Add(o Stats) {
 	s.EffectiveACs += o.EffectiveACs
 	s.EffectiveMACs += o.EffectiveMACs
 	s.DenseMACs += o.DenseMACs
+	s.ActiveSteps += o.ActiveSteps
+	s.ValuedSteps += o.ValuedSteps
+	s.ValuedRecSteps += o.ValuedRecSteps
 	if s.Inputs == 0 && s.Neurons == 0 {
 		s.Inputs, s.Neurons = o.Inputs, o.Neurons
 	}

@@ -1,6 +1,7 @@
 package projection
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"testing"
@@ -138,7 +139,7 @@ func BenchmarkProtoTrainStep(b *testing.B) {
 
 func BenchmarkPredict(b *testing.B) {
 	x, y := blobs(1000, 200, 10, 0.3, 1)
-	h, _, err := TrainLinear(x, y, 10, LinearConfig{Training: Training{Epochs: 1}})
+	h, _, err := TrainLinear(context.Background(), x, y, 10, LinearConfig{Training: Training{Epochs: 1}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -150,7 +151,7 @@ func BenchmarkPredict(b *testing.B) {
 	})
 	m := newModalities(10, 8, 200, 200, 1)
 	xa, xb, py := m.pairs([]int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, 10)
-	c, _, err := TrainCLIP(xa, xb, py, CLIPConfig{Training: Training{Epochs: 1}})
+	c, _, err := TrainCLIP(context.Background(), xa, xb, py, CLIPConfig{Training: Training{Epochs: 1}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package projection
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -134,8 +135,8 @@ func (c *classifier) Predict(x *mat.Dense) []int {
 
 // TrainLinear trains a linear probe on the rows of x (n×d features) with
 // labels y in [0, classes).
-func TrainLinear(x *mat.Dense, y []int, classes int, cfg LinearConfig) (*Linear, TrainLog, error) {
-	c, log, err := trainClassifier(x, y, classes, cfg.Training, LinearDefaults, nil, ActIdentity, 0, !cfg.NoStandardize)
+func TrainLinear(ctx context.Context, x *mat.Dense, y []int, classes int, cfg LinearConfig) (*Linear, TrainLog, error) {
+	c, log, err := trainClassifier(ctx, x, y, classes, cfg.Training, LinearDefaults, nil, ActIdentity, 0, !cfg.NoStandardize)
 	if err != nil {
 		return nil, log, err
 	}
@@ -144,7 +145,7 @@ func TrainLinear(x *mat.Dense, y []int, classes int, cfg LinearConfig) (*Linear,
 
 // TrainMLP trains an MLP classifier on the rows of x with labels y in
 // [0, classes).
-func TrainMLP(x *mat.Dense, y []int, classes int, cfg MLPConfig) (*MLP, TrainLog, error) {
+func TrainMLP(ctx context.Context, x *mat.Dense, y []int, classes int, cfg MLPConfig) (*MLP, TrainLog, error) {
 	hidden := cfg.Hidden
 	if hidden == nil {
 		hidden = MLPDefaultHidden
@@ -161,7 +162,7 @@ func TrainMLP(x *mat.Dense, y []int, classes int, cfg MLPConfig) (*MLP, TrainLog
 	if !act.valid() {
 		return nil, TrainLog{}, fmt.Errorf("projection: unknown activation %d", int(cfg.Act))
 	}
-	c, log, err := trainClassifier(x, y, classes, cfg.Training, MLPDefaults, hidden, act, cfg.Dropout, !cfg.NoStandardize)
+	c, log, err := trainClassifier(ctx, x, y, classes, cfg.Training, MLPDefaults, hidden, act, cfg.Dropout, !cfg.NoStandardize)
 	if err != nil {
 		return nil, log, err
 	}
@@ -180,7 +181,7 @@ func checkLabels(y []int, n, classes int) error {
 	return nil
 }
 
-func trainClassifier(x *mat.Dense, y []int, classes int, t, def Training, hidden []int, act Activation, dropout float64, std bool) (classifier, TrainLog, error) {
+func trainClassifier(ctx context.Context, x *mat.Dense, y []int, classes int, t, def Training, hidden []int, act Activation, dropout float64, std bool) (classifier, TrainLog, error) {
 	g, err := checkMatrix("features", x)
 	if err != nil {
 		return classifier{}, TrainLog{}, err
@@ -208,7 +209,7 @@ func trainClassifier(x *mat.Dense, y []int, classes int, t, def Training, hidden
 		n.fitStandardizer(g, trainIdx)
 	}
 	obj := newClsObjective(n, g, y, min(t.Batch, len(trainIdx)), newRand(t.Seed, streamDropout))
-	log, err := fit(obj, params, n.weightRanges(0, nil), trainIdx, valIdx, t, nil)
+	log, err := fit(ctx, obj, params, n.weightRanges(0, nil), trainIdx, valIdx, t, nil)
 	if err != nil {
 		return classifier{}, log, err
 	}

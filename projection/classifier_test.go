@@ -1,6 +1,7 @@
 package projection
 
 import (
+	"context"
 	"errors"
 	"math"
 	"slices"
@@ -22,7 +23,7 @@ func TestTrainLinearBlobs(t *testing.T) {
 	// leaves room below the ≈1.0 Bayes accuracy.
 	x, y := blobs(1000, 200, 10, 0.3, 1)
 	xtr, ytr, xte, yte := split2(x, y, 500)
-	h, log, err := TrainLinear(xtr, ytr, 10, LinearConfig{})
+	h, log, err := TrainLinear(context.Background(), xtr, ytr, 10, LinearConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,11 +46,11 @@ func TestTrainLinearBlobs(t *testing.T) {
 func TestLinearDefaultBeatsPaperPreset(t *testing.T) {
 	x, y := blobs(1000, 200, 10, 0.25, 2)
 	xtr, ytr, xte, yte := split2(x, y, 500)
-	def, _, err := TrainLinear(xtr, ytr, 10, LinearConfig{})
+	def, _, err := TrainLinear(context.Background(), xtr, ytr, 10, LinearConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	paper, _, err := TrainLinear(xtr, ytr, 10, LinearNMNIST())
+	paper, _, err := TrainLinear(context.Background(), xtr, ytr, 10, LinearNMNIST())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func xor(n int, seed uint64) (*mat.Dense, []int) {
 func TestTrainMLPSolvesXOR(t *testing.T) {
 	x, y := xor(1200, 3)
 	xtr, ytr, xte, yte := split2(x, y, 800)
-	lin, _, err := TrainLinear(xtr, ytr, 2, LinearConfig{})
+	lin, _, err := TrainLinear(context.Background(), xtr, ytr, 2, LinearConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,7 +89,7 @@ func TestTrainMLPSolvesXOR(t *testing.T) {
 		{},
 		{Hidden: []int{32, 16}, Dropout: 0.1},
 	} {
-		mlp, _, err := TrainMLP(xtr, ytr, 2, cfg)
+		mlp, _, err := TrainMLP(context.Background(), xtr, ytr, 2, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +106,7 @@ func TestTrainMLPSolvesXOR(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	x, y := blobs(300, 20, 3, 0.3, 4)
 	train := func(seed uint64, dropout float64) []float64 {
-		h, _, err := TrainMLP(x, y, 3, MLPConfig{Training: Training{Seed: seed, Epochs: 5, Validation: 0.2}, Hidden: []int{8}, Dropout: dropout})
+		h, _, err := TrainMLP(context.Background(), x, y, 3, MLPConfig{Training: Training{Seed: seed, Epochs: 5, Validation: 0.2}, Hidden: []int{8}, Dropout: dropout})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +126,7 @@ func TestDeterministic(t *testing.T) {
 	m := newModalities(4, 3, 10, 8, 5)
 	pa, pb, py := m.pairs([]int{0, 1, 2, 3}, 20)
 	clip := func() []float64 {
-		h, _, err := TrainCLIP(pa, pb, py, CLIPConfig{Training: Training{Seed: 3, Epochs: 3, Batch: 16}})
+		h, _, err := TrainCLIP(context.Background(), pa, pb, py, CLIPConfig{Training: Training{Seed: 3, Epochs: 3, Batch: 16}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,7 +143,7 @@ func TestEarlyStopping(t *testing.T) {
 	// before 200 epochs and return the best epoch's weights.
 	x, y := blobs(200, 300, 4, 0.1, 6)
 	var calls int
-	h, log, err := TrainLinear(x, y, 4, LinearConfig{Training: Training{
+	h, log, err := TrainLinear(context.Background(), x, y, 4, LinearConfig{Training: Training{
 		LR: 3e-2, WeightDecay: -1, Epochs: 200, Validation: 0.25, Patience: 3,
 		OnEpoch: func(EpochStat) error { calls++; return nil },
 	}})
@@ -172,7 +173,7 @@ func TestEarlyStopping(t *testing.T) {
 func TestOnEpochStops(t *testing.T) {
 	x, y := blobs(50, 5, 2, 0.3, 1)
 	stop := errors.New("cancelled")
-	_, log, err := TrainLinear(x, y, 2, LinearConfig{Training: Training{OnEpoch: func(s EpochStat) error {
+	_, log, err := TrainLinear(context.Background(), x, y, 2, LinearConfig{Training: Training{OnEpoch: func(s EpochStat) error {
 		if s.Epoch == 2 {
 			return stop
 		}
@@ -194,26 +195,26 @@ func TestTrainErrors(t *testing.T) {
 		err  error
 		want string
 	}{
-		{"nan", second(TrainLinear(nan, y, 2, LinearConfig{})), "non-finite value NaN at row 4, column 2"},
-		{"label", second(TrainLinear(x, bad, 2, LinearConfig{})), "label 5 of row 3"},
-		{"labels", second(TrainLinear(x, y[:5], 2, LinearConfig{})), "5 labels for 20 rows"},
-		{"classes", second(TrainLinear(x, y, 1, LinearConfig{})), "need at least 2"},
-		{"lr", second(TrainLinear(x, y, 2, LinearConfig{Training: Training{LR: -1}})), "learning rate"},
-		{"beta", second(TrainLinear(x, y, 2, LinearConfig{Training: Training{Beta2: 1}})), "betas"},
-		{"patience", second(TrainLinear(x, y, 2, LinearConfig{Training: Training{Patience: 2}})), "needs a validation"},
-		{"validation", second(TrainLinear(x, y, 2, LinearConfig{Training: Training{Validation: 1}})), "validation fraction"},
-		{"method", second(TrainLinear(x, y, 2, LinearConfig{Training: Training{Method: 7}})), "unknown optimiser"},
-		{"dropout", second(TrainMLP(x, y, 2, MLPConfig{Dropout: 1})), "dropout"},
-		{"hidden", second(TrainMLP(x, y, 2, MLPConfig{Hidden: []int{0}})), "hidden width"},
-		{"act", second(TrainMLP(x, y, 2, MLPConfig{Act: 99})), "unknown activation"},
-		{"pairs", second(TrainCLIP(x, x.Slice(0, 10, 0, 3).(*mat.Dense), nil, CLIPConfig{})), "rows are pairs"},
-		{"supcon labels", second(TrainCLIP(x, x, nil, CLIPConfig{Loss: SupCon})), "needs labels"},
-		{"layers", second(TrainCLIP(x, x, y, CLIPConfig{Layers: 3})), "OneFC"},
-		{"temperature", second(TrainCLIP(x, x, y, CLIPConfig{Temperature: 0.001, LearnTemperature: true})), "temperature"},
-		{"negative temperature", second(TrainCLIP(x, x, y, CLIPConfig{Temperature: -1})), "temperature"},
-		{"proto labels", second(TrainProto(x, x, nil, ProtoConfig{})), "needs labels"},
-		{"proto classes", second(TrainProto(x, x, make([]int, 20), ProtoConfig{})), "at least 2 classes"},
-		{"diverged", second(TrainLinear(mat.NewDense(2, 1, []float64{1e308, -1e308}), []int{0, 1}, 2, LinearConfig{NoStandardize: true, Training: Training{LR: 1e300, WeightDecay: -1}})), "diverged"},
+		{"nan", second(TrainLinear(context.Background(), nan, y, 2, LinearConfig{})), "non-finite value NaN at row 4, column 2"},
+		{"label", second(TrainLinear(context.Background(), x, bad, 2, LinearConfig{})), "label 5 of row 3"},
+		{"labels", second(TrainLinear(context.Background(), x, y[:5], 2, LinearConfig{})), "5 labels for 20 rows"},
+		{"classes", second(TrainLinear(context.Background(), x, y, 1, LinearConfig{})), "need at least 2"},
+		{"lr", second(TrainLinear(context.Background(), x, y, 2, LinearConfig{Training: Training{LR: -1}})), "learning rate"},
+		{"beta", second(TrainLinear(context.Background(), x, y, 2, LinearConfig{Training: Training{Beta2: 1}})), "betas"},
+		{"patience", second(TrainLinear(context.Background(), x, y, 2, LinearConfig{Training: Training{Patience: 2}})), "needs a validation"},
+		{"validation", second(TrainLinear(context.Background(), x, y, 2, LinearConfig{Training: Training{Validation: 1}})), "validation fraction"},
+		{"method", second(TrainLinear(context.Background(), x, y, 2, LinearConfig{Training: Training{Method: 7}})), "unknown optimiser"},
+		{"dropout", second(TrainMLP(context.Background(), x, y, 2, MLPConfig{Dropout: 1})), "dropout"},
+		{"hidden", second(TrainMLP(context.Background(), x, y, 2, MLPConfig{Hidden: []int{0}})), "hidden width"},
+		{"act", second(TrainMLP(context.Background(), x, y, 2, MLPConfig{Act: 99})), "unknown activation"},
+		{"pairs", second(TrainCLIP(context.Background(), x, x.Slice(0, 10, 0, 3).(*mat.Dense), nil, CLIPConfig{})), "rows are pairs"},
+		{"supcon labels", second(TrainCLIP(context.Background(), x, x, nil, CLIPConfig{Loss: SupCon})), "needs labels"},
+		{"layers", second(TrainCLIP(context.Background(), x, x, y, CLIPConfig{Layers: 3})), "OneFC"},
+		{"temperature", second(TrainCLIP(context.Background(), x, x, y, CLIPConfig{Temperature: 0.001, LearnTemperature: true})), "temperature"},
+		{"negative temperature", second(TrainCLIP(context.Background(), x, x, y, CLIPConfig{Temperature: -1})), "temperature"},
+		{"proto labels", second(TrainProto(context.Background(), x, x, nil, ProtoConfig{})), "needs labels"},
+		{"proto classes", second(TrainProto(context.Background(), x, x, make([]int, 20), ProtoConfig{})), "at least 2 classes"},
+		{"diverged", second(TrainLinear(context.Background(), mat.NewDense(2, 1, []float64{1e308, -1e308}), []int{0, 1}, 2, LinearConfig{NoStandardize: true, Training: Training{LR: 1e300, WeightDecay: -1}})), "diverged"},
 	} {
 		if tc.err == nil || !strings.Contains(tc.err.Error(), tc.want) || !strings.HasPrefix(tc.err.Error(), "projection: ") {
 			t.Errorf("%s: error %v, want one containing %q", tc.name, tc.err, tc.want)
@@ -222,3 +223,32 @@ func TestTrainErrors(t *testing.T) {
 }
 
 func second[A, B any](_ A, _ B, err error) error { return err }
+
+// TestTrainCancelled: a cancelled context stops every head within one
+// optimiser step and the error wraps context.Canceled.
+func TestTrainCancelled(t *testing.T) {
+	x, y := blobs(200, 5, 2, 0.3, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	steps := 0
+	tr := Training{Epochs: 1000, Batch: 8, OnEpoch: func(EpochStat) error {
+		if steps++; steps == 3 {
+			cancel()
+		}
+		return nil
+	}}
+	_, log, err := TrainLinear(ctx, x, y, 2, LinearConfig{Training: tr})
+	if !errors.Is(err, context.Canceled) || len(log.History) != 3 {
+		t.Errorf("linear: err %v after %d epochs; want context.Canceled after 3", err, len(log.History))
+	}
+	done, stop := context.WithCancel(context.Background())
+	stop()
+	for name, train := range map[string]func() error{
+		"mlp":   func() error { _, _, err := TrainMLP(done, x, y, 2, MLPConfig{}); return err },
+		"clip":  func() error { _, _, err := TrainCLIP(done, x, x, y, CLIPConfig{}); return err },
+		"proto": func() error { _, _, err := TrainProto(done, x, x, y, ProtoConfig{}); return err },
+	} {
+		if err := train(); !errors.Is(err, context.Canceled) {
+			t.Errorf("%s: err %v, want context.Canceled", name, err)
+		}
+	}
+}

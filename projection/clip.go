@@ -1,6 +1,7 @@
 package projection
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -188,7 +189,7 @@ func (c *CLIP) Temperature() float64 { return 1 / c.logitScale }
 // held-out / 0.76 seen, InfoNCE 0.87 / 0.66, SoftCLIP in the paper's raw
 // form 0.87 / 0.74. At higher noise the order was the same (0.80, 0.64,
 // 0.72 held out).
-func TrainCLIP(a, b *mat.Dense, labels []int, cfg CLIPConfig) (*CLIP, TrainLog, error) {
+func TrainCLIP(ctx context.Context, a, b *mat.Dense, labels []int, cfg CLIPConfig) (*CLIP, TrainLog, error) {
 	ga, gb, err := checkPairs(a, b, labels)
 	if err != nil {
 		return nil, TrainLog{}, err
@@ -238,7 +239,7 @@ func TrainCLIP(a, b *mat.Dense, labels []int, cfg CLIPConfig) (*CLIP, TrainLog, 
 	if obj.learn {
 		post = func(p []float64) { p[theta] = min(p[theta], math.Log(maxLogitScale)) }
 	}
-	log, err := fit(obj, params, p.decayRanges(), trainIdx, valIdx, t, post)
+	log, err := fit(ctx, obj, params, p.decayRanges(), trainIdx, valIdx, t, post)
 	if err != nil {
 		return nil, log, err
 	}

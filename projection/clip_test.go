@@ -1,6 +1,7 @@
 package projection
 
 import (
+	"context"
 	"math"
 	"testing"
 
@@ -42,7 +43,7 @@ func TestCLIPZeroShotLosses(t *testing.T) {
 	for seed := uint64(1); seed <= 3; seed++ {
 		tr, seen, unseen := zeroShotData(60, 0.8, seed)
 		for i, cfg := range losses {
-			h, _, err := TrainCLIP(tr.a, tr.b, tr.y, cfg)
+			h, _, err := TrainCLIP(context.Background(), tr.a, tr.b, tr.y, cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,7 +74,7 @@ func TestCLIPZeroShotLosses(t *testing.T) {
 
 func TestCLIPLearnTemperature(t *testing.T) {
 	tr, _, _ := zeroShotData(20, 0.8, 1)
-	h, _, err := TrainCLIP(tr.a, tr.b, tr.y, CLIPConfig{
+	h, _, err := TrainCLIP(context.Background(), tr.a, tr.b, tr.y, CLIPConfig{
 		Temperature: 0.5, LearnTemperature: true, Training: Training{Epochs: 20, LR: 1e-2},
 	})
 	if err != nil {
@@ -85,7 +86,7 @@ func TestCLIPLearnTemperature(t *testing.T) {
 	if tau == 0.5 || tau < 1.0/maxLogitScale-1e-15 || math.IsNaN(tau) {
 		t.Errorf("learned τ = %v", tau)
 	}
-	fixed, _, err := TrainCLIP(tr.a, tr.b, tr.y, CLIPConfig{Temperature: 0.5, Training: Training{Epochs: 2}})
+	fixed, _, err := TrainCLIP(context.Background(), tr.a, tr.b, tr.y, CLIPConfig{Temperature: 0.5, Training: Training{Epochs: 2}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +97,7 @@ func TestCLIPLearnTemperature(t *testing.T) {
 
 func TestProtoZeroShot(t *testing.T) {
 	tr, seen, unseen := zeroShotData(100, 0.8, 1)
-	h, _, err := TrainProto(tr.a, tr.b, tr.y, ProtoConfig{})
+	h, _, err := TrainProto(context.Background(), tr.a, tr.b, tr.y, ProtoConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package projection_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -33,7 +34,7 @@ func ExampleTrainLinear() {
 	x, y := clusters(300, 20, 3, 1)
 	train, test := x.Slice(0, 200, 0, 20).(*mat.Dense), x.Slice(200, 300, 0, 20).(*mat.Dense)
 
-	probe, log, err := projection.TrainLinear(train, y[:200], 3, projection.LinearConfig{Training: projection.Training{Seed: 1}})
+	probe, log, err := projection.TrainLinear(context.Background(), train, y[:200], 3, projection.LinearConfig{Training: projection.Training{Seed: 1}})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -93,7 +94,7 @@ func ExampleTrainCLIP() {
 	a, b, y := sample([]int{0, 1, 2, 3}, 50)
 	ua, ub, uy := sample([]int{4, 5}, 50)
 
-	h, _, err := projection.TrainCLIP(a, b, y, projection.CLIPConfig{Dim: 16, Training: projection.Training{Seed: 1, Epochs: 30}})
+	h, _, err := projection.TrainCLIP(context.Background(), a, b, y, projection.CLIPConfig{Dim: 16, Training: projection.Training{Seed: 1, Epochs: 30}})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -125,7 +126,7 @@ func ExampleRetrieval() {
 
 func ExampleSave() {
 	x, y := clusters(90, 5, 3, 3)
-	probe, _, err := projection.TrainLinear(x, y, 3, projection.LinearConfig{Training: projection.Training{Seed: 7, Epochs: 5}})
+	probe, _, err := projection.TrainLinear(context.Background(), x, y, 3, projection.LinearConfig{Training: projection.Training{Seed: 7, Epochs: 5}})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,6 +1,7 @@
 package projection
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -69,7 +70,7 @@ var _ CrossModal = (*Proto)(nil)
 // against A prototypes, so the prototypes tie the modalities together and no
 // query is part of its own prototype (assumption, PAPER §4.4: "CE on query
 // scores for the concatenation [image queries; audio queries]").
-func TrainProto(a, b *mat.Dense, labels []int, cfg ProtoConfig) (*Proto, TrainLog, error) {
+func TrainProto(ctx context.Context, a, b *mat.Dense, labels []int, cfg ProtoConfig) (*Proto, TrainLog, error) {
 	ga, gb, err := checkPairs(a, b, labels)
 	if err != nil {
 		return nil, TrainLog{}, err
@@ -107,7 +108,7 @@ func TrainProto(a, b *mat.Dense, labels []int, cfg ProtoConfig) (*Proto, TrainLo
 	p, params := newPair(ga, gb, trainIdx, dim, layers, act, true, !cfg.NoStandardize, 0, t.Seed)
 	batch := min(t.Batch, len(trainIdx))
 	obj := newProtoObjective(newPairObjective(p, ga, gb, dense, batch, t.Seed), len(classes), tau, batch)
-	log, err := fit(obj, params, p.decayRanges(), trainIdx, valIdx, t, nil)
+	log, err := fit(ctx, obj, params, p.decayRanges(), trainIdx, valIdx, t, nil)
 	if err != nil {
 		return nil, log, err
 	}

@@ -2,6 +2,7 @@ package projection
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -16,25 +17,25 @@ import (
 // to score them on.
 func trainedHeads(t testing.TB) (heads []Head, a, b *mat.Dense) {
 	x, y := blobs(60, 6, 3, 0.5, 1)
-	lin, _, err := TrainLinear(x, y, 3, LinearConfig{Training: Training{Epochs: 3}})
+	lin, _, err := TrainLinear(context.Background(), x, y, 3, LinearConfig{Training: Training{Epochs: 3}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mlp, _, err := TrainMLP(x, y, 3, MLPConfig{Training: Training{Epochs: 3}, Hidden: []int{5, 4}, Dropout: 0.2, Act: ActTanh})
+	mlp, _, err := TrainMLP(context.Background(), x, y, 3, MLPConfig{Training: Training{Epochs: 3}, Hidden: []int{5, 4}, Dropout: 0.2, Act: ActTanh})
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := newModalities(3, 2, 6, 5, 2)
 	a, b, py := m.pairs([]int{0, 1, 2}, 20)
-	clip, _, err := TrainCLIP(a, b, py, CLIPConfig{Training: Training{Epochs: 3}, Dim: 4, Layers: 2})
+	clip, _, err := TrainCLIP(context.Background(), a, b, py, CLIPConfig{Training: Training{Epochs: 3}, Dim: 4, Layers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, _, err := TrainCLIP(a, b, py, CLIPATV())
+	raw, _, err := TrainCLIP(context.Background(), a, b, py, CLIPATV())
 	if err != nil {
 		t.Fatal(err)
 	}
-	proto, _, err := TrainProto(a, b, py, ProtoConfig{Training: Training{Epochs: 3}, Dim: 4})
+	proto, _, err := TrainProto(context.Background(), a, b, py, ProtoConfig{Training: Training{Epochs: 3}, Dim: 4})
 	if err != nil {
 		t.Fatal(err)
 	}

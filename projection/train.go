@@ -1,6 +1,7 @@
 package projection
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -36,7 +37,8 @@ type Training struct {
 	Patience int `json:"patience"`
 
 	// OnEpoch, if set, is called after every epoch (e.g. to draw a progress
-	// bar or to check a context); a non-nil error stops training and is
+	// bar or to stop early; the context given to Train* is checked before
+	// every step regardless); a non-nil error stops training and is
 	// returned wrapped.
 	OnEpoch func(EpochStat) error `json:"-"`
 }
@@ -164,8 +166,11 @@ type objective interface {
 }
 
 // fit runs mini-batch Adam(W) on params. post, if non-nil, is applied to
-// params after every step (e.g. clamping a logit scale).
-func fit(obj objective, params []float64, decay [][2]int, trainIdx, valIdx []int, c Training, post func([]float64)) (TrainLog, error) {
+// params after every step (e.g. clamping a logit scale). It checks ctx
+// before every optimiser step and every validation chunk, so a cancelled
+// context stops training within one step; the error then wraps ctx's error
+// (errors.Is(err, context.Canceled)).
+func fit(ctx context.Context, obj objective, params []float64, decay [][2]int, trainIdx, valIdx []int, c Training, post func([]float64)) (TrainLog, error) {
 	log := TrainLog{TrainSamples: len(trainIdx), ValSamples: len(valIdx), BestEpoch: c.Epochs}
 	rng := newRand(c.Seed, streamShuffle)
 	opt := newAdam(len(params), c, decay)
@@ -179,6 +184,9 @@ func fit(obj objective, params []float64, decay [][2]int, trainIdx, valIdx []int
 		rng.Shuffle(len(perm), swap)
 		sum := 0.0
 		for lo := 0; lo < len(perm); lo += batch {
+			if err := ctx.Err(); err != nil {
+				return log, fmt.Errorf("projection: training stopped at epoch %d step %d: %w", e, log.Steps+1, err)
+			}
 			idx := perm[lo:min(lo+batch, len(perm))]
 			clear(grad)
 			l := obj.loss(idx, grad, true)
@@ -194,7 +202,11 @@ func fit(obj objective, params []float64, decay [][2]int, trainIdx, valIdx []int
 		}
 		st := EpochStat{Epoch: e, Epochs: c.Epochs, Loss: sum / float64(len(perm))}
 		if len(valIdx) > 0 {
-			st.ValLoss = evalLoss(obj, valIdx, batch)
+			v, err := evalLoss(ctx, obj, valIdx, batch)
+			if err != nil {
+				return log, fmt.Errorf("projection: training stopped at epoch %d (validation): %w", e, err)
+			}
+			st.ValLoss = v
 			if st.ValLoss < bestLoss {
 				bestLoss, since, log.BestEpoch = st.ValLoss, 0, e
 				best = append(best[:0], params...)
@@ -221,14 +233,18 @@ func fit(obj objective, params []float64, decay [][2]int, trainIdx, valIdx []int
 	return log, nil
 }
 
-// evalLoss is the row-weighted mean loss over idx in chunks of batch rows.
-func evalLoss(obj objective, idx []int, batch int) float64 {
+// evalLoss is the row-weighted mean loss over idx in chunks of batch rows;
+// it stops with ctx's error once ctx is done.
+func evalLoss(ctx context.Context, obj objective, idx []int, batch int) (float64, error) {
 	sum := 0.0
 	for lo := 0; lo < len(idx); lo += batch {
+		if err := ctx.Err(); err != nil {
+			return 0, err
+		}
 		part := idx[lo:min(lo+batch, len(idx))]
 		sum += obj.loss(part, nil, false) * float64(len(part))
 	}
-	return sum / float64(len(idx))
+	return sum / float64(len(idx)), nil
 }
 
 // checkMatrix rejects empty or non-finite inputs: bad data is an error, not

@@ -49,7 +49,7 @@ func TestBoardEmulate(t *testing.T) {
 	go func() {
 		err := run(ctx, []string{"board", "emulate", "--seed", "5", "--name", "cli-test"}, pw, &stderr)
 		pw.Close()
-		done <- exitCode(err, io.Discard)
+		done <- exitCode(err, nil, io.Discard)
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')
 	if err != nil {
@@ -96,7 +96,7 @@ func TestBoardEmulateDisconnect(t *testing.T) {
 			go func() {
 				err := run(context.Background(), append([]string{"board", "emulate"}, flags...), pw, &stderr)
 				pw.Close()
-				done <- exitCode(err, io.Discard)
+				done <- exitCode(err, nil, io.Discard)
 			}()
 			line, _ := bufio.NewReader(pr).ReadString('\n')
 			b, err := device.Open(strings.TrimSpace(line), nil)

@@ -189,7 +189,7 @@ func TestCalibrateInterruptResume(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var out, errb bytes.Buffer
-	if code := exitCode(run(ctx, args, &out, &errb), &errb); code != 1 || !strings.Contains(errb.String(), "run the same command again to resume") {
+	if code := exitCode(run(ctx, args, &out, &errb), nil, &errb); code != 1 || !strings.Contains(errb.String(), "run the same command again to resume") {
 		t.Fatalf("cancelled: exit %d: %s", code, errb.String())
 	}
 	_, stderr, code := runCLI(t, args...)

@@ -10,10 +10,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"sort"
 	"strings"
-	"syscall"
+
+	"github.com/memlsm/memlsm/internal/process"
 )
 
 // command is one subcommand of memlsm. Each lives in its own file and
@@ -44,21 +44,36 @@ func usagef(format string, args ...any) error {
 	return usageError{fmt.Errorf(format, args...)}
 }
 
+// main wires run to the process: one context, cancelled by the first
+// Ctrl-C or SIGTERM, reaches every reader, converter, encoder and training
+// loop; a second signal exits at once; a crash never exits with the usage
+// status (see internal/process).
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(exitCode(err, os.Stderr))
+	process.CrashOnFatal()
+	ctx, sig := process.Notify(context.Background(), process.Options{})
+	err := process.Recover(func() error { return run(ctx, os.Args[1:], os.Stdout, os.Stderr) })
+	sig.Stop()
+	os.Exit(exitCode(err, sig.Signal(), os.Stderr))
 }
 
 // exitCode prints err (if any) and maps it to the exit codes of the CLI
-// contract: 0 ok, 1 failure, 2 usage.
-func exitCode(err error, stderr io.Writer) int {
+// contract: 0 ok, 1 failure, 2 usage, and 128+N (130 for Ctrl-C, 143 for
+// SIGTERM) when a signal stopped the command (sig is the first signal
+// received, or nil).
+func exitCode(err error, sig os.Signal, stderr io.Writer) int {
 	if err == nil {
 		return 0
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
+	}
+	if sig != nil {
+		if errors.Is(err, context.Canceled) {
+			fmt.Fprintln(stderr, "memlsm: stopped:", process.Interrupted{Signal: sig})
+		} else {
+			fmt.Fprintln(stderr, "memlsm:", err)
+		}
+		return process.ExitCode(sig)
 	}
 	fmt.Fprintln(stderr, "memlsm:", err)
 	var u usageError

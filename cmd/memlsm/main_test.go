@@ -12,7 +12,7 @@ func runCLI(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
 	err := run(context.Background(), args, &out, &errb)
-	code := exitCode(err, &errb)
+	code := exitCode(err, nil, &errb)
 	return out.String(), errb.String(), code
 }
 

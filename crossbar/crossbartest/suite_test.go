@@ -14,6 +14,11 @@ import (
 
 func newModel(t *testing.T, preset string, rows, cols int) *crossbar.Model {
 	t.Helper()
+	return newModelSeed(t, preset, rows, cols, 1)
+}
+
+func newModelSeed(t *testing.T, preset string, rows, cols int, seed uint64) *crossbar.Model {
+	t.Helper()
 	p, err := crossbar.Preset(preset)
 	if err != nil {
 		t.Fatal(err)
@@ -21,7 +26,7 @@ func newModel(t *testing.T, preset string, rows, cols int) *crossbar.Model {
 	if rows > 0 {
 		p.Rows, p.Cols = rows, cols
 	}
-	m, err := crossbar.NewModel(p, 1)
+	m, err := crossbar.NewModel(p, seed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,4 +184,26 @@ func FuzzPlayback(f *testing.F) {
 		_ = p.Program(ctx, r, crossbar.Pulse{Mode: crossbar.Form})
 		_ = p.Close()
 	})
+}
+
+// A grid of simulated macros is itself an Array: the suite's regions
+// straddle tiles of uneven sizes, so every operation is split, digitised per
+// tile and accumulated.
+func TestArrayTiled(t *testing.T) {
+	for _, workers := range []int{0, 1} {
+		t.Run(map[int]string{0: "parallel", 1: "sequential"}[workers], func(t *testing.T) {
+			heights, widths := []int{10, 6, 5}, []int{9, 7, 11}
+			var tiles []crossbar.Array
+			for i, h := range heights {
+				for j, w := range widths {
+					tiles = append(tiles, newModelSeed(t, "lin2025", h, w, crossbar.TileSeed(1, i*len(widths)+j)))
+				}
+			}
+			a, err := crossbar.NewTiled(len(heights), len(widths), tiles, &crossbar.TiledOptions{Workers: workers})
+			if err != nil {
+				t.Fatal(err)
+			}
+			crossbartest.TestArray(t, a)
+		})
+	}
 }
