@@ -85,6 +85,3 @@ func Gain(x []float64, rate int, level float64) float64 {
 	}
 	return math.Pow(10, (level-a)/20)
 }
-
-// dB converts a power ratio to decibels.
-func dB(power float64) float64 { return 10 * math.Log10(power) }

@@ -113,6 +113,9 @@ func (b SpanBinner) Bin(s *Sample, dst *Frames) error {
 		dst.padTo(b.Bins)
 		return nil
 	}
+	if hi < lo {
+		return fmt.Errorf("events: span binner: sample %q is not time-ordered", s.ID)
+	}
 	// The span covers [lo, hi] inclusive: hi−lo+1 µs.
 	width := hi - lo + 1
 	bins := int64(b.Bins)

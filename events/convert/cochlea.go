@@ -33,6 +33,12 @@ type CochleaParams struct {
 	// multiple of its channel's best frequency (the tap's centre).
 	StageRatio float64 `json:"stage_ratio"`
 	TapQ       float64 `json:"tap_q"`
+	// TapERB, when positive, replaces TapQ: every tap's bandwidth is TapERB
+	// times the equivalent rectangular bandwidth of the human auditory
+	// filter at its best frequency, ERB(f) = 24.7·(4.37·f/kHz + 1) Hz
+	// (Glasberg & Moore 1990), so Q = f/(TapERB·ERB(f)) rises from 4.8 at
+	// 250 Hz to 8.7 at 3.6 kHz for TapERB 1.
+	TapERB float64 `json:"tap_erb,omitempty"`
 	// FreqMismatch is the relative σ of each stage's best frequency
 	// (fixed pattern).
 	FreqMismatch float64 `json:"freq_mismatch"`
@@ -61,6 +67,13 @@ type CochleaParams struct {
 	// loud for a while becomes less sensitive. AGCStrength 0 turns it off.
 	AGCStrength float64       `json:"agc_strength"`
 	AGCTime     units.Seconds `json:"agc_time_s"`
+	// AGCCoupling spreads the gain control across channels: each channel's
+	// half-saturation level follows (1−k)·its own averaged output plus k
+	// times the average over all channels. 0 adapts every channel on its
+	// own (flattening the spectrum over time); 1 adapts all channels
+	// together to the overall loudness, keeping the spectral shape (the
+	// spatial smoothing of the AGC in Lyon's CARFAC, 2011, at its widest).
+	AGCCoupling float64 `json:"agc_coupling"`
 
 	// Rate is the firing rate an integrate-and-fire ganglion cell
 	// approaches at saturated input (before its leak and refractory
@@ -177,6 +190,8 @@ func (p *CochleaParams) Validate() error {
 		return fmt.Errorf("convert: cochlea: band %v–%v is not 0 < low < high ≤ 1 MHz", p.FreqLow, p.FreqHigh)
 	case !(p.StageQ > 0.1 && p.StageQ < 10) || !(p.TapQ > 0.1 && p.TapQ < 100):
 		return fmt.Errorf("convert: cochlea: Q %g/%g out of range", p.StageQ, p.TapQ)
+	case !(p.TapERB >= 0 && p.TapERB < 100):
+		return fmt.Errorf("convert: cochlea: tap ERB multiple %g not in [0, 100)", p.TapERB)
 	case !(p.StageRatio >= 0.5 && p.StageRatio <= 4):
 		return fmt.Errorf("convert: cochlea: stage ratio %g not in [0.5, 4]", p.StageRatio)
 	case !(p.FreqMismatch >= 0 && p.FreqMismatch < 0.5):
@@ -185,7 +200,8 @@ func (p *CochleaParams) Validate() error {
 		return fmt.Errorf("convert: cochlea: level %g dB not in (−120, 0]", p.Level)
 	case !(p.PreEmphasis >= 0 && p.PreEmphasis < 1e6):
 		return fmt.Errorf("convert: cochlea: pre-emphasis %v out of range", p.PreEmphasis)
-	case !(p.AGCStrength >= 0 && p.AGCStrength < 1e6) || (p.AGCStrength > 0 && !(p.AGCTime > 0)):
+	case !(p.AGCStrength >= 0 && p.AGCStrength < 1e6) || (p.AGCStrength > 0 && !(p.AGCTime > 0)) ||
+		!(p.AGCCoupling >= 0 && p.AGCCoupling <= 1):
 		return fmt.Errorf("convert: cochlea: AGC strength %g / time %v out of range", p.AGCStrength, p.AGCTime)
 	case !(p.HalfSat > 0 && p.HalfSat < 100):
 		return fmt.Errorf("convert: cochlea: half-saturation %g not in (0, 100)", p.HalfSat)
@@ -262,6 +278,14 @@ func NewCochleaModel(p CochleaParams) (*CochleaModel, error) {
 		c.rate = append(c.rate, float64(p.Rate)*math.Exp(p.RateMismatch*r.NormFloat64()))
 	}
 	return c, nil
+}
+
+// tapQ returns the quality factor of the band-pass tap at f Hz.
+func (c *CochleaModel) tapQ(f float64) float64 {
+	if c.p.TapERB > 0 {
+		return f / (c.p.TapERB * 24.7 * (4.37*f/1000 + 1))
+	}
+	return c.p.TapQ
 }
 
 // Params returns the converter's parameters.
@@ -348,11 +372,24 @@ func (c *CochleaModel) Append(dst []events.Event1D, samples []float64, rate int,
 	ev := sc.ev[:0]
 	bank := sc.bank
 	var prev float64
+	// Coupled AGC: the mean over channels of the averaged outputs, from
+	// the previous sample (kc its weight, 1−kc the channel's own).
+	kc := c.p.AGCCoupling
+	var genv, gsum float64
+	live := 0
+	for i := range bank {
+		if !bank[i].dead {
+			live++
+		}
+	}
 	for n, s := range samples {
 		s *= gain
 		x := (s - pa*prev) * pg
 		prev = s
 		t := float64(n) * dt
+		if kc > 0 && live > 0 {
+			genv, gsum = gsum/float64(live), 0
+		}
 		for ch := range bank {
 			b := &bank[ch]
 			// Cascade section (low-pass, b2 = b0).
@@ -370,11 +407,12 @@ func (c *CochleaModel) Append(dst []events.Event1D, samples []float64, rate int,
 			// Half-wave rectification and hair-cell compression.
 			in := 0.0
 			if u > 0 {
-				in = u / (u + hs + agc*b.env)
+				in = u / (u + hs + agc*((1-kc)*b.env+kc*genv))
 				b.env += agcA * (u - b.env)
 			} else {
 				b.env -= agcA * b.env
 			}
+			gsum += b.env
 			// Leaky integrate-and-fire ganglion cell.
 			if b.refr > 0 {
 				b.refr--
@@ -429,7 +467,7 @@ func (c *CochleaModel) setup(sc *cochleaScratch, rate int) {
 			b.lb1 = (1 - cs) / a0
 			b.la1 = -2 * cs / a0
 			b.la2 = (1 - al) / a0
-			ab := sw / (2 * c.p.TapQ)
+			ab := sw / (2 * c.tapQ(f))
 			a0 = 1 + ab
 			b.bb0 = ab / a0
 			b.ba1 = -2 * cw / a0

@@ -3,8 +3,10 @@ package source
 import (
 	"context"
 	"fmt"
+	"github.com/memlsm/memlsm/audio"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/memlsm/memlsm/events"
@@ -51,4 +53,44 @@ func Schemes() []string {
 	}
 	sort.Strings(s)
 	return s
+}
+
+// WithOptions returns spec with the options kv (key, value, key, value…)
+// set, replacing any the spec already gives: e.g. the same recordings
+// perturbed, WithOptions("fsdd:DIR?speakers=theo", "perturb",
+// "level=-20dB") → "fsdd:DIR?perturb=level%3D-20dB&speakers=theo".
+func WithOptions(spec string, kv ...string) (string, error) {
+	if len(kv)%2 != 0 {
+		return "", fmt.Errorf("source: WithOptions needs key, value pairs, got %d strings", len(kv))
+	}
+	scheme, rest, ok := strings.Cut(spec, ":")
+	if !ok || scheme == "" {
+		return "", fmt.Errorf("source: %q is not scheme:path", spec)
+	}
+	path, rawQuery, _ := strings.Cut(rest, "?")
+	query, err := url.ParseQuery(rawQuery)
+	if err != nil {
+		return "", fmt.Errorf("source: bad options %q in %q: %w", rawQuery, spec, err)
+	}
+	for i := 0; i < len(kv); i += 2 {
+		query.Set(kv[i], kv[i+1])
+	}
+	return scheme + ":" + path + "?" + query.Encode(), nil
+}
+
+// OpenPerturbed opens spec's recordings perturbed in the time domain
+// before conversion (audio.Chain, seeded per recording from seed): the
+// same samples in the same order as Open(spec), each as a new recording
+// would have changed it. Only sources that convert audio (fsdd:) take a
+// perturbation.
+func OpenPerturbed(ctx context.Context, spec string, chain audio.Chain, seed uint64) (*events.Dataset, error) {
+	scheme, _, _ := strings.Cut(spec, ":")
+	if scheme != "fsdd" {
+		return nil, fmt.Errorf("source: %q: only fsdd: sources (audio converted by the cochlea) can be perturbed", spec)
+	}
+	s, err := WithOptions(spec, "perturb", chain.String(), "perturb_seed", strconv.FormatUint(seed, 10))
+	if err != nil {
+		return nil, err
+	}
+	return Open(ctx, s)
 }
