@@ -30,12 +30,12 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Printf("breakdown voltage %.1f ± %.1f V\n", fitted.VbdMean, fitted.VbdStd)
+	fmt.Printf("breakdown voltage %.2f ± %.2f V\n", fitted.VbdMean, fitted.VbdStd)
 	fmt.Printf("read noise %.3f\n", fitted.ReadNoise)
 	f, _ := rep.Field("lrs_mean")
 	fmt.Println("lrs_mean:", f.Source)
 	// Output:
-	// breakdown voltage 3.8 ± 0.2 V
+	// breakdown voltage 3.62 ± 0.12 V
 	// read noise 0.020
 	// lrs_mean: inherited from lin2025
 }
@@ -53,5 +53,5 @@ func ExampleDryRun() {
 	fmt.Printf("%s on %v: %d ramp steps, at most %d cell pulses, highest %v\n",
 		plans[0].Experiment, plans[0].Region, t.Pulses, t.PulseCells, t.MaxForm)
 	// Output:
-	// form on rows 0..31 × cols 0..31: 49 ramp steps, at most 50176 cell pulses, highest 5V
+	// form on rows 0..31 × cols 0..31: 31 ramp steps, at most 31744 cell pulses, highest 4.35V
 }

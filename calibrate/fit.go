@@ -221,6 +221,13 @@ func Fit(res *Results) (crossbar.Params, FitReport, error) {
 		}
 	}
 
+	// The default forming pulse follows the fitted breakdown voltages:
+	// closed form vbd_mean + 4·vbd_std, as lin2025's.
+	if _, ok := fitted["vbd_mean"]; ok {
+		p.FormAmplitude = min(p.VbdMean+4*p.VbdStd, p.MaxFormV)
+		set("form_amplitude", 0, "closed form: fitted vbd_mean + 4·vbd_std (at most max_form_v)")
+	}
+
 	// Read noise.
 	sigma := base.ReadNoise
 	if r := res.Get("noise"); r != nil {
@@ -250,6 +257,18 @@ func Fit(res *Results) (crossbar.Params, FitReport, error) {
 			if c.Gate != base.GateRef {
 				k = math.Pow(float64(c.Gate-base.TransistorVth)/float64(base.GateRef-base.TransistorVth), base.TransistorAlpha)
 				note("conductance: measured at gate %v, scaled to gate_ref %v by the base's compliance law (factor %.3g)", c.Gate, base.GateRef, k)
+			}
+			// The forming model's growth with the charge after breakdown:
+			// lrs_mean holds for one ref_width at compliance, the measured
+			// cells were formed by the experiment's pulse.
+			q := p
+			q.StuckHRSRate, q.StuckLRSRate = 0, 0
+			pulse := crossbar.Pulse{Mode: crossbar.Form, Amplitude: c.FormV, Width: c.FormWidth, Gate: c.Gate}
+			if pr := crossbar.PredictForming(q, pulse); pr.FormedFraction > 0 && k > 0 {
+				if h := pr.MeanUS / (q.LRSMean.Micro() * k); math.Abs(h-1) > 1e-3 {
+					k *= h
+					note("conductance: the %v × %v forming pulse leaves filaments %.3g× those of one ref_width at compliance (forming model); lrs_mean and lrs_std divided by it", c.FormV, c.FormWidth, h)
+				}
 			}
 			p.LRSMean, p.LRSStd = units.Siemens(mu/k*1e-6), units.Siemens(math.Sqrt(v)/k*1e-6)
 			set("lrs_mean", sd/math.Sqrt(n)/k*1e-6, "conductance: mean of %d healthy formed cells", a.Dist.Normal.N)

@@ -294,7 +294,7 @@ func Evaluate(w Workload, t Tech) (*Report, error) {
 func assumptions(w Workload, t Tech) []string {
 	a := []string{
 		fmt.Sprintf("array reads follow the %s schedule; every read converts all %s columns of the layout (differential pairs subtracted digitally)", w.Schedule, colsList(w)),
-		fmt.Sprintf("board: %g read channels (TIA + ADS8324 each), converting in rounds at 50 kSPS — the channel count of the test system is not published", t.Board.Channels),
+		fmt.Sprintf("board: %g read channels (TIA + ADS8324 each), converting in rounds at %.3g kSPS — the channel count of the test system is not published", t.Board.Channels, t.Board.ADCRateHz/1e3),
 		"board energy includes the static power of TIAs, DAC and Zynq SoC over the whole latency; the RRAM die and PCB are not counted in its area (package bodies only)",
 		fmt.Sprintf("chip: projected 40 nm macro with %d-bit SAR ADCs shared by %g columns (%.3g pJ per conversion), sample-and-hold per column, digital LIF; leakage not modelled", t.ChipADCBits(w.Macro), t.Chip.ADCShare, t.ChipADCEnergy(w.Macro)*1e12),
 		fmt.Sprintf("digital: Horowitz ISSCC 2014 45 nm figures with %g-bit weights in one on-chip SRAM (DRAM above %.3g MiB); event-driven = one add and one weight read per effective synaptic operation; dense = a MAC and a weight read per weight per step", t.Digital.WeightBits, t.Digital.SRAMCapacityBytes/(1<<20)),

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/memlsm/memlsm/crossbar"
 	"github.com/memlsm/memlsm/units"
 )
 
@@ -184,7 +185,7 @@ var specs = []techSpec{
 	{"chip.adc_enob_loss", "", 0, 8, false, "effective bits lost to noise and distortion (ENOB = bits − loss)",
 		"assumption: 1 bit, typical of measured SAR ADCs", true},
 	{"chip.adc_fom_j", "J", 0, 1e-9, false, "Walden figure of merit P/(2^ENOB·f_s): energy per conversion step",
-		"assumption: 20 fJ, about ten times the best SAR figures reported (2.2 fJ, Harpe et al., ISSCC 2013, per the ADC surveys of Murmann and Jonsson), as for compact column ADCs", true},
+		"assumption: 20 fJ, about ten times the best SAR figure of merit reported (2.2 fJ, Harpe et al., ISSCC 2013, per B. E. Jonsson's ADC survey update of 2013; B. Murmann's ADC performance survey tracks the same figure), as for compact column ADCs", true},
 	{"chip.adc_energy_j", "J", 0, 1e-6, false, "energy per conversion; 0 derives it as adc_fom_j·2^ENOB", "derived from adc_fom_j", false},
 	{"chip.adc_share", "", 1, 4096, true, "columns multiplexed onto one SAR ADC",
 		"assumption: 8, a common column-mux ratio of RRAM compute-in-memory macros", true},
@@ -599,4 +600,36 @@ func Configure(file io.Reader, settings []string) (Tech, error) {
 		}
 	}
 	return t, nil
+}
+
+// Settings is the repeatable --set flag of a command that builds a macro
+// and prices its results: a "cost.…" key goes to the cost technology
+// (Cost, applied by Configure), every other key to the macro's parameters
+// (Macro, applied by crossbar.Params.Apply). Each is checked as it is
+// parsed, so a bad key is a usage error naming it.
+type Settings struct {
+	Macro crossbar.Settings
+	Cost  []string
+}
+
+// Set implements flag.Value.
+func (s *Settings) Set(v string) error {
+	k, _, _ := strings.Cut(v, "=")
+	if IsKey(strings.TrimSpace(k)) {
+		t := Default()
+		if err := t.ParseSetting(v); err != nil {
+			return err
+		}
+		s.Cost = append(s.Cost, v)
+		return nil
+	}
+	return s.Macro.Set(v)
+}
+
+// String implements flag.Value.
+func (s *Settings) String() string {
+	if s == nil {
+		return ""
+	}
+	return strings.TrimSpace(s.Macro.String() + " " + strings.Join(s.Cost, " "))
 }

@@ -31,17 +31,20 @@ func ExampleNewModel() {
 	fmt.Printf("pulse: %v\n", crossbar.DefaultForming(p))
 	fmt.Printf("formed %d of %d cells, mean %.1f µS, std %.1f µS\n", st.Formed, st.Cells, st.MeanUS, st.StdUS)
 	// Output:
-	// pulse: form 4.6V × 1µs, gate 1.2V
+	// pulse: form 4.12V × 1µs, gate 1.2V
 	// formed 4091 of 4096 cells, mean 14.2 µS, std 2.5 µS
 }
 
-// The forming voltage sets the sparsity of the random weights: one pulse
-// at V forms the fraction Φ((V − VbdMean)/VbdStd) of the cells.
+// The forming pulse sets the sparsity of the random weights and their
+// conductances: one pulse at V forms the fraction
+// Φ((V − VbdMean)/VbdStd) of the cells, and a cell that breaks down
+// earlier in the pulse grows a larger filament (PredictForming gives the
+// model's closed-form prediction).
 func ExampleModel_Program() {
 	p, _ := crossbar.Preset("ideal")
 	p.Rows, p.Cols = 200, 200
 	ctx := context.Background()
-	for _, v := range []units.Volts{3.6, 3.8, 4.0} {
+	for _, v := range []units.Volts{3.5, 3.65, 3.8, 4.12} {
 		m, _ := crossbar.NewModel(p, 1)
 		pulse := crossbar.DefaultForming(p)
 		pulse.Amplitude = v
@@ -49,13 +52,15 @@ func ExampleModel_Program() {
 		g := make([]units.Siemens, 200*200)
 		_ = m.Read(ctx, m.Geometry().All(), g)
 		st := crossbar.Summarize(g, p.FormedThreshold)
-		fmt.Printf("%v: %.3f formed (Φ predicts %.3f)\n", v, st.FormedFraction,
-			0.5*math.Erfc(-float64((v-p.VbdMean)/p.VbdStd)/math.Sqrt2))
+		pr := crossbar.PredictForming(p, pulse)
+		fmt.Printf("%v: %.3f formed, %.2f ± %.2f µS (predicted %.3f, %.2f ± %.2f µS)\n", v,
+			st.FormedFraction, st.MeanUS, st.StdUS, pr.FormedFraction, pr.ReadMeanUS, pr.ReadStdUS)
 	}
 	// Output:
-	// 3.6V: 0.160 formed (Φ predicts 0.159)
-	// 3.8V: 0.502 formed (Φ predicts 0.500)
-	// 4V: 0.840 formed (Φ predicts 0.841)
+	// 3.5V: 0.156 formed, 12.81 ± 2.31 µS (predicted 0.155, 12.83 ± 2.33 µS)
+	// 3.65V: 0.581 formed, 13.22 ± 2.38 µS (predicted 0.579, 13.23 ± 2.37 µS)
+	// 3.8V: 0.920 formed, 13.70 ± 2.41 µS (predicted 0.921, 13.69 ± 2.40 µS)
+	// 4.12V: 1.000 formed, 14.19 ± 2.44 µS (predicted 1.000, 14.18 ± 2.44 µS)
 }
 
 // A binary MVM returns column currents Σ G·V_read; Periphery converts
@@ -73,11 +78,11 @@ func ExampleModel_MVM() {
 	fmt.Printf("columns %.1f µA and %.1f µA, saturated %d\n", float64(y[0])*1e6, float64(y[1])*1e6, sat)
 	// Output:
 	// LSB 39.2369nA at V_read 199.966mV
-	// columns 10.8 µA and 11.8 µA, saturated 0
+	// columns 10.7 µA and 11.8 µA, saturated 0
 }
 
 // RandomWeights gives the differential weights the LSM sees (before its
-// gain): mean ≈ 0, σ ≈ √2·2.46 µS-units (a little more with stuck cells).
+// gain): mean ≈ 0, σ ≈ √2·2.45 µS-units (a little more with stuck cells).
 func ExampleRandomWeights() {
 	p, _ := crossbar.Preset("lin2025")
 	m, _ := crossbar.NewModel(p, 10)
@@ -94,7 +99,7 @@ func ExampleRandomWeights() {
 	n := float64(len(win) + len(wrec))
 	fmt.Printf("%d input and %d recurrent weights, mean %.2f, σ %.1f\n", len(win), len(wrec), s/n, math.Sqrt(s2/n-s*s/n/n))
 	// Output:
-	// 51200 input and 40000 recurrent weights, mean 0.01, σ 3.6
+	// 51200 input and 40000 recurrent weights, mean 0.01, σ 3.5
 }
 
 // A reservoir too large for one macro on a grid of them: 100 inputs and

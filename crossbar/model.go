@@ -82,6 +82,7 @@ type Model struct {
 	formAccel, swAccel float64
 	vbdMean, vbdStd    float64
 	refWidth           float64
+	grow               growth // forming: conductance versus charge after breakdown
 }
 
 // Interfaces the Model implements.
@@ -130,6 +131,7 @@ func NewModel(p Params, seed uint64) (*Model, error) {
 	m.formAccel, m.swAccel = float64(p.FormAccel), float64(p.SwitchAccel)
 	m.vbdMean, m.vbdStd = float64(p.VbdMean), float64(p.VbdStd)
 	m.refWidth = float64(p.RefWidth)
+	m.grow = newGrowth(p)
 
 	for c := range n {
 		m.g0[c] = float64(p.PristineG) * math.Exp(p.PristineSpread*m.key.normal(streamPristine, c, 0))

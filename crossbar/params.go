@@ -1,7 +1,6 @@
 package crossbar
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,12 +41,21 @@ type Params struct {
 	RefWidth  units.Seconds `json:"ref_width"`  // s, pulse width at which VbdMean, VSetMean, VResetMean hold; assumption
 	FormAccel units.Volts   `json:"form_accel"` // V, E-model voltage acceleration V_acc of breakdown; assumption
 
+	// The default forming pulse (DefaultForming): what every experiment
+	// applies to form its reservoir regions, and so a knob of all of them.
+
+	FormAmplitude units.Volts   `json:"form_amplitude"` // V, source-line amplitude; vbd_mean + 4·vbd_std (closed form)
+	FormWidth     units.Seconds `json:"form_width"`     // s, pulse width; ref_width
+	FormGate      units.Volts   `json:"form_gate"`      // V, word-line voltage (the compliance); gate_ref
+
 	// Compliance (1T1R access transistor) and the low-resistance state.
 
 	GateRef         units.Volts   `json:"gate_ref"`         // V, word-line voltage at which LRSMean/LRSStd hold; assumption
 	TransistorVth   units.Volts   `json:"transistor_vth"`   // V, access-transistor threshold; assumption
 	TransistorAlpha float64       `json:"transistor_alpha"` // alpha-power-law exponent of the saturation current (Sakurai–Newton)
-	ComplianceRef   units.Amps    `json:"compliance_ref"`   // A, compliance current at GateRef (energy only); closed form + assumption
+	ComplianceRef   units.Amps    `json:"compliance_ref"`   // A, compliance current at GateRef; closed form + assumption
+	GrowthAccel     units.Volts   `json:"growth_accel"`     // V, fall of the filament's holding voltage per e-fold of time at compliance; assumption
+	ParasiticCap    units.Farads  `json:"parasitic_cap"`    // F, line capacitance discharged through a cell as it breaks down (overshoot); assumption
 	LRSMean         units.Siemens `json:"lrs_mean"`         // S, mean formed conductance at GateRef; 14.2473 µS [ESGNN]
 	LRSStd          units.Siemens `json:"lrs_std"`          // S, σ of formed conductance at GateRef; 2.4624 µS [ESGNN]
 	LRSMin          units.Siemens `json:"lrs_min"`          // S, lower clip of a formed/set conductance; assumption
@@ -74,6 +82,7 @@ type Params struct {
 	DriftNuSpread   float64       `json:"drift_nu_spread"`  // σ of ln of a cell's exponent factor; assumption
 	DriftT0         units.Seconds `json:"drift_t0"`         // s, onset time of relaxation; assumption
 	WireResistance  units.Ohms    `json:"wire_resistance"`  // Ω per cell pitch of row and column wires (IR drop); 0 = off
+	TransistorRon   units.Ohms    `json:"transistor_ron"`   // Ω, access-transistor on-resistance in series at read; 0 (already in the measured G)
 	FormedThreshold units.Siemens `json:"formed_threshold"` // S, a cell reading above this counts as formed; assumption
 
 	// Periphery (PAPER.md §3.2–3.3: DAC80508, OPA4322-Q1, ADS8324).
@@ -86,6 +95,7 @@ type Params struct {
 	ADCBits      int           `json:"adc_bits"`       // ADC resolution, two's complement; 14 (ADS8324)
 	ADCFullScale units.Volts   `json:"adc_full_scale"` // V, ADC input range ±FS; 1.8 V (ADS8324: V_REF ≤ V_CC/2)
 	InputBits    int           `json:"input_bits"`     // bit planes of a multi-bit MVM input; 4 [ESGNN run scripts]
+	AnalogDiff   int           `json:"analog_diff"`    // 1: column pairs subtracted before the ADC; 0: digitally, as the test board does
 
 	// Energy per operation (board level).
 
@@ -133,13 +143,20 @@ var specs = []paramSpec{
 		"assumption: 0.1 %, as stuck_hrs_rate"},
 
 	{"vbd_mean", "V", 0, 20, true, "mean breakdown voltage of one ref_width forming pulse",
-		"assumption: ESGNN Ext. Data Fig. 1 sweeps from 3 V in 0.05 V steps and finds a quasi-normal Vbd (PAPER.md §3.2) but its numbers are not public; the mean is put 4σ above the 3 V sweep start"},
+		"Wang et al., Nat. Mach. Intell. 5, 104 (2023), Ext. Data Fig. 1: 400 cells broken down by a ramp from 3 V in 0.05 V steps, mean 3.433 V, σ 0.114 V; converted to one ref_width pulse with this model's E-model (FitRampBreakdown), assuming a step dwell of one ref_width (not reported; each decade longer adds form_accel·ln 10 ≈ 0.39 V)"},
 	{"vbd_std", "V", 0, 5, true, "device-to-device σ of the breakdown voltage",
-		"assumption: 3 V sweep start = mean − 4σ, and mean + 4σ = 4.6 V stays inside the 5 V DAC range"},
-	{"ref_width", "s", 0, 1, true, "pulse width at which vbd_mean, vset_mean and vreset_mean hold",
+		"Wang et al., Nat. Mach. Intell. 5, 104 (2023), Ext. Data Fig. 1, converted as vbd_mean (the ramp compresses the early breakdowns, so the single-pulse σ is wider than the ramp's)"},
+	{"ref_width", "s", 0, 1, true, "pulse width at which vbd_mean, vset_mean and vreset_mean hold, and the time at compliance at which lrs_mean holds",
 		"assumption: µs pulses, as made by the discrete-component test board (PAPER.md §3.3)"},
 	{"form_accel", "V", 0, 5, true, "E-model acceleration voltage: breakdown time falls e-fold per form_accel of extra amplitude",
 		"assumption: field acceleration ≈ 2 decades per MV/cm, typical of thin high-k oxides; over 8 nm TaOx (PAPER.md §3.1) 0.8 V/(2 ln 10) ≈ 0.17 V"},
+
+	{"form_amplitude", "V", 0, 50, true, "amplitude of the default forming pulse every experiment applies to its reservoir regions",
+		"closed form vbd_mean + 4·vbd_std: breaks down all but 1 − Φ(4) ≈ 3·10⁻⁵ of the cells, the dense reservoir of the paper's software model (Lin et al. 2025)"},
+	{"form_width", "s", 0, 10, true, "width of the default forming pulse",
+		"ref_width: the width at which vbd_mean holds"},
+	{"form_gate", "V", 0, 10, false, "word-line voltage of the default forming pulse (sets the compliance current)",
+		"gate_ref: the compliance at which lrs_mean was measured"},
 
 	{"gate_ref", "V", 0, 10, true, "word-line voltage at which lrs_mean and lrs_std hold (the default compliance)",
 		"assumption: mid-range word-line bias of a 40 nm access transistor"},
@@ -147,12 +164,16 @@ var specs = []paramSpec{
 		"assumption: typical 40 nm NMOS threshold"},
 	{"transistor_alpha", "", 1, 2, false, "alpha-power-law exponent: compliance ∝ (gate − vth)^alpha",
 		"Sakurai & Newton, IEEE JSSC 25, 584 (1990): α ≈ 1.3 for velocity-saturated short-channel MOSFETs (assumption for this transistor)"},
-	{"compliance_ref", "A", 0, 1e-2, true, "compliance current at gate_ref (used for pulse energy)",
-		"closed form lrs_mean × 0.4 V, from R_LRS·I_C ≈ const of filamentary oxide RRAM (0.4 V: assumption)"},
-	{"lrs_mean", "S", 0, 1e-2, true, "mean conductance of a formed (or set) cell at gate_ref",
-		"[ESGNN] backend_torch_simu.py: cond_mean = 14.2473 (µS), measured on the same 40 nm macro (PAPER.md §3.2)"},
-	{"lrs_std", "S", 0, 1e-2, false, "σ of the formed conductance at gate_ref (scales with the mean at other gates)",
-		"[ESGNN] backend_torch_simu.py: cond_std = 2.4624 (µS) (PAPER.md §3.2)"},
+	{"compliance_ref", "A", 0, 1e-2, true, "compliance current at gate_ref; with lrs_mean it fixes the filament's holding voltage compliance_ref/lrs_mean",
+		"closed form lrs_mean × 0.4 V, from R_LRS·I_C ≈ V_C of filamentary oxide RRAM (Ielmini, IEEE TED 58, 4309 (2011)); V_C = 0.4 V: assumption"},
+	{"growth_accel", "V", 0, 1, false, "after breakdown the filament grows at the compliance current and its voltage falls by growth_accel per e-fold of time (forming-pulse width and overshoot shape the conductance)",
+		"assumption: the ion-migration kinetics of SET (switch_accel); field-driven growth gives the logarithmic time dependence (Ielmini, IEEE TED 58, 4309 (2011))"},
+	{"parasitic_cap", "F", 0, 1e-9, false, "line capacitance that discharges through a cell as it breaks down (current overshoot), as extra charge beyond the compliance",
+		"assumption: ≈ 0.2 fF/µm over a ≈ 100 µm bit line of the 512-cell array; overshoot charge shapes the filament (Ambrogio et al., IEEE EDL 37, 1268 (2016); Shrestha et al., Solid-State Electron. (2018))"},
+	{"lrs_mean", "S", 0, 1e-2, true, "mean conductance of a cell formed (or set) at gate_ref whose filament carried the compliance current for one ref_width",
+		"[ESGNN] backend_torch_simu.py: cond_mean = 14.2473 (µS), measured on the same 40 nm macro (PAPER.md §3.2); that it corresponds to one ref_width at compliance is an assumption"},
+	{"lrs_std", "S", 0, 1e-2, false, "device σ of the formed conductance at gate_ref, without read noise (scales with the mean at other gates and pulses)",
+		"[ESGNN] backend_torch_simu.py: cond_std = 2.4624 (µS) as read (PAPER.md §3.2), with the read noise of read_noise deconvolved: √((2.4624² − (0.02·14.2473)²)/(1 + 0.02²)) = 2.4454 µS"},
 	{"lrs_min", "S", 0, 1e-2, true, "lower clip of a formed or set conductance (weakest stable filament)",
 		"assumption: 5 σ below lrs_mean"},
 	{"lrs_max", "S", 0, 1, true, "upper clip of a formed or set conductance",
@@ -186,7 +207,9 @@ var specs = []paramSpec{
 	{"drift_t0", "s", 0, 1e9, true, "onset time of relaxation after programming",
 		"assumption"},
 	{"wire_resistance", "Ω", 0, 1e4, false, "row and column wire resistance per cell pitch (first-order IR drop)",
-		"off by default (DESIGN.md: optional IR drop); ≈ 1 Ω per pitch would be typical of 40 nm M4/M5 lines"},
+		"off by default (the paper reports no IR drop); ≈ 1 Ω per pitch would be typical of 40 nm M4/M5 lines"},
+	{"transistor_ron", "Ω", 0, 1e7, false, "on-resistance of the access transistor in series with each cell at read (IR-drop network)",
+		"0: the measured conductances (lrs_mean) were read through the 1T1R cell, so they already include it; set it with an intrinsic-cell lrs_mean"},
 	{"formed_threshold", "S", 0, 1, true, "analysis criterion: a cell reading above this counts as formed",
 		"assumption: 1 MΩ, a decade above pristine and 5 σ below lrs_mean (ESGNN's 20 kΩ criterion was for its sweep at a higher compliance)"},
 
@@ -206,6 +229,8 @@ var specs = []paramSpec{
 		"TI ADS8324 datasheet: bipolar input ±V_REF with V_REF ≤ V_CC/2 = 1.8 V"},
 	{"input_bits", "", 1, 16, false, "bit planes of a multi-bit MVM input (applied bit-serially)",
 		"[ESGNN] run_mutag.sh, run_collab.sh: --n_bit 4 (PAPER.md §3.3)"},
+	{"analog_diff", "", 0, 1, false, "1: each column pair (2k, 2k+1) is subtracted in the analogue domain before one ADC conversion; 0: both columns converted, subtracted digitally",
+		"0: the group's test board converts every column, one ADS8324 channel per TIA (Lin et al. 2025 and its sister papers' test system)"},
 
 	{"energy_adc", "J", 0, 1, false, "energy of one ADC conversion",
 		"TI ADS8324 datasheet: < 3.0 mW at 50 kSPS → 60 nJ per conversion"},
@@ -233,10 +258,19 @@ var lin2025 = Params{
 
 	PristineG: 1e-7, PristineSpread: 0.3, StuckHRSRate: 1e-3, StuckLRSRate: 1e-3,
 
-	VbdMean: 3.8, VbdStd: 0.2, RefWidth: 1e-6, FormAccel: 0.17,
+	// Wang et al., Nat. Mach. Intell. 5, 104 (2023), Extended Data Fig. 1:
+	// 400 ramp breakdown voltages, mean 3.4332 V, σ 0.1144 V, converted to
+	// one ref_width pulse by FitRampBreakdown (TestLin2025BreakdownFit).
+	VbdMean: 3.6254, VbdStd: 0.1237, RefWidth: 1e-6, FormAccel: 0.17,
+	FormAmplitude: 4.12, FormWidth: 1e-6, FormGate: 1.2,
 
 	GateRef: 1.2, TransistorVth: 0.5, TransistorAlpha: 1.3, ComplianceRef: 14.2473e-6 * 0.4,
-	LRSMean: 14.2473e-6, LRSStd: 2.4624e-6, LRSMin: 2e-6, LRSMax: 100e-6, D2DFraction: 0.5,
+	GrowthAccel: 0.03, ParasiticCap: 20e-15,
+	// ESGNN's 14.2473 ± 2.4624 µS were read through a read path with the
+	// read noise of read_noise: the device spread is the measured one with
+	// that noise taken out (DeconvolveReadNoise), so that reading the
+	// simulated array gives the measured σ back.
+	LRSMean: 14.2473e-6, LRSStd: DeconvolveReadNoise(2.4624e-6, 14.2473e-6, 0.02), LRSMin: 2e-6, LRSMax: 100e-6, D2DFraction: 0.5,
 
 	HRSMedian: 1e-6, HRSSpread: 0.4,
 	VSetMean: 1.2, VSetStd: 0.1, VSetC2C: 0.05,
@@ -244,10 +278,10 @@ var lin2025 = Params{
 	SwitchAccel: 0.03,
 
 	ReadNoise: 0.02, DriftNuLRS: 0.005, DriftNuHRS: -0.01, DriftNuSpread: 0.5, DriftT0: 1,
-	WireResistance: 0, FormedThreshold: 1e-6,
+	WireResistance: 0, TransistorRon: 0, FormedThreshold: 1e-6,
 
 	DACBits: 16, DACFullScale: 5, ReadVoltage: 0.2, ReadWidth: 5e-6, TIAGain: 5600,
-	ADCBits: 14, ADCFullScale: 1.8, InputBits: 4,
+	ADCBits: 14, ADCFullScale: 1.8, InputBits: 4, AnalogDiff: 0,
 
 	EnergyADC: 60e-9, EnergyTIA: 1.6e-3 * 3.3 * 20e-6, EnergyDAC: 1e-3 * 5 * 5e-6,
 
@@ -369,11 +403,15 @@ func (p Params) Validate() error {
 			bad(c.name, "%g V exceeds dac_full_scale %g V", float64(c.v), float64(p.DACFullScale))
 		}
 	}
-	if ok("vbd_mean", "vbd_std", "ref_width", "gate_ref", "max_form_v", "min_width", "max_width", "max_gate", "max_cells") {
-		// The default forming pulse must be one the limits accept.
-		if err := p.Limits().Check(DefaultForming(p), 1); err != nil {
-			bad("vbd_mean", "the default forming pulse %v is refused: %v", DefaultForming(p), err)
-		}
+	// The default forming pulse must be one the limits accept.
+	if ok("form_amplitude", "max_form_v") && p.FormAmplitude > p.MaxFormV {
+		bad("form_amplitude", "%g V exceeds max_form_v %g V", float64(p.FormAmplitude), float64(p.MaxFormV))
+	}
+	if ok("form_width", "min_width", "max_width") && (p.FormWidth < p.MinWidth || p.FormWidth > p.MaxWidth) {
+		bad("form_width", "%g s outside [min_width, max_width] = [%g, %g] s", float64(p.FormWidth), float64(p.MinWidth), float64(p.MaxWidth))
+	}
+	if ok("form_gate", "max_gate") && p.FormGate > p.MaxGate {
+		bad("form_gate", "%g V exceeds max_gate %g V", float64(p.FormGate), float64(p.MaxGate))
 	}
 	if ok("read_voltage", "dac_full_scale", "dac_bits") {
 		if code := math.Round(float64(p.ReadVoltage) / float64(p.DACFullScale) * math.Ldexp(1, p.DACBits)); code < 1 {
@@ -389,50 +427,100 @@ func (p Params) Validate() error {
 	return errors.Join(errs...)
 }
 
-// LoadParams reads parameters written by WriteJSON (or by calibrate/). It
-// is strict: an unknown field, a missing field, a value of the wrong type
-// or out of range is an error naming the field.
+// LoadParams reads a parameter file (ReadParams) and returns its
+// parameters.
 func LoadParams(r io.Reader) (Params, error) {
+	p, _, err := ReadParams(r)
+	return p, err
+}
+
+// ReadParams reads a parameter file: one JSON object whose keys are the
+// JSON names of Params, plus an optional "preset" naming the parameters it
+// starts from. With a preset the file may be partial — the fields it gives
+// override the preset's ({"preset": "lin2025", "adc_bits": 6} is a valid
+// file) — and without one it must give every field (what WriteJSON and
+// calibrate/ write). A value is a JSON number in SI units or a string in
+// the field's unit as Params.Set reads it ("2ohm", "100ns", "14uS"). It is
+// strict: an unknown key (with the nearest known ones), a missing field, a
+// value of the wrong type or out of range, and a failed cross-field check
+// are each an error naming the key. It returns the preset named ("" if
+// none).
+func ReadParams(r io.Reader) (p Params, preset string, err error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return Params{}, fmt.Errorf("crossbar: reading params: %w", err)
+		return Params{}, "", fmt.Errorf("crossbar: reading params: %w", err)
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
-		return Params{}, fmt.Errorf("crossbar: params: %w", describeJSONError(data, err))
+		return Params{}, "", fmt.Errorf("crossbar: params: %w", describeJSONError(data, err))
+	}
+	if raw == nil {
+		return Params{}, "", errors.New("crossbar: params: want a JSON object, got null")
+	}
+	if b, ok := raw["preset"]; ok {
+		if err := json.Unmarshal(b, &preset); err != nil {
+			return Params{}, "", fmt.Errorf("crossbar: params: \"preset\" must be a preset name string (%s): %w", strings.Join(Presets(), ", "), err)
+		}
+		if p, err = Preset(preset); err != nil {
+			return Params{}, "", fmt.Errorf("crossbar: params: %w", err)
+		}
+		delete(raw, "preset")
 	}
 	var errs []error
-	var unknown, missing []string
+	var missing []string
+	keys := make([]string, 0, len(raw))
 	for k := range raw {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
 		if _, ok := fieldIndex[k]; !ok {
-			unknown = append(unknown, k)
+			errs = append(errs, fmt.Errorf("crossbar: params: %w", unknownKeyError(k)))
 		}
 	}
-	for _, s := range specs {
-		if _, ok := raw[s.name]; !ok {
-			missing = append(missing, s.name)
+	if preset == "" {
+		for _, s := range specs {
+			if _, ok := raw[s.name]; !ok {
+				missing = append(missing, s.name)
+			}
 		}
 	}
-	slices.Sort(unknown)
-	if len(unknown) > 0 {
-		errs = append(errs, fmt.Errorf("crossbar: params: unknown field(s) %s", strings.Join(unknown, ", ")))
-	}
-	if len(missing) > 0 {
-		errs = append(errs, fmt.Errorf("crossbar: params: missing field(s) %s", strings.Join(missing, ", ")))
+	if n := len(missing); n > 0 {
+		list := strings.Join(missing, ", ")
+		if n > 6 {
+			list = fmt.Sprintf("%d of %d: %s, …", n, len(specs), strings.Join(missing[:4], ", "))
+		}
+		errs = append(errs, fmt.Errorf("crossbar: params: missing field(s) %s; a partial file names its base with \"preset\", e.g. {\"preset\": \"lin2025\", …}",
+			list))
 	}
 	if len(errs) > 0 {
-		return Params{}, errors.Join(errs...)
+		return Params{}, "", errors.Join(errs...)
 	}
-	var p Params
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
-		return Params{}, fmt.Errorf("crossbar: params: %w", describeJSONError(data, err))
+	for _, k := range keys {
+		b := raw[k]
+		var str string
+		if json.Unmarshal(b, &str) == nil {
+			if err := p.Set(k, str); err != nil {
+				errs = append(errs, fmt.Errorf("crossbar: params: %w", err))
+			}
+			continue
+		}
+		f := reflect.ValueOf(&p).Elem().Field(fieldIndex[k])
+		if err := json.Unmarshal(b, f.Addr().Interface()); err != nil {
+			errs = append(errs, fmt.Errorf("crossbar: params: field %s: want a number or a string with a unit: %w", k, describeJSONError(data, err)))
+			continue
+		}
+		if err := specs[specIndex[k]].check(p.value(k)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return Params{}, "", errors.Join(errs...)
 	}
 	if err := p.Validate(); err != nil {
-		return Params{}, err
+		return Params{}, "", err
 	}
-	return p, nil
+	return p, preset, nil
 }
 
 // describeJSONError adds the byte offset to JSON syntax and type errors.
@@ -457,6 +545,28 @@ func (p Params) WriteJSON(w io.Writer) error {
 	}
 	b = append(b, '\n')
 	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("crossbar: writing params: %w", err)
+	}
+	return nil
+}
+
+// WriteJSONPreset writes p as WriteJSON does, every field, preceded by
+// "preset": preset to record the base it was derived from (the file stays
+// complete: reading it gives p whatever the preset holds).
+func (p Params) WriteJSONPreset(w io.Writer, preset string) error {
+	if _, err := Preset(preset); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return fmt.Errorf("crossbar: encoding params: %w", err)
+	}
+	name, _ := json.Marshal(preset)
+	out := append([]byte("{\n  \"preset\": "), name...)
+	out = append(out, ',')
+	out = append(out, b[1:]...) // b starts with "{"
+	out = append(out, '\n')
+	if _, err := w.Write(out); err != nil {
 		return fmt.Errorf("crossbar: writing params: %w", err)
 	}
 	return nil
@@ -487,12 +597,15 @@ func (p Params) Table() []ParamInfo {
 	return out
 }
 
-// DefaultForming returns the default forming pulse of p: one RefWidth pulse
-// at VbdMean + 4·VbdStd with the word lines at GateRef. It breaks down all
-// but ≈ 3·10⁻⁵ of the cells (1 − Φ(4)), the dense reservoir PAPER.md §2.2
-// recommends, and forms them at the measured conductance statistics.
+// DefaultForming returns the default forming pulse of p: FormAmplitude for
+// FormWidth with the word lines at FormGate. For lin2025 that is one
+// RefWidth pulse at ≈ VbdMean + 4·VbdStd and GateRef: it breaks down all but
+// ≈ 3·10⁻⁵ of the cells (1 − Φ(4)), a dense reservoir, and forms them at the
+// measured conductance statistics. Every experiment forms its reservoirs
+// with it, so `--set form_amplitude=3.7V` changes the sparsity and the
+// conductances of all of them.
 func DefaultForming(p Params) Pulse {
-	return Pulse{Mode: Form, Amplitude: p.VbdMean + 4*p.VbdStd, Width: p.RefWidth, Gate: p.GateRef}
+	return Pulse{Mode: Form, Amplitude: p.FormAmplitude, Width: p.FormWidth, Gate: p.FormGate}
 }
 
 // Limits returns the safety limits p describes.

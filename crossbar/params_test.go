@@ -3,6 +3,7 @@ package crossbar
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -47,7 +48,9 @@ func TestLin2025Values(t *testing.T) {
 		{"rows (PAPER.md §3.1)", float64(p.Rows), 512},
 		{"cols (PAPER.md §3.1)", float64(p.Cols), 512},
 		{"lrs_mean µS (ESGNN cond_mean)", p.LRSMean.Micro(), 14.2473},
-		{"lrs_std µS (ESGNN cond_std)", p.LRSStd.Micro(), 2.4624},
+		// ESGNN cond_std 2.4624 µS as read, read noise 0.02 deconvolved:
+		// √((2.4624² − (0.02·14.2473)²)/(1 + 0.02²)).
+		{"lrs_std µS (ESGNN cond_std, deconvolved)", p.LRSStd.Micro(), math.Sqrt((2.4624*2.4624 - 0.02*0.02*14.2473*14.2473) / (1 + 0.02*0.02))},
 		{"pristine MΩ (PAPER.md §3.2)", float64(p.PristineG.Ohms()) / 1e6, 10},
 		{"read_noise (ESGNN --noise)", p.ReadNoise, 0.02},
 		{"dac_bits (DAC80508)", float64(p.DACBits), 16},
@@ -143,8 +146,10 @@ func TestLoadParamsStrict(t *testing.T) {
 		{"out of range", edit(func(c map[string]any) { c["read_noise"] = -0.1 }), []string{"read_noise", "outside"}},
 		{"two bad fields", edit(func(c map[string]any) { c["adc_bits"] = 40.0; c["vbd_std"] = 0.0 }), []string{"adc_bits", "vbd_std"}},
 		{"cross field", edit(func(c map[string]any) { c["lrs_min"] = 2e-4 }), []string{"lrs_min", "lrs_max"}},
-		{"default forming outside limits", edit(func(c map[string]any) { c["max_form_v"] = 4.0 }), []string{"default forming", "amplitude"}},
-		{"wrong type", edit(func(c map[string]any) { c["rows"] = "many" }), []string{"rows", "offset"}},
+		{"default forming outside limits", edit(func(c map[string]any) { c["max_form_v"] = 4.0 }), []string{"form_amplitude", "max_form_v"}},
+		{"wrong type", edit(func(c map[string]any) { c["rows"] = []int{1} }), []string{"rows", "offset"}},
+		{"bad string", edit(func(c map[string]any) { c["rows"] = "many" }), []string{"rows", "integer"}},
+		{"string in the wrong unit", edit(func(c map[string]any) { c["wire_resistance"] = "2V" }), []string{"wire_resistance", "Ω"}},
 		{"fractional int", edit(func(c map[string]any) { c["rows"] = 1.5 }), []string{"rows"}},
 		{"syntax", `{"rows": 512,`, []string{"offset"}},
 		{"empty", ``, []string{"params"}},

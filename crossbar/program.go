@@ -17,9 +17,12 @@ import (
 //
 //   - Form and Set pulses (positive): a pristine cell accumulates breakdown
 //     damage D += (w/RefWidth)·exp((V − Vbd)/FormAccel) and forms when D ≥ 1;
-//     an HRS cell sets if V + SwitchAccel·ln(w/RefWidth) reaches its SET
-//     threshold; an LRS cell is left as it is. A forming or set cell takes a
-//     new conductance set by the compliance of the gate voltage.
+//     its new conductance is set by the compliance of the gate voltage and
+//     by the charge that flowed after it broke down (the forming model of
+//     forming.go: the rest of the pulse at compliance plus the overshoot).
+//     An HRS cell sets if V + SwitchAccel·ln(w/RefWidth) reaches its SET
+//     threshold, at the conductance the compliance sets (no growth term);
+//     an LRS cell is left as it is.
 //   - Reset pulses (negative): an LRS cell resets to HRS if V +
 //     SwitchAccel·ln(w/RefWidth) reaches its RESET threshold; other cells
 //     are left as they are.
@@ -89,10 +92,15 @@ func (m *Model) pulseCell(c int, mode Mode, v, w, lnw, k, icc float64) float64 {
 		switch st & stateMask {
 		case statePristine:
 			vbd := m.vbdMean + m.vbdStd*m.key.normal(streamVbd, c, 0)
-			m.damage[c] += w / m.refWidth * math.Exp((v-vbd)/m.formAccel)
+			rate := math.Exp((v-vbd)/m.formAccel) / m.refWidth // damage per second
+			d0 := m.damage[c]
+			m.damage[c] += w * rate
 			if m.damage[c] >= 1 {
-				m.toLRS(c, k, ctr)
-				return v * icc * w
+				// Broke down t_bd into the pulse; the rest of it at
+				// compliance, plus the overshoot, grows the filament.
+				tbd := min((1-d0)/rate, w)
+				m.toLRS(c, k*m.grow.factor(v, w-tbd, icc), ctr)
+				return v*v*g*tbd + v*icc*(w-tbd) + 0.5*m.grow.cap*v*v
 			}
 		case stateHRS:
 			thr := float64(m.p.VSetMean) + float64(m.p.VSetStd)*m.key.normal(streamVSet, c, 0) +

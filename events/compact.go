@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/flate"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -11,7 +12,10 @@ import (
 	"io"
 	"maps"
 	"math"
+	"os"
 	"slices"
+	"strconv"
+	"unsafe"
 )
 
 // Constants of the compact event format (see WriteDataset).
@@ -32,6 +36,13 @@ const (
 	// level 6 in 1.3 s at 2.29, level 9 in 12.5 s at 2.28; 4 is the knee.
 	compactLevel  = 4
 	formatCompact = "memlsm events"
+	// compactMaxRatio bounds how much the payload may expand beyond
+	// compactRatioFloor: event data compresses about 1.8:1 in this format
+	// (NMNISTsmall 4.1 vs 2.3 bytes per event; the embedded audio 1.77:1),
+	// while a decompression bomb uses DEFLATE's ~1000:1. Refusing above
+	// 64:1 stops a bomb at its header, before anything is decompressed.
+	compactMaxRatio   = 64
+	compactRatioFloor = 16 << 20
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -186,29 +197,109 @@ func appendString(p []byte, s string) []byte {
 }
 
 // ReadDataset reads a dataset in the compact event format (see
-// WriteDataset). If r is an *os.File its name appears in errors.
-func ReadDataset(r io.Reader) (*Dataset, error) {
-	b, err := io.ReadAll(r)
+// WriteDataset) from r, streaming: neither the compressed file nor the
+// decompressed payload is held in memory, only the decoded dataset. If r is
+// an *os.File its name appears in errors.
+//
+// Every size the file declares is checked before anything is allocated:
+// the payload length against the compressed bytes (DEFLATE expands at most
+// 1032:1) and against the read limit (DefaultLimits().Container()), the
+// counts against the payload bytes left, each sample's events against
+// Limits.Sample and all samples' memory against the container limit. ctx is
+// checked while decoding.
+func ReadDataset(ctx context.Context, r io.Reader) (*Dataset, error) {
+	lim, err := Limits{}.resolve()
 	if err != nil {
-		return nil, fmt.Errorf("events: reading compact events: %w", err)
+		return nil, err
 	}
-	return DecodeDataset(readerName(r), b)
+	size := int64(-1)
+	if f, ok := r.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			if off, err := f.Seek(0, io.SeekCurrent); err == nil {
+				size = fi.Size() - off
+			}
+		}
+	}
+	return readCompact(ctx, readerName(r), r, size, lim)
 }
 
 // DecodeDataset decodes a dataset in the compact event format from b; file
-// names it in errors.
+// names it in errors. It applies the same checks as ReadDataset.
 func DecodeDataset(file string, b []byte) (*Dataset, error) {
+	lim, err := Limits{}.resolve()
+	if err != nil {
+		return nil, err
+	}
+	return readCompact(context.Background(), file, bytes.NewReader(b), int64(len(b)), lim)
+}
+
+// countReader counts the bytes read through it.
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// inflater yields exactly the declared payload length from a DEFLATE
+// stream and remembers what went wrong below it.
+type inflater struct {
+	fr       io.Reader
+	left     int64
+	out      int64        // bytes yielded so far
+	consumed func() int64 // compressed bytes consumed so far (file offset)
+	err      error        // a failure of the compressed stream (not io.EOF at the end)
+}
+
+// errRatio is the inflater's error for a stream expanding past
+// compactMaxRatio (when the file's size was not known up front).
+var errRatio = fmt.Errorf("the payload expands more than %d:1: a decompression bomb: %w", compactMaxRatio, ErrLimit)
+
+func (z *inflater) Read(p []byte) (int, error) {
+	if z.left == 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > z.left {
+		p = p[:z.left]
+	}
+	n, err := z.fr.Read(p)
+	z.left -= int64(n)
+	z.out += int64(n)
+	if z.out > max(compactMaxRatio*z.consumed(), compactRatioFloor) {
+		z.err = errRatio
+		return n, errRatio
+	}
+	if err == io.EOF && z.left > 0 {
+		err = io.ErrUnexpectedEOF
+	}
+	if err != nil && err != io.EOF {
+		z.err = err
+	}
+	return n, err
+}
+
+// readCompact decodes the compact format from src, whose length is size
+// (−1 if unknown).
+func readCompact(ctx context.Context, file string, src io.Reader, size int64, lim Limits) (*Dataset, error) {
 	bad := func(off int64, err error, msg string, args ...any) error {
 		return formatErr(formatCompact, file, off, err, msg, args...)
 	}
-	if len(b) == 0 {
+	var b [compactHeaderSize]byte
+	k, err := io.ReadFull(src, b[:])
+	switch {
+	case k == 0 && (err == io.EOF || err == io.ErrUnexpectedEOF):
 		return nil, bad(0, io.ErrUnexpectedEOF, "empty file")
-	}
-	if len(b) < compactHeaderSize {
-		if !bytes.HasPrefix([]byte(compactMagic), b[:min(len(b), len(compactMagic))]) {
+	case err == io.ErrUnexpectedEOF:
+		if !bytes.HasPrefix([]byte(compactMagic), b[:min(k, len(compactMagic))]) {
 			return nil, bad(0, nil, "not a memlsm events file (bad magic)")
 		}
-		return nil, bad(int64(len(b)), io.ErrUnexpectedEOF, "truncated header (%d of %d bytes)", len(b), compactHeaderSize)
+		return nil, bad(int64(k), io.ErrUnexpectedEOF, "truncated header (%d of %d bytes)", k, compactHeaderSize)
+	case err != nil:
+		return nil, bad(int64(k), err, "reading the header")
 	}
 	if string(b[:8]) != compactMagic {
 		return nil, bad(0, nil, "not a memlsm events file (bad magic % x)", b[:8])
@@ -221,39 +312,69 @@ func DecodeDataset(file string, b []byte) (*Dataset, error) {
 	}
 	sum := binary.LittleEndian.Uint32(b[12:])
 	n := binary.LittleEndian.Uint64(b[16:])
-	comp := b[compactHeaderSize:]
-	if len(comp) == 0 {
-		return nil, bad(compactHeaderSize, io.ErrUnexpectedEOF, "no payload after the header")
+	if size >= 0 {
+		comp := size - compactHeaderSize
+		if comp == 0 {
+			return nil, bad(compactHeaderSize, io.ErrUnexpectedEOF, "no payload after the header")
+		}
+		if n > uint64(comp)*compactMaxExpansion+64 {
+			return nil, bad(16, nil, "payload length %d is impossible for %d compressed bytes", n, comp)
+		}
+		if n > uint64(max(comp*compactMaxRatio, compactRatioFloor)) {
+			return nil, bad(16, ErrLimit, "payload length %d is %d× the %d compressed bytes; this reader accepts at most %d:1 above %s (event data compresses about 2:1; this is a decompression bomb)",
+				n, n/uint64(comp), comp, compactMaxRatio, byteSize(compactRatioFloor))
+		}
 	}
-	if n > uint64(len(comp))*compactMaxExpansion+64 || n > compactMaxPayload {
-		return nil, bad(16, nil, "payload length %d is impossible for %d compressed bytes", n, len(comp))
+	if n > compactMaxPayload {
+		return nil, bad(16, nil, "payload length %d exceeds this reader's %d", n, compactMaxPayload)
 	}
-	br := bytes.NewReader(comp)
+	if int64(n) > lim.Container() {
+		return nil, limitErr(formatCompact, file, 16, fmt.Sprintf("the declared %s payload", byteSize(int64(n))), int64(n), lim.Container())
+	}
+	cr := &countReader{r: src}
+	br := bufio.NewReader(cr) // an io.ByteReader: flate reads exactly its stream from it
+	consumed := func() int64 { return compactHeaderSize + cr.n - int64(br.Buffered()) }
 	fr := flate.NewReader(br)
-	p := make([]byte, int(n))
-	if _, err := io.ReadFull(fr, p); err != nil {
-		return nil, bad(int64(len(b)-br.Len()), err, "compressed payload ends before its declared %d bytes", n)
+	z := &inflater{fr: fr, left: int64(n), consumed: consumed}
+	crc := crc32.New(castagnoli)
+	p := &payload{r: bufio.NewReaderSize(io.TeeReader(z, crc), 64<<10), n: int64(n), ctx: ctx}
+	d, perr := p.decode(lim)
+	if z.err != nil { // the compressed stream failed under the payload decoder
+		if z.err == errRatio {
+			return nil, bad(consumed(), ErrLimit, "%v", errRatio)
+		}
+		if z.err == io.ErrUnexpectedEOF {
+			return nil, bad(consumed(), z.err, "compressed payload ends before its declared %d bytes", n)
+		}
+		return nil, bad(consumed(), z.err, "bad compressed payload")
+	}
+	if perr != nil {
+		var pe *payloadError
+		if errors.As(perr, &pe) {
+			if errors.Is(pe.err, ErrLimit) {
+				return nil, limitErr(formatCompact, file, compactHeaderSize, "in the decompressed payload at byte "+strconv.FormatInt(pe.off, 10)+", "+pe.msg, pe.need, pe.limit)
+			}
+			return nil, bad(pe.off, pe.err, "in the decompressed payload: %s", pe.msg)
+		}
+		return nil, perr
 	}
 	var one [1]byte
 	if k, err := fr.Read(one[:]); k != 0 || err != io.EOF {
 		if k != 0 || err == nil {
 			return nil, bad(16, nil, "payload is longer than its declared %d bytes", n)
 		}
-		return nil, bad(int64(len(b)-br.Len()), err, "bad compressed payload end")
+		return nil, bad(consumed(), err, "bad compressed payload end")
 	}
-	if br.Len() != 0 {
-		return nil, bad(int64(len(b)-br.Len()), nil, "%d bytes after the end of the compressed payload", br.Len())
-	}
-	if got := crc32.Checksum(p, castagnoli); got != sum {
-		return nil, bad(12, nil, "checksum mismatch: header %08x, payload %08x", sum, got)
-	}
-	d, err := decodePayload(p)
-	if err != nil {
-		var pe *payloadError
-		if errors.As(err, &pe) {
-			return nil, bad(pe.off, pe.err, "in the decompressed payload: %s", pe.msg)
+	end := consumed()
+	if k, _ := io.ReadFull(br, one[:]); k != 0 {
+		rest := int64(1)
+		if size >= 0 {
+			rest = size - end
 		}
-		return nil, err
+		return nil, bad(end, nil, "%d bytes after the end of the compressed payload", rest)
+	}
+	if got := crc.Sum32(); got != sum {
+		return nil, bad(12, nil, "checksum mismatch: header %08x, payload %08x", sum, got)
 	}
 	if err := d.Validate(); err != nil {
 		return nil, bad(compactHeaderSize, err, "invalid dataset")
@@ -262,31 +383,40 @@ func DecodeDataset(file string, b []byte) (*Dataset, error) {
 }
 
 type payloadError struct {
-	off int64
-	msg string
-	err error
+	off   int64
+	msg   string
+	err   error
+	need  int64 // ErrLimit: bytes needed and the limit
+	limit int64
 }
 
 func (e *payloadError) Error() string { return e.msg }
 
-// payload is a strict cursor over the decompressed payload.
+// payload is a strict streaming cursor over the decompressed payload of n
+// bytes.
 type payload struct {
-	b   []byte
-	off int
+	r   *bufio.Reader
+	n   int64 // declared length
+	off int64 // bytes consumed
 	err *payloadError
+	ctx context.Context
+	mem int64 // memory committed so far (approximate, for the container limit)
 }
 
 func (p *payload) fail(err error, msg string, args ...any) {
 	if p.err == nil {
-		p.err = &payloadError{off: int64(p.off), msg: fmt.Sprintf(msg, args...), err: err}
+		p.err = &payloadError{off: p.off, msg: fmt.Sprintf(msg, args...), err: err}
 	}
 }
+
+func (p *payload) left() int64 { return p.n - p.off }
 
 func (p *payload) uv(what string) uint64 {
 	if p.err != nil {
 		return 0
 	}
-	v, k := binary.Uvarint(p.b[p.off:])
+	buf, _ := p.r.Peek(binary.MaxVarintLen64) // fewer at the end of the stream
+	v, k := binary.Uvarint(buf)
 	if k <= 0 {
 		if k == 0 {
 			p.fail(io.ErrUnexpectedEOF, "truncated %s", what)
@@ -295,7 +425,8 @@ func (p *payload) uv(what string) uint64 {
 		}
 		return 0
 	}
-	p.off += k
+	p.r.Discard(k)
+	p.off += int64(k)
 	return v
 }
 
@@ -304,12 +435,28 @@ func (p *payload) uv(what string) uint64 {
 func (p *payload) count(what string, minBytes int) int {
 	start := p.off
 	v := p.uv(what)
-	if p.err == nil && v > uint64(len(p.b)-p.off)/uint64(minBytes) {
+	if p.err == nil && v > uint64(p.left())/uint64(minBytes) {
 		p.off = start
-		p.fail(io.ErrUnexpectedEOF, "%s %d exceeds the %d bytes left", what, v, len(p.b)-p.off)
+		p.fail(io.ErrUnexpectedEOF, "%s %d exceeds the %d bytes left", what, v, p.left())
 		return 0
 	}
 	return int(v)
+}
+
+// spend commits n more bytes of memory against limit.
+func (p *payload) spend(n, limit int64, what string) bool {
+	if p.err != nil {
+		return false
+	}
+	if n > limit-p.mem {
+		p.err = &payloadError{off: p.off, msg: what, err: ErrLimit, need: mulLimit(1, p.mem+n), limit: limit}
+		if p.mem > math.MaxInt64-n {
+			p.err.need = math.MaxInt64
+		}
+		return false
+	}
+	p.mem += n
+	return true
 }
 
 // small reads a uv of at most limit, which must fit an int32.
@@ -334,13 +481,52 @@ func (p *payload) str(what string) string {
 	if p.err != nil {
 		return ""
 	}
-	s := string(p.b[p.off : p.off+n])
-	p.off += n
-	return s
+	b := make([]byte, n)
+	if _, err := io.ReadFull(p.r, b); err != nil {
+		p.fail(io.ErrUnexpectedEOF, "truncated %s", what)
+		return ""
+	}
+	p.off += int64(n)
+	return string(b)
 }
 
-func decodePayload(b []byte) (*Dataset, error) {
-	p := &payload{b: b}
+// bytes reads n raw bytes into dst.
+func (p *payload) raw(dst []byte, what string) {
+	if p.err != nil {
+		return
+	}
+	if int64(len(dst)) > p.left() {
+		p.fail(io.ErrUnexpectedEOF, "truncated %s", what)
+		return
+	}
+	if _, err := io.ReadFull(p.r, dst); err != nil {
+		p.fail(io.ErrUnexpectedEOF, "truncated %s", what)
+		return
+	}
+	p.off += int64(len(dst))
+}
+
+// checkCtx fails the decode once the context is done.
+func (p *payload) checkCtx() bool {
+	if p.err != nil {
+		return false
+	}
+	if err := p.ctx.Err(); err != nil {
+		p.err = &payloadError{off: p.off, msg: "stopped", err: err}
+		return false
+	}
+	return true
+}
+
+// Approximate memory of decoded values, for the container limit.
+const (
+	sizeSample   = int64(unsafe.Sizeof(Sample{}))
+	sizeString   = int64(unsafe.Sizeof(""))
+	sizeMetaItem = 2*sizeString + 32 // a map entry: key, value and the map's own overhead
+)
+
+func (p *payload) decode(lim Limits) (*Dataset, error) {
+	budget := lim.Container()
 	d := &Dataset{}
 	d.Sensor.Name = p.str("sensor name")
 	d.Sensor.Width = p.small("sensor width", math.MaxUint16+1)
@@ -348,26 +534,32 @@ func decodePayload(b []byte) (*Dataset, error) {
 	d.Sensor.Channels = p.small("sensor channels", math.MaxUint16+1)
 	d.Sensor.Polarities = p.small("sensor polarities", math.MaxUint8+1)
 	nc := p.count("class count", 1)
-	if p.err == nil && nc > 0 {
+	if nc > 0 && p.spend(int64(nc)*sizeString, budget, fmt.Sprintf("%d class names", nc)) {
 		d.Classes = make([]string, nc)
 	}
-	for i := range nc {
+	for i := 0; i < nc && p.err == nil; i++ {
 		d.Classes[i] = p.str("class name")
+		p.spend(int64(len(d.Classes[i])), budget, "the class names")
 	}
 	ns := p.count("sample count", 6)
-	if p.err == nil && ns > 0 {
-		d.Samples = make([]Sample, ns)
-	}
 	type counts struct{ n2, n1 int }
-	cnt := make([]counts, ns)
+	var cnt []counts
+	if ns > 0 && p.spend(int64(ns)*(sizeSample+16), budget, fmt.Sprintf("%d samples", ns)) {
+		d.Samples = make([]Sample, ns)
+		cnt = make([]counts, ns)
+	}
 	var tot2, tot1 int
 	for i := 0; i < ns && p.err == nil; i++ {
+		if i&0xfff == 0 && !p.checkCtx() {
+			break
+		}
 		s := &d.Samples[i]
 		s.Label = p.small("label", uint64(max(nc-1, 0)))
 		s.ID = p.str("sample ID")
 		s.Speaker = p.str("speaker")
+		p.spend(int64(len(s.ID)+len(s.Speaker)), budget, "the sample IDs")
 		nm := p.count("metadata count", 2)
-		if nm > 0 {
+		if nm > 0 && p.spend(int64(nm)*sizeMetaItem, budget, "the sample metadata") {
 			s.Meta = make(map[string]string, nm)
 		}
 		prev := ""
@@ -377,22 +569,33 @@ func decodePayload(b []byte) (*Dataset, error) {
 				p.fail(nil, "metadata keys not strictly sorted (%q after %q)", key, prev)
 			}
 			prev = key
-			s.Meta[key] = p.str("metadata value")
+			val := p.str("metadata value")
+			p.spend(int64(len(key)+len(val)), budget, "the sample metadata")
+			s.Meta[key] = val
 		}
 		// 2-D events take at least 4 payload bytes each (T, X, Y, P), 1-D 3.
+		start := p.off
 		c := counts{n2: p.count("2-D event count", 4)}
 		c.n1 = p.count("1-D event count", 3)
 		tot2 += c.n2
 		tot1 += c.n1
-		if p.err == nil && (tot2 > (len(b)-p.off)/4 || tot1 > (len(b)-p.off)/3) {
-			p.fail(io.ErrUnexpectedEOF, "event counts exceed the %d bytes left", len(b)-p.off)
+		if p.err == nil && (int64(tot2) > p.left()/4 || int64(tot1) > p.left()/3) {
+			p.fail(io.ErrUnexpectedEOF, "event counts exceed the %d bytes left", p.left())
 		}
-		cnt[i] = c
+		if need := mulLimit(int64(c.n2), sizeEvent2D) + mulLimit(int64(c.n1), sizeEvent1D); p.err == nil && need > lim.Sample {
+			p.err = &payloadError{off: start, msg: fmt.Sprintf("sample %d's %d events", i, c.n2+c.n1), err: ErrLimit, need: need, limit: lim.Sample}
+		}
+		if p.err == nil {
+			cnt[i] = c
+		}
 	}
 	if p.err != nil {
 		return nil, p.err
 	}
 	// One allocation for every event of each kind; samples share it.
+	if !p.spend(int64(tot2)*sizeEvent2D+int64(tot1)*sizeEvent1D, budget, fmt.Sprintf("%d events", tot2+tot1)) {
+		return nil, p.err
+	}
 	all2 := make([]Event2D, tot2)
 	all1 := make([]Event1D, tot1)
 	o2, o1 := 0, 0
@@ -410,6 +613,9 @@ func decodePayload(b []byte) (*Dataset, error) {
 		ev := d.Samples[i].Events2D
 		var t uint64
 		for j := 0; j < len(ev) && p.err == nil; j++ {
+			if j&0xffff == 0xffff && !p.checkCtx() {
+				break
+			}
 			t += p.upTo("time step", math.MaxUint32)
 			if t > math.MaxUint32 {
 				p.fail(nil, "time %d µs exceeds 2^32-1", t)
@@ -417,25 +623,24 @@ func decodePayload(b []byte) (*Dataset, error) {
 			ev[j].T = uint32(t)
 		}
 	}
-	for j := range all2 {
-		all2[j].X = uint16(p.small("x", math.MaxUint16))
-	}
-	for j := range all2 {
-		all2[j].Y = uint16(p.small("y", math.MaxUint16))
-	}
-	if p.err == nil && len(p.b)-p.off < len(all2) {
-		p.fail(io.ErrUnexpectedEOF, "truncated 2-D polarity stream")
-	}
-	if p.err == nil {
-		for j := range all2 {
-			all2[j].P = p.b[p.off+j]
+	for j := 0; j < len(all2) && p.checkCtx(); j += 1 << 16 {
+		for k := j; k < min(j+1<<16, len(all2)); k++ {
+			all2[k].X = uint16(p.small("x", math.MaxUint16))
 		}
-		p.off += len(all2)
 	}
+	for j := 0; j < len(all2) && p.checkCtx(); j += 1 << 16 {
+		for k := j; k < min(j+1<<16, len(all2)); k++ {
+			all2[k].Y = uint16(p.small("y", math.MaxUint16))
+		}
+	}
+	p.polarities(len(all2), func(j int, v byte) { all2[j].P = v }, "2-D polarity stream")
 	for i := range d.Samples {
 		ev := d.Samples[i].Events1D
 		var t uint64
 		for j := 0; j < len(ev) && p.err == nil; j++ {
+			if j&0xffff == 0xffff && !p.checkCtx() {
+				break
+			}
 			t += p.upTo("time step", math.MaxUint32)
 			if t > math.MaxUint32 {
 				p.fail(nil, "time %d µs exceeds 2^32-1", t)
@@ -443,23 +648,36 @@ func decodePayload(b []byte) (*Dataset, error) {
 			ev[j].T = uint32(t)
 		}
 	}
-	for j := range all1 {
-		all1[j].Ch = uint16(p.small("channel", math.MaxUint16))
-	}
-	if p.err == nil && len(p.b)-p.off < len(all1) {
-		p.fail(io.ErrUnexpectedEOF, "truncated 1-D polarity stream")
-	}
-	if p.err == nil {
-		for j := range all1 {
-			all1[j].P = p.b[p.off+j]
+	for j := 0; j < len(all1) && p.checkCtx(); j += 1 << 16 {
+		for k := j; k < min(j+1<<16, len(all1)); k++ {
+			all1[k].Ch = uint16(p.small("channel", math.MaxUint16))
 		}
-		p.off += len(all1)
 	}
-	if p.err == nil && p.off != len(p.b) {
-		p.fail(nil, "%d unused bytes at the end of the payload", len(p.b)-p.off)
+	p.polarities(len(all1), func(j int, v byte) { all1[j].P = v }, "1-D polarity stream")
+	if p.err == nil && p.off != p.n {
+		p.fail(nil, "%d unused bytes at the end of the payload", p.n-p.off)
 	}
 	if p.err != nil {
 		return nil, p.err
 	}
 	return d, nil
+}
+
+// polarities reads n polarity bytes in blocks and hands each to set.
+func (p *payload) polarities(n int, set func(int, byte), what string) {
+	if p.err == nil && int64(n) > p.left() {
+		p.fail(io.ErrUnexpectedEOF, "truncated %s", what)
+		return
+	}
+	var buf [4096]byte
+	for j := 0; j < n && p.checkCtx(); j += len(buf) {
+		b := buf[:min(len(buf), n-j)]
+		p.raw(b, what)
+		if p.err != nil {
+			return
+		}
+		for k, v := range b {
+			set(j+k, v)
+		}
+	}
 }

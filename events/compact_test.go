@@ -44,7 +44,7 @@ func TestCompactRoundTrip(t *testing.T) {
 		if err := WriteDataset(&buf, d); err != nil {
 			t.Fatalf("case %d: write: %v", i, err)
 		}
-		got, err := ReadDataset(&buf)
+		got, err := ReadDataset(context.Background(), &buf)
 		if err != nil {
 			t.Fatalf("case %d: read: %v", i, err)
 		}

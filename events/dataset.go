@@ -230,26 +230,50 @@ func shuffle(idx []int, r *rand.PCG) {
 // classStream) go to test. Both keep dataset order. The same seed always
 // gives the same split.
 func (d *Dataset) Split(seed uint64, testFraction float64) (train, test *Dataset, err error) {
+	all := make([]int, len(d.Samples))
+	for i := range all {
+		all[i] = i
+	}
+	tr, te, err := d.SplitIndices(all, seed, testFraction)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d.Subset(tr), d.Subset(te), nil
+}
+
+// SplitIndices is Split on the samples idx of d (indices into d.Samples,
+// each at most once): of each class's samples among idx, taken in the
+// order of idx, round(testFraction·n_c) chosen by the same per-class
+// stream as Split go to test. It returns the indices of both parts in the
+// order of idx. Split(seed, f) equals SplitIndices over all samples, and
+// the split of one class never depends on the other classes in idx.
+func (d *Dataset) SplitIndices(idx []int, seed uint64, testFraction float64) (train, test []int, err error) {
 	if !(testFraction >= 0 && testFraction <= 1) {
 		return nil, nil, fmt.Errorf("events: split fraction %v outside [0, 1]", testFraction)
 	}
-	isTest := make([]bool, len(d.Samples))
-	for c, idx := range d.byClass() {
-		idx = slices.Clone(idx)
-		shuffle(idx, classStream(seed, d.Classes[c], "split"))
-		for _, i := range idx[:int(math.Round(testFraction*float64(len(idx))))] {
-			isTest[i] = true
+	byClass := make([][]int, len(d.Classes))
+	for k, i := range idx {
+		if i < 0 || i >= len(d.Samples) {
+			return nil, nil, fmt.Errorf("events: dataset %q: sample index %d outside 0..%d", d.Name, i, len(d.Samples)-1)
+		}
+		l := d.Samples[i].Label
+		byClass[l] = append(byClass[l], k)
+	}
+	isTest := make([]bool, len(idx))
+	for c, ks := range byClass {
+		shuffle(ks, classStream(seed, d.Classes[c], "split"))
+		for _, k := range ks[:int(math.Round(testFraction*float64(len(ks))))] {
+			isTest[k] = true
 		}
 	}
-	var tr, te []int
-	for i, t := range isTest {
-		if t {
-			te = append(te, i)
+	for k, i := range idx {
+		if isTest[k] {
+			test = append(test, i)
 		} else {
-			tr = append(tr, i)
+			train = append(train, i)
 		}
 	}
-	return d.Subset(tr), d.Subset(te), nil
+	return train, test, nil
 }
 
 // Speakers returns the distinct non-empty Sample.Speaker values, sorted.

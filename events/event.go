@@ -20,11 +20,11 @@ type Event1D struct {
 // Sensor describes the sensor a recording came from (or the model of it
 // that a converter used).
 type Sensor struct {
-	Name       string // e.g. "ATIS", "CochleaAMS1b", "saccade-ATIS model"
-	Width      int    // pixels, 2-D sensors (0 for 1-D)
-	Height     int    // pixels, 2-D sensors (0 for 1-D)
-	Channels   int    // channels, 1-D sensors (0 for 2-D)
-	Polarities int    // 2 for ON/OFF sensors, 1 if polarity is absent
+	Name       string `json:"name"`       // e.g. "ATIS", "CochleaAMS1b", "saccade-ATIS model"
+	Width      int    `json:"width"`      // pixels, 2-D sensors (0 for 1-D)
+	Height     int    `json:"height"`     // pixels, 2-D sensors (0 for 1-D)
+	Channels   int    `json:"channels"`   // channels, 1-D sensors (0 for 2-D)
+	Polarities int    `json:"polarities"` // 2 for ON/OFF sensors, 1 if polarity is absent
 }
 
 // Is2D reports whether the sensor is a 2-D pixel array.

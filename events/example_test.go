@@ -2,6 +2,7 @@ package events_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 
 	"github.com/memlsm/memlsm/events"
@@ -22,7 +23,7 @@ func ExampleWriteDataset() {
 		fmt.Println(err)
 		return
 	}
-	back, err := events.ReadDataset(&buf)
+	back, err := events.ReadDataset(context.Background(), &buf)
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -47,6 +48,11 @@ const formatNMNIST = "N-MNIST .bin"
 // y == 240 is a timestamp-overflow marker, not a pixel: it is dropped and
 // 2^13 µs is added to every later timestamp (tonic io.read_mnist_file).
 //
+// Times are accumulated in 64 bits, so overflow markers never wrap them;
+// a time beyond what Event2D.T holds (2^32−1 µs, 71.6 minutes, far beyond
+// any N-MNIST recording's 0.3 s) is an error at the event's offset, not a
+// silently wrapped value.
+//
 // It rejects empty input, a length that is not a multiple of 5, pixels
 // outside the 34×34 window and timestamps that decrease.
 func DecodeNMNIST(file string, b []byte, dst []Event2D) ([]Event2D, error) {
@@ -54,11 +60,11 @@ func DecodeNMNIST(file string, b []byte, dst []Event2D) ([]Event2D, error) {
 		return dst, formatErr(formatNMNIST, file, 0, io.ErrUnexpectedEOF, "empty file (no events)")
 	}
 	dst = slices.Grow(dst, len(b)/nmnistEventSize)
-	var add, last uint32
+	var add, last uint64
 	for off := 0; off+nmnistEventSize <= len(b); off += nmnistEventSize {
 		e := b[off : off+nmnistEventSize : off+nmnistEventSize]
 		x, y := e[0], e[1]
-		t := uint32(e[2]&0x7f)<<16 | uint32(e[3])<<8 | uint32(e[4])
+		t := uint64(e[2]&0x7f)<<16 | uint64(e[3])<<8 | uint64(e[4])
 		if y == nmnistOverflowY {
 			add += nmnistOverflowStep
 			continue
@@ -68,12 +74,16 @@ func DecodeNMNIST(file string, b []byte, dst []Event2D) ([]Event2D, error) {
 				"pixel (%d,%d) outside the %d×%d sensor", x, y, NMNISTSensor.Width, NMNISTSensor.Height)
 		}
 		t += add
+		if t > math.MaxUint32 {
+			return dst, formatErr(formatNMNIST, file, int64(off), nil,
+				"time %d µs (after %d overflow markers) exceeds the 2^32−1 µs an event holds", t, add/nmnistOverflowStep)
+		}
 		if t < last {
 			return dst, formatErr(formatNMNIST, file, int64(off), nil,
 				"timestamp %d µs before the previous event's %d µs", t, last)
 		}
 		last = t
-		dst = append(dst, Event2D{T: t, X: uint16(x), Y: uint16(y), P: e[2] >> 7})
+		dst = append(dst, Event2D{T: uint32(t), X: uint16(x), Y: uint16(y), P: e[2] >> 7})
 	}
 	if r := len(b) % nmnistEventSize; r != 0 {
 		return dst, formatErr(formatNMNIST, file, int64(len(b)-r), io.ErrUnexpectedEOF,
@@ -107,6 +117,10 @@ type NMNISTOptions struct {
 	// CPU-bound, and a second worker per CPU covers the open/stat system
 	// calls of cold files; BenchmarkReadNMNIST1000 compares 1, 2, 8).
 	Workers int
+	// Limits bounds each file (the zero value means DefaultLimits): a
+	// file whose events would take more memory than Limits.Sample is
+	// refused before it is read.
+	Limits Limits
 }
 
 // ReadNMNIST reads an N-MNIST folder in one of its two layouts:
@@ -125,8 +139,14 @@ type NMNISTOptions struct {
 // Classes are always "0".."9" and a sample's Label is its digit. Sample IDs
 // are file paths relative to the folder, Meta["file"] too. Files are read in
 // parallel, each once; decoding errors name the file and byte offset.
+// Anything but a regular file (a FIFO, a device) is refused by name, and so
+// is a file over the read limit; ctx stops the read between files.
 func ReadNMNIST(ctx context.Context, path string, opts NMNISTOptions) (*Dataset, error) {
-	jobs, err := listNMNIST(path)
+	lim, err := opts.Limits.resolve()
+	if err != nil {
+		return nil, err
+	}
+	jobs, err := listNMNIST(path, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -152,8 +172,12 @@ func ReadNMNIST(ctx context.Context, path string, opts NMNISTOptions) (*Dataset,
 		workers = 2 * runtime.GOMAXPROCS(0)
 	}
 	err = parallel(ctx, len(jobs), workers, func(buf *[]byte, i int) error {
-		b, err := readFileInto(jobs[i].path, buf)
+		b, err := readFileInto(jobs[i].path, buf, lim)
 		if err != nil {
+			var fe *FormatError
+			if errors.As(err, &fe) {
+				return err
+			}
 			return fmt.Errorf("events: N-MNIST: %w", err)
 		}
 		ev, err := DecodeNMNIST(jobs[i].path, b, make([]Event2D, 0, len(b)/nmnistEventSize))
@@ -183,13 +207,13 @@ type nmnistJob struct {
 	label            int
 }
 
-func listNMNIST(path string) ([]nmnistJob, error) {
+func listNMNIST(path string, lim Limits) ([]nmnistJob, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("events: N-MNIST: %w", err)
 	}
 	if !fi.IsDir() {
-		return listSlayerNMNIST(filepath.Dir(path), []string{path})
+		return listSlayerNMNIST(filepath.Dir(path), []string{path}, lim)
 	}
 	var jobs []nmnistJob
 	official := false
@@ -236,7 +260,7 @@ func listNMNIST(path string) ([]nmnistJob, error) {
 	if len(lists) == 0 {
 		return nil, fmt.Errorf("events: N-MNIST %s: neither the official layout (Train/, Test/) nor a slayer label list (*.txt)", path)
 	}
-	return listSlayerNMNIST(path, lists) // Glob sorts by name
+	return listSlayerNMNIST(path, lists, lim) // Glob sorts by name
 }
 
 // compareNumericNames orders file names by their leading number when both
@@ -253,12 +277,16 @@ func compareNumericNames(a, b string) int {
 	return strings.Compare(a, b)
 }
 
-func listSlayerNMNIST(dir string, lists []string) ([]nmnistJob, error) {
+func listSlayerNMNIST(dir string, lists []string, lim Limits) ([]nmnistJob, error) {
 	var jobs []nmnistJob
 	var files map[string]bool
 	for _, list := range lists {
-		b, err := os.ReadFile(list)
+		b, err := readRegular(list, "label list", lim.Sample)
 		if err != nil {
+			var fe *FormatError
+			if errors.As(err, &fe) {
+				return nil, err
+			}
 			return nil, fmt.Errorf("events: N-MNIST: %w", err)
 		}
 		stem := strings.TrimSuffix(filepath.Base(list), filepath.Ext(list))
@@ -357,19 +385,20 @@ func parseLabelList(file string, b []byte) ([]labelRow, error) {
 	return rows, nil
 }
 
-// readFileInto reads a whole file into *buf (grown as needed and reused),
-// with one open, one stat and one read.
-func readFileInto(name string, buf *[]byte) ([]byte, error) {
-	f, err := os.Open(name)
+// readFileInto reads a whole N-MNIST file into *buf (grown as needed and
+// reused), with one open, one stat and one read. It refuses anything but a
+// regular file, and a file whose events would exceed lim.Sample (checked
+// on the size before reading, so a sparse 64 GB file costs nothing).
+func readFileInto(name string, buf *[]byte, lim Limits) ([]byte, error) {
+	f, size, err := OpenRegular(name)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, err
+	if need := mulLimit(size/nmnistEventSize, sizeEvent2D) + size; need > lim.Sample {
+		return nil, limitErr(formatNMNIST, name, 0, fmt.Sprintf("a %s file (%d events)", byteSize(size), size/nmnistEventSize), need, lim.Sample)
 	}
-	n := int(fi.Size())
+	n := int(size)
 	if cap(*buf) < n {
 		*buf = make([]byte, n)
 	}

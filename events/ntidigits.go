@@ -2,6 +2,7 @@ package events
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -28,6 +29,10 @@ type NTIDIGITSOptions struct {
 	// becomes a class after the 11 single digits. The paper uses single
 	// digits only (only_single_digits=True, PAPER.md §5.1).
 	All bool
+	// Limits bounds each sample (Limits.Sample) and the whole file
+	// (Limits.Container: the events kept, and what the file may yield
+	// beyond its stored bytes); the zero value means DefaultLimits.
+	Limits Limits
 }
 
 // ReadNTIDIGITS reads n-tidigits.hdf5 (PAPER.md §7.2): for each partition p
@@ -43,12 +48,29 @@ type NTIDIGITSOptions struct {
 // the paper's raster binning does not depend on it). Channels outside 0..63,
 // negative, non-finite or non-integral values and mismatched array lengths
 // are errors naming the file and byte offset.
-func ReadNTIDIGITS(path string, opts NTIDIGITSOptions) (*Dataset, error) {
-	f, err := hdf5.Open(path)
+//
+// Hostile files are bounded: anything but a regular file is refused by
+// name; each sample's arrays are checked against opts.Limits before they
+// are decoded; two ids whose arrays are the same HDF5 object are an error;
+// the HDF5 reader reads no structure more than a few times and yields at
+// most MaxExpansion× the file's size beyond its stored bytes (see
+// events/internal/hdf5). ctx is checked between samples.
+func ReadNTIDIGITS(ctx context.Context, path string, opts NTIDIGITSOptions) (*Dataset, error) {
+	lim, err := opts.Limits.resolve()
+	if err != nil {
+		return nil, err
+	}
+	fh, size, err := OpenRegular(path)
+	if err != nil {
+		return nil, fmt.Errorf("events: N-TIDIGITS: %w", err)
+	}
+	defer fh.Close()
+	f, err := hdf5.NewFile(fh, size, path)
 	if err != nil {
 		return nil, ntidigitsErr(path, err)
 	}
-	defer f.Close()
+	f.SetLimits(hdf5.Limits{Dataset: lim.Sample, Expanded: lim.Container()})
+	r := &ntidigitsReader{path: path, lim: lim, objects: map[int64]string{}}
 	parts := []string{"train", "test"}
 	switch opts.Split {
 	case "":
@@ -82,6 +104,11 @@ func ReadNTIDIGITS(path string, opts NTIDIGITSOptions) (*Dataset, error) {
 			return nil, ntidigitsErr(path, err)
 		}
 		for k, id := range ids {
+			if k&0xff == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
 			i := strings.LastIndexByte(id, '-')
 			label := id[i+1:]
 			if label == "" {
@@ -96,7 +123,7 @@ func ReadNTIDIGITS(path string, opts NTIDIGITSOptions) (*Dataset, error) {
 				}
 				continue // multi-digit sequence, not asked for
 			}
-			ev, err := readNTIDIGITSSample(path, addrs, times, id)
+			ev, err := r.sample(addrs, times, id)
 			if err != nil {
 				return nil, err
 			}
@@ -129,7 +156,16 @@ func ReadNTIDIGITS(path string, opts NTIDIGITSOptions) (*Dataset, error) {
 	return d, nil
 }
 
-func readNTIDIGITSSample(path string, addrs, times *hdf5.Group, id string) ([]Event1D, error) {
+// ntidigitsReader holds the state of one ReadNTIDIGITS.
+type ntidigitsReader struct {
+	path    string
+	lim     Limits
+	objects map[int64]string // dataset header offset → the sample array that used it
+	kept    int64            // memory of the events kept so far
+}
+
+func (r *ntidigitsReader) sample(addrs, times *hdf5.Group, id string) ([]Event1D, error) {
+	path := r.path
 	ad, err := addrs.Dataset(id)
 	if err != nil {
 		return nil, ntidigitsErr(path, err)
@@ -137,6 +173,23 @@ func readNTIDIGITSSample(path string, addrs, times *hdf5.Group, id string) ([]Ev
 	td, err := times.Dataset(id)
 	if err != nil {
 		return nil, ntidigitsErr(path, err)
+	}
+	for k, d := range []*hdf5.Dataset{ad, td} {
+		use := fmt.Sprintf("sample %q's %s", id, [2]string{"addresses", "timestamps"}[k])
+		if other, dup := r.objects[d.HeaderOffset()]; dup {
+			return nil, &FormatError{Format: formatNTIDIGITS, File: path, Offset: d.HeaderOffset(),
+				Msg: fmt.Sprintf("%s are the same HDF5 dataset as %s (each array must be its own)", use, other)}
+		}
+		r.objects[d.HeaderOffset()] = use
+	}
+	// Decoding takes 8 bytes per element of each array (float64) and 8
+	// per event kept.
+	n := int64(ad.Len())
+	if need := mulLimit(n+int64(td.Len()), 8) + mulLimit(n, sizeEvent1D); need > r.lim.Sample || ad.Len() < 0 || td.Len() < 0 {
+		return nil, limitErr(formatNTIDIGITS, path, ad.HeaderOffset(), fmt.Sprintf("sample %q (%d events)", id, n), need, r.lim.Sample)
+	}
+	if r.kept += mulLimit(n, sizeEvent1D); r.kept > r.lim.Container() {
+		return nil, limitErr(formatNTIDIGITS, path, ad.HeaderOffset(), fmt.Sprintf("the events up to sample %q", id), r.kept, r.lim.Container())
 	}
 	ch, err := ad.Float64s()
 	if err != nil {
@@ -179,6 +232,10 @@ func readNTIDIGITSSample(path string, addrs, times *hdf5.Group, id string) ([]Ev
 func ntidigitsErr(path string, err error) error {
 	var he *hdf5.Error
 	if errors.As(err, &he) {
+		if errors.Is(err, hdf5.ErrLimit) {
+			return &FormatError{Format: formatNTIDIGITS, File: path, Offset: he.Offset, Err: ErrLimit,
+				Msg: he.Msg + " (set " + LimitEnv + " to read larger data)"}
+		}
 		return &FormatError{Format: formatNTIDIGITS, File: path, Offset: he.Offset, Msg: he.Msg, Err: he.Err}
 	}
 	return fmt.Errorf("events: N-TIDIGITS: %w", err)

@@ -1,6 +1,7 @@
 package events
 
 import (
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -90,7 +91,7 @@ func checkGenerated(t *testing.T, d *Dataset, ntrain int, all bool) {
 
 func TestReadNTIDIGITSFixture(t *testing.T) {
 	// testdata/ntidigits_small.hdf5 is gen_ntidigits.py's default variant.
-	d, err := ReadNTIDIGITS("testdata/ntidigits_small.hdf5", NTIDIGITSOptions{})
+	d, err := ReadNTIDIGITS(context.Background(), "testdata/ntidigits_small.hdf5", NTIDIGITSOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,14 +103,14 @@ func TestReadNTIDIGITSFixture(t *testing.T) {
 	if tr := d.Where("split", "train").Len(); tr != 12 || d.Len() != 18 {
 		t.Errorf("%d train of %d samples, want 12 of 18", tr, d.Len())
 	}
-	all, err := ReadNTIDIGITS("testdata/ntidigits_small.hdf5", NTIDIGITSOptions{All: true, Split: "train"})
+	all, err := ReadNTIDIGITS(context.Background(), "testdata/ntidigits_small.hdf5", NTIDIGITSOptions{All: true, Split: "train"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if all.Len() != 14 || !reflect.DeepEqual(all.Classes[11:], []string{"1z3", "55"}) {
 		t.Errorf("all=1: %d samples, classes %v", all.Len(), all.Classes)
 	}
-	if _, err := ReadNTIDIGITS("testdata/ntidigits_small.hdf5", NTIDIGITSOptions{Split: "dev"}); err == nil {
+	if _, err := ReadNTIDIGITS(context.Background(), "testdata/ntidigits_small.hdf5", NTIDIGITSOptions{Split: "dev"}); err == nil {
 		t.Error("split=dev accepted")
 	}
 }
@@ -129,7 +130,7 @@ func TestReadNTIDIGITSFromH5py(t *testing.T) {
 	} {
 		t.Run(v.name, func(t *testing.T) {
 			path := filepath.Join(dir, v.name+".hdf5")
-			d, err := ReadNTIDIGITS(path, NTIDIGITSOptions{All: true})
+			d, err := ReadNTIDIGITS(context.Background(), path, NTIDIGITSOptions{All: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,7 +143,7 @@ func TestReadNTIDIGITSFromH5py(t *testing.T) {
 	} {
 		t.Run(v.name, func(t *testing.T) {
 			path := filepath.Join(dir, v.name+".hdf5")
-			_, err := ReadNTIDIGITS(path, NTIDIGITSOptions{})
+			_, err := ReadNTIDIGITS(context.Background(), path, NTIDIGITSOptions{})
 			var fe *FormatError
 			if !errors.As(err, &fe) || fe.File != path || fe.Offset <= 0 || !strings.Contains(err.Error(), v.msg) {
 				t.Errorf("error %v, want a FormatError for %s at a positive offset mentioning %q", err, path, v.msg)
@@ -176,7 +177,7 @@ func TestReadNTIDIGITSRejects(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := write(c.name+".hdf5", c.b)
-			_, err := ReadNTIDIGITS(p, NTIDIGITSOptions{})
+			_, err := ReadNTIDIGITS(context.Background(), p, NTIDIGITSOptions{})
 			var fe *FormatError
 			if !errors.As(err, &fe) || fe.File != p || fe.Offset < 0 || fe.Offset > int64(len(c.b)) {
 				t.Fatalf("error %v, want a FormatError naming %s and an offset within the file", err, p)
@@ -187,7 +188,7 @@ func TestReadNTIDIGITSRejects(t *testing.T) {
 		})
 	}
 	// Not N-TIDIGITS: a valid HDF5 file without the datasets.
-	if _, err := ReadNTIDIGITS(filepath.Join(dir, "missing.hdf5"), NTIDIGITSOptions{}); err == nil {
+	if _, err := ReadNTIDIGITS(context.Background(), filepath.Join(dir, "missing.hdf5"), NTIDIGITSOptions{}); err == nil {
 		t.Error("missing file read")
 	}
 }

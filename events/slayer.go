@@ -58,3 +58,27 @@ func EncodeSlayer1D(dst []byte, ev []Event1D) ([]byte, error) {
 	}
 	return dst, nil
 }
+
+// ReadSlayer1DFile reads one .bs1 file (see DecodeSlayer1D). Anything but a
+// regular file is refused by name, and a file whose events would take more
+// than lim.Sample bytes (the zero Limits: DefaultLimits) is refused before
+// it is read.
+func ReadSlayer1DFile(path string, channels int, lim Limits) ([]Event1D, error) {
+	lim, err := lim.resolve()
+	if err != nil {
+		return nil, err
+	}
+	f, size, err := OpenRegular(path)
+	if err != nil {
+		return nil, fmt.Errorf("events: %w", err)
+	}
+	defer f.Close()
+	if need := mulLimit(size/5, sizeEvent1D) + size; need > lim.Sample {
+		return nil, limitErr(formatSlayer1D, path, 0, fmt.Sprintf("a %s file (%d events)", byteSize(size), size/5), need, lim.Sample)
+	}
+	b := make([]byte, size)
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, fmt.Errorf("events: %s: %w", path, err)
+	}
+	return DecodeSlayer1D(path, b, channels, make([]Event1D, 0, size/5))
+}

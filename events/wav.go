@@ -2,7 +2,9 @@ package events
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -24,12 +26,34 @@ const formatWAV = "WAV"
 // "fmt " and "data" (LIST, fact, cue...) are skipped, honouring the pad byte
 // after odd-sized chunks; bytes after the RIFF chunk are ignored. If r is an
 // *os.File its name appears in errors.
+//
+// The decoded samples (8 bytes each) must fit DefaultLimits().Sample; an
+// *os.File or other io.ReaderAt with a size is read in place, without
+// holding the file in memory, and its sizes are checked before the samples
+// are allocated.
 func ReadWAV(r io.Reader) (samples []float64, rate int, err error) {
-	b, err := io.ReadAll(r)
+	lim, err := Limits{}.resolve()
+	if err != nil {
+		return nil, 0, err
+	}
+	name := readerName(r)
+	if f, ok := r.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			off, err := f.Seek(0, io.SeekCurrent)
+			if err == nil {
+				return decodeWAV(name, io.NewSectionReader(f, off, fi.Size()-off), fi.Size()-off, lim)
+			}
+		}
+	}
+	// Anything else is read whole, up to the limit.
+	b, err := io.ReadAll(io.LimitReader(r, lim.Sample+1))
 	if err != nil {
 		return nil, 0, fmt.Errorf("events: reading WAV: %w", err)
 	}
-	return DecodeWAV(readerName(r), b)
+	if int64(len(b)) > lim.Sample {
+		return nil, 0, limitErr(formatWAV, name, lim.Sample, "a WAV stream longer than the limit", int64(len(b)), lim.Sample)
+	}
+	return decodeWAV(name, bytes.NewReader(b), int64(len(b)), lim)
 }
 
 // wavFormat is the content of a "fmt " chunk.
@@ -44,84 +68,153 @@ type wavFormat struct {
 // DecodeWAV decodes a WAV file held in b (see ReadWAV); file names it in
 // errors, whose offsets are from the start of b.
 func DecodeWAV(file string, b []byte) (samples []float64, rate int, err error) {
-	bad := func(off int, eof bool, msg string, args ...any) error {
+	lim, err := Limits{}.resolve()
+	if err != nil {
+		return nil, 0, err
+	}
+	return decodeWAV(file, bytes.NewReader(b), int64(len(b)), lim)
+}
+
+// wavMaxFmt bounds a "fmt " chunk (WAVE_FORMAT_EXTENSIBLE's is 40 bytes).
+const wavMaxFmt = 1 << 16
+
+// window reads small pieces of an io.ReaderAt through a 64 KiB window, so
+// walking many small chunk headers costs few system calls.
+type window struct {
+	r    io.ReaderAt
+	size int64
+	buf  []byte
+	at   int64
+}
+
+// get returns n ≤ len(buf) bytes at off; the caller has checked the range.
+func (w *window) get(off int64, n int) ([]byte, error) {
+	if off >= w.at && off+int64(n) <= w.at+int64(len(w.buf)) {
+		return w.buf[off-w.at : off-w.at+int64(n)], nil
+	}
+	k := min(int64(cap(w.buf)), w.size-off)
+	w.buf = w.buf[:k]
+	w.at = off
+	if _, err := w.r.ReadAt(w.buf, off); err != nil && !(errors.Is(err, io.EOF) && k == 0) {
+		w.buf = w.buf[:0]
+		return nil, err
+	}
+	return w.buf[:n], nil
+}
+
+// decodeWAV decodes the WAV file of size bytes read through r. It walks
+// the chunk headers, checks the data size against lim before allocating the
+// samples, then converts the data in blocks.
+func decodeWAV(file string, r io.ReaderAt, size int64, lim Limits) (samples []float64, rate int, err error) {
+	bad := func(off int64, eof bool, msg string, args ...any) error {
 		var cause error
 		if eof {
 			cause = io.ErrUnexpectedEOF
 		}
-		return formatErr(formatWAV, file, int64(off), cause, msg, args...)
+		return formatErr(formatWAV, file, off, cause, msg, args...)
 	}
-	if len(b) == 0 {
+	if size == 0 {
 		return nil, 0, bad(0, true, "empty file")
 	}
-	if len(b) < 12 {
-		return nil, 0, bad(len(b), true, "truncated RIFF header (%d of 12 bytes)", len(b))
+	if size < 12 {
+		return nil, 0, bad(size, true, "truncated RIFF header (%d of 12 bytes)", size)
 	}
-	if string(b[0:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
-		return nil, 0, bad(0, false, "not a RIFF/WAVE file (starts %q)", b[:12])
+	w := &window{r: r, size: size, buf: make([]byte, 0, 64<<10)}
+	ioErr := func(off int64, err error) error {
+		return formatErr(formatWAV, file, off, err, "reading")
 	}
-	end := 8 + int64(binary.LittleEndian.Uint32(b[4:]))
-	if end > int64(len(b)) {
-		return nil, 0, bad(len(b), true, "RIFF chunk declares %d bytes, file has %d", end, len(b))
+	h, err := w.get(0, 12)
+	if err != nil {
+		return nil, 0, ioErr(0, err)
+	}
+	if string(h[0:4]) != "RIFF" || string(h[8:12]) != "WAVE" {
+		return nil, 0, bad(0, false, "not a RIFF/WAVE file (starts %q)", h[:12])
+	}
+	end := 8 + int64(binary.LittleEndian.Uint32(h[4:]))
+	if end > size {
+		return nil, 0, bad(size, true, "RIFF chunk declares %d bytes, file has %d", end, size)
 	}
 	var f *wavFormat
-	var data []byte
-	dataOff := 0
-	for off := 12; off < int(end); {
-		if int(end)-off < 8 {
+	var dataOff, dataLen int64 = -1, 0
+	for off := int64(12); off < end; {
+		if end-off < 8 {
 			return nil, 0, bad(off, true, "truncated chunk header")
 		}
-		id := string(b[off : off+4])
-		size := int64(binary.LittleEndian.Uint32(b[off+4:]))
-		body := off + 8
-		if id == "data" && size == math.MaxUint32 {
-			size = end - int64(body) // streaming writers leave the size unset
+		ch, err := w.get(off, 8)
+		if err != nil {
+			return nil, 0, ioErr(off, err)
 		}
-		if int64(body)+size > end {
-			return nil, 0, bad(off, true, "chunk %q declares %d bytes, %d left", id, size, end-int64(body))
+		id := string(ch[0:4])
+		csize := int64(binary.LittleEndian.Uint32(ch[4:]))
+		body := off + 8
+		if id == "data" && csize == math.MaxUint32 {
+			csize = end - body // streaming writers leave the size unset
+		}
+		if body+csize > end {
+			return nil, 0, bad(off, true, "chunk %q declares %d bytes, %d left", id, csize, end-body)
 		}
 		switch id {
 		case "fmt ":
 			if f != nil {
 				return nil, 0, bad(off, false, "second \"fmt \" chunk")
 			}
-			ff, err := parseWAVFormat(b[body : body+int(size)])
+			if csize > wavMaxFmt {
+				return nil, 0, bad(off, false, "\"fmt \" chunk of %d bytes (at most %d)", csize, wavMaxFmt)
+			}
+			fb := make([]byte, csize)
+			if _, err := r.ReadAt(fb, body); err != nil && !(errors.Is(err, io.EOF) && csize == 0) {
+				return nil, 0, ioErr(body, err)
+			}
+			ff, err := parseWAVFormat(fb)
 			if err != nil {
 				return nil, 0, bad(body, false, "%v", err)
 			}
 			f = ff
 		case "data":
-			if data == nil {
-				data, dataOff = b[body:body+int(size)], body
+			if dataOff < 0 {
+				dataOff, dataLen = body, csize
 			}
 		}
-		off = body + int(size) + int(size&1) // odd chunks are padded to even
+		off = body + csize + csize&1 // odd chunks are padded to even
 	}
 	if f == nil {
 		return nil, 0, bad(12, true, "no \"fmt \" chunk")
 	}
-	if data == nil {
+	if dataOff < 0 {
 		return nil, 0, bad(12, true, "no \"data\" chunk")
 	}
-	if len(data)%f.align != 0 {
-		return nil, 0, bad(dataOff+len(data)-len(data)%f.align, true,
-			"data chunk of %d bytes is not a whole number of %d-byte frames", len(data), f.align)
+	align := int64(f.align)
+	if dataLen%align != 0 {
+		return nil, 0, bad(dataOff+dataLen-dataLen%align, true,
+			"data chunk of %d bytes is not a whole number of %d-byte frames", dataLen, align)
 	}
-	n := len(data) / f.align
+	n := dataLen / align
+	if need := mulLimit(n, 8); need > lim.Sample {
+		return nil, 0, limitErr(formatWAV, file, dataOff-4, fmt.Sprintf("the data chunk's %d samples", n), need, lim.Sample)
+	}
 	samples = make([]float64, n)
 	bytesPer := f.bits / 8
 	scale := 1 / float64(f.channels)
-	for i := range n {
-		frame := data[i*f.align : (i+1)*f.align]
-		var sum float64
-		for c := range f.channels {
-			v, ok := wavSample(frame[c*bytesPer:(c+1)*bytesPer], f.tag, f.bits)
-			if !ok {
-				return nil, 0, bad(dataOff+i*f.align+c*bytesPer, false, "sample is not a finite number")
-			}
-			sum += v
+	block := make([]byte, max(align, (256<<10)/align*align))
+	for i := int64(0); i < n; {
+		k := min(int64(len(block))/align, n-i)
+		buf := block[:k*align]
+		if _, err := r.ReadAt(buf, dataOff+i*align); err != nil {
+			return nil, 0, ioErr(dataOff+i*align, err)
 		}
-		samples[i] = sum * scale
+		for j := range k {
+			frame := buf[j*align : (j+1)*align]
+			var sum float64
+			for c := range f.channels {
+				v, ok := wavSample(frame[c*bytesPer:(c+1)*bytesPer], f.tag, f.bits)
+				if !ok {
+					return nil, 0, bad(dataOff+(i+j)*align+int64(c*bytesPer), false, "sample is not a finite number")
+				}
+				sum += v
+			}
+			samples[i+j] = sum * scale
+		}
+		i += k
 	}
 	return samples, f.rate, nil
 }
@@ -332,11 +425,18 @@ func ListFSDD(dir string) ([]FSDDFile, error) {
 	return out, nil
 }
 
-// ReadWAVFile reads one WAV file (see ReadWAV).
+// ReadWAVFile reads one WAV file (see ReadWAV). Anything but a regular
+// file (a FIFO, /dev/zero behind a symbolic link) is refused by name, and
+// the file is read in place, never whole.
 func ReadWAVFile(path string) (samples []float64, rate int, err error) {
-	b, err := os.ReadFile(path)
+	lim, err := Limits{}.resolve()
+	if err != nil {
+		return nil, 0, err
+	}
+	f, size, err := OpenRegular(path)
 	if err != nil {
 		return nil, 0, fmt.Errorf("events: %w", err)
 	}
-	return DecodeWAV(path, b)
+	defer f.Close()
+	return decodeWAV(path, f, size, lim)
 }

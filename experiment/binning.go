@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 
 	"github.com/memlsm/memlsm/events"
+	"github.com/memlsm/memlsm/lsm"
 	"github.com/memlsm/memlsm/units"
 )
 
@@ -371,4 +372,66 @@ func binAll(ctx context.Context, b events.Binner, d *events.Dataset, idx []int, 
 		return nil, firstErr
 	}
 	return out, nil
+}
+
+// Binnings of the paper's neural↔visual (BTV) encoders (PAPER.md §2.2,
+// §2.4).
+const (
+	// BTVImageSide is the side of the BTV image encoder's input: 28×28 =
+	// 784 pixels of an (E-)MNIST image.
+	BTVImageSide = 28
+	// BTVImageSteps is its time window: 49 = N_ts − 1 of the 50-step rate
+	// code (PAPER.md §2.2).
+	BTVImageSteps = 49
+	// BTVNeuralSteps is the neural encoder's time window: 201 bins, one
+	// whole trial of Willett et al.'s data (PAPER.md §2.4).
+	BTVNeuralSteps = 201
+	// BTVNeuralBin is the width of one of those bins: 10 ms (PAPER.md §2.4).
+	BTVNeuralBin = units.Seconds(10e-3)
+)
+
+// PresetBinning returns the binning that goes with an lsm preset
+// (lsm.Presets) for data from sensor s: the paper's binning (PaperBinning)
+// for the N-MNIST, N-TIDIGITS and zero-shot presets, and for the BTV
+// presets:
+//
+//   - "btv-emnist": every event of the centred 28×28 window (all 28×28 of a
+//     rate-coded MNIST image, convert.RateCode; pixels 3..30 of a 34×34
+//     event camera), one channel per pixel whatever the polarity, 49 bins
+//     of 6 ms (the rate code's steps, convert.DefaultRateStep): 784 inputs.
+//   - "btv-neural": the sensor's channels (192 electrodes in Willett et
+//     al.'s data) in 201 bins of 10 ms, an event making its bin 1 (the
+//     paper clamps threshold-crossing counts to 1). It is ChunkBinner's
+//     torch.chunk rule on a 10 ms raster, so a recording of up to 2.01 s is
+//     binned exactly; a longer one is OR-pooled into 201 chunks.
+//
+// An unknown preset, or a sensor that cannot feed the preset (a 1-D sensor
+// for an image preset, a 2-D one for an audio or neural preset, a window
+// smaller than 28×28), is an error.
+func PresetBinning(preset string, s events.Sensor) (Binning, error) {
+	if _, err := lsm.Preset(preset); err != nil {
+		return Binning{}, fmt.Errorf("experiment: %w", err)
+	}
+	want2D := map[string]bool{"nmnist": true, "zeroshot-image": true, "btv-emnist": true}[preset]
+	if want2D != s.Is2D() {
+		kind := "1-D (channel)"
+		if want2D {
+			kind = "2-D (pixel)"
+		}
+		return Binning{}, fmt.Errorf("experiment: the %s preset needs a %s sensor, not %q", preset, kind, s.Name)
+	}
+	switch preset {
+	case "btv-emnist":
+		if s.Width < BTVImageSide || s.Height < BTVImageSide {
+			return Binning{}, fmt.Errorf("experiment: the btv-emnist preset needs a %d×%d image, %q is %d×%d",
+				BTVImageSide, BTVImageSide, s.Name, s.Width, s.Height)
+		}
+		x0, y0 := (s.Width-BTVImageSide+1)/2, (s.Height-BTVImageSide+1)/2
+		return Binning{Grid: &events.GridBinner{Width: s.Width, Height: s.Height,
+			Crop:     image.Rect(x0, y0, x0+BTVImageSide, y0+BTVImageSide),
+			Polarity: events.PolarityAny, Bins: BTVImageSteps, BinWidth: events.DefaultGridBinWidth}}, nil
+	case "btv-neural":
+		return Binning{Chunk: &events.ChunkBinner{Channels: s.Channels, Bins: BTVNeuralSteps, Resolution: BTVNeuralBin}}, nil
+	}
+	return PaperBinning(s), nil
 }

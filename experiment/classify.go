@@ -403,9 +403,9 @@ type kindResult struct {
 
 // score trains the head on the split's training rows of feats (combined
 // index space, dim columns, post-processed by post) and scores it on the
-// test rows of feats and of every condition's features. It returns the
-// trained head.
-func (run *classifyRun) score(ctx context.Context, kr *kindResult, sp split, feats []float32, condFeats [][]float32, dim int, post features) (*trained, error) {
+// test rows of testFeats and of every condition's features. It returns
+// the trained head.
+func (run *classifyRun) score(ctx context.Context, kr *kindResult, sp split, feats, testFeats []float32, condFeats [][]float32, dim int, post features) (*trained, error) {
 	t, err := trainHead(ctx, run.head, post.matrix(feats, dim, sp.train), run.labels, sp.train, run.classes, run.cfg.Progress)
 	if err != nil {
 		return nil, err
@@ -431,7 +431,7 @@ func (run *classifyRun) score(ctx context.Context, kr *kindResult, sp split, fea
 		}
 		return float64(ok) / float64(len(sp.test))
 	}
-	a := acc(feats, kr.confusion)
+	a := acc(testFeats, kr.confusion)
 	kr.accs = append(kr.accs, a)
 	kr.folds = append(kr.folds, FoldResult{Name: sp.name, TrainSamples: len(sp.train), TestSamples: len(sp.test), Accuracy: a, Epochs: len(t.log.History)})
 	for c, f := range condFeats {
@@ -457,8 +457,8 @@ func (kr *kindResult) result(kind FeatureKind, seconds float64) FeatureResult {
 	return fr
 }
 
-// lsm evaluates the LSM's features and fills the result's encoder, macro
-// and encoding fields (and its model with KeepModel).
+// lsm evaluates the LSM's features and fills the result's encoder, macro,
+// encoding and cost fields (and its model with KeepModel).
 func (run *classifyRun) lsm(ctx context.Context, res *ClassifyResult, post features) (*kindResult, error) {
 	cfg, d := run.cfg, run.cfg.Data
 	ecfg, binner, err := cfg.Encoder.resolve(d.Sensor)
@@ -500,64 +500,106 @@ func (run *classifyRun) lsm(ctx context.Context, res *ClassifyResult, post featu
 		return nil, err
 	}
 
-	kr := &kindResult{}
 	// Every split encodes all samples (test ones too: the features of a
 	// sample do not depend on the others, only on the gain, which is
 	// calibrated on the split's training part), so splits whose gains
-	// agree share one encoding.
-	cache := map[float64][]float32{}
-	all := seq(len(frames))
-	var stats EncodeStats
-	featsOf := func(c lsm.Config) ([]float32, EncodeStats, error) {
-		if f, ok := cache[c.Gain]; ok {
-			return f, EncodeStats{}, nil
-		}
-		f, st, err := enc.encode(ctx, c, frames, all, cfg.Progress, "encoding")
-		if err != nil {
-			return nil, st, err
-		}
-		cache[c.Gain] = f
-		return f, st, nil
+	// agree share one encoding. The gains are calibrated first (on the
+	// read-once weights right after forming), so that with Macro.Age every
+	// training encoding runs before the macro ages and every test encoding
+	// (test conditions too) after it; without ageing both are one encoding.
+	type calibrated struct {
+		c   lsm.Config
+		cal *lsm.Calibration
 	}
-	var last *trained
+	var cals []calibrated
 	for _, sp := range run.splits {
 		c, cal, err := enc.calibrate(ctx, frames, sp.train, cfg.Progress)
 		if err != nil {
 			return nil, err
 		}
-		if cal != nil {
-			res.Calib = append(res.Calib, *cal)
-		}
-		feats, st, err := featsOf(c)
+		cals = append(cals, calibrated{c, cal})
+	}
+	var final calibrated // the final model's, on all of Data
+	if cfg.KeepModel && len(run.splits) > 1 {
+		c, cal, err := enc.calibrate(ctx, frames, seq(d.Len()), cfg.Progress)
 		if err != nil {
 			return nil, err
 		}
-		stats.add(st)
-		// Each condition's version of the split's test samples, encoded
-		// with the split's gain, in the combined index space.
-		condFeats := make([][]float32, len(run.conds))
-		for k, cd := range run.conds {
-			idx := make([]int, len(sp.test))
-			for j, i := range sp.test {
-				idx[j] = i - cd.off
+		final = calibrated{c, cal}
+	}
+	trainCache, testCache := map[float64][]float32{}, map[float64][]float32{}
+	all := seq(len(frames))
+	var stats EncodeStats
+	encodeAll := func(cache map[float64][]float32, aged bool, desc string, cs ...calibrated) error {
+		for _, k := range cs {
+			if _, ok := cache[k.c.Gain]; ok {
+				continue
 			}
-			f, st, err := enc.encode(ctx, c, condFrames[k], idx, cfg.Progress, "encoding "+cd.name)
+			f, st, err := enc.encodeAt(ctx, k.c, frames, all, cfg.Progress, desc, aged)
+			if err != nil {
+				return err
+			}
+			stats.add(st)
+			cache[k.c.Gain] = f
+		}
+		return nil
+	}
+	withFinal := cals
+	if final.c.Gain != 0 {
+		withFinal = append(slices.Clone(cals), final)
+	}
+	if err := encodeAll(trainCache, false, "encoding", withFinal...); err != nil {
+		return nil, err
+	}
+	if mr.aging() {
+		if err := mr.age(ctx); err != nil {
+			return nil, err
+		}
+		if err := encodeAll(testCache, true, "encoding at age "+cfg.Macro.Age.String(), cals...); err != nil {
+			return nil, err
+		}
+	} else {
+		testCache = trainCache
+	}
+	kr := &kindResult{}
+	var last *trained
+	for k, sp := range run.splits {
+		c, cal := cals[k].c, cals[k].cal
+		if cal != nil {
+			res.Calib = append(res.Calib, *cal)
+		}
+		feats, testFeats := trainCache[c.Gain], testCache[c.Gain]
+		// Each condition's version of the split's test samples, encoded
+		// with the split's gain (at the macro's age), in the combined
+		// index space.
+		condFeats := make([][]float32, len(run.conds))
+		for j, cd := range run.conds {
+			idx := make([]int, len(sp.test))
+			for m, i := range sp.test {
+				idx[m] = i - cd.off
+			}
+			f, st, err := enc.encodeAt(ctx, c, condFrames[j], idx, cfg.Progress, "encoding "+cd.name, mr.aging())
 			if err != nil {
 				return nil, err
 			}
 			stats.add(st)
 			nf := c.Features()
-			condFeats[k] = make([]float32, len(frames)*nf)
-			for j, i := range sp.test {
-				copy(condFeats[k][i*nf:(i+1)*nf], f[j*nf:(j+1)*nf])
+			condFeats[j] = make([]float32, len(frames)*nf)
+			for m, i := range sp.test {
+				copy(condFeats[j][i*nf:(i+1)*nf], f[m*nf:(m+1)*nf])
 			}
 		}
-		t, err := run.score(ctx, kr, sp, feats, condFeats, c.Features(), post)
+		t, err := run.score(ctx, kr, sp, feats, testFeats, condFeats, c.Features(), post)
 		if err != nil {
 			return nil, err
 		}
+		rate := meanRate(feats, c, append(slices.Clone(sp.train), sp.test...))
+		if mr.aging() {
+			nTr, nTe := float64(len(sp.train)), float64(len(sp.test))
+			rate = (meanRate(feats, c, sp.train)*nTr + meanRate(testFeats, c, sp.test)*nTe) / (nTr + nTe)
+		}
 		f := &kr.folds[len(kr.folds)-1]
-		f.Gain, f.MeanRate = c.Gain, meanRate(feats, c, append(slices.Clone(sp.train), sp.test...))
+		f.Gain, f.MeanRate = c.Gain, rate
 		res.Gains = append(res.Gains, c.Gain)
 		res.Encoder.Reservoir = c
 		t.cfg = c
@@ -567,17 +609,12 @@ func (run *classifyRun) lsm(ctx context.Context, res *ClassifyResult, post featu
 	if cfg.KeepModel {
 		t := last
 		if len(run.splits) > 1 {
-			// A final model on all of Data.
+			// A final model on all of Data, trained on the features
+			// encoded right after forming.
 			allData := seq(d.Len())
-			c, _, err := enc.calibrate(ctx, frames, allData, cfg.Progress)
-			if err != nil {
-				return nil, err
-			}
-			feats, st, err := featsOf(c)
-			if err != nil {
-				return nil, err
-			}
-			stats.add(st)
+			c := final.c
+			feats := trainCache[c.Gain]
+			var err error
 			if t, err = trainHead(ctx, run.head, post.matrix(feats, c.Features(), allData), run.labels, allData, run.classes, cfg.Progress); err != nil {
 				return nil, err
 			}
@@ -600,7 +637,7 @@ func (run *classifyRun) lsm(ctx context.Context, res *ClassifyResult, post featu
 		res.Model.Macro = mr.info
 	}
 	c := res.Encoder.Reservoir
-	if res.Cost, err = mr.costReport([]costEncoding{{"", r, stats.Stats}}, classifierHead(run.head, c.Features(), run.classes)); err != nil {
+	if res.Cost, err = mr.costReport([]costEncoding{{name: "", res: r, stats: stats.Stats}}, classifierHead(run.head, c.Features(), run.classes)); err != nil {
 		return nil, err
 	}
 	return kr, nil
@@ -646,7 +683,7 @@ func (run *classifyRun) mfcc(ctx context.Context, res *ClassifyResult, post feat
 	}
 	kr := &kindResult{}
 	for _, sp := range run.splits {
-		if _, err := run.score(ctx, kr, sp, feats, condFeats, dim, post); err != nil {
+		if _, err := run.score(ctx, kr, sp, feats, feats, condFeats, dim, post); err != nil {
 			return nil, err
 		}
 	}

@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/memlsm/memlsm/cost"
 	"github.com/memlsm/memlsm/crossbar"
@@ -15,6 +16,11 @@ type costEncoding struct {
 	name  string
 	res   *reservoir
 	stats lsm.Stats
+	// counted, when it has samples, is everything the run encoded on the
+	// array with this reservoir (several gains, validation splits), which
+	// the arrays' counters are compared with; stats alone prices one
+	// inference.
+	counted lsm.Stats
 }
 
 // headWork is the digital work of a trained head per inference.
@@ -88,7 +94,15 @@ func (m *macroRun) costReport(encs []costEncoding, h headWork) (*cost.Report, er
 		return nil, fmt.Errorf("experiment: cost: %w", err)
 	}
 	if m.cfg.Mode != ReadOnce && m.counter {
-		r.Counted = cost.Count(m.enc, w, p)
+		cw := w
+		cw.Reservoirs = slices.Clone(w.Reservoirs)
+		for k, e := range encs {
+			if e.counted.Samples > 0 {
+				cw.Reservoirs[k] = cost.NewReservoir(e.name, e.counted, sched, p.InputBits, e.res.meanG)
+				cw.Reservoirs[k].TileRows, cw.Reservoirs[k].TileCols = tilesOf(e.res)
+			}
+		}
+		r.Counted = cost.Count(m.enc, cw, p)
 	}
 	return r, nil
 }

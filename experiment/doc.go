@@ -66,7 +66,7 @@
 // see different modalities and feed different projection towers — and the
 // two are never run at the same time (in read-once mode nothing is
 // simulated on the array at all; in in-memory mode the encoders run one
-// after the other). Macro.AudioArray instead puts the audio reservoir on a
+// after the other). Macro.AudioArray instead puts the audio (B) reservoir on a
 // second array (a second macro or board), at its origin.
 //
 // # Protocols and determinism
@@ -82,6 +82,30 @@
 // everything (the simulated macro, splits, folds, head initialisation and
 // shuffling), and every step is deterministic for a seed, so the same seed
 // reproduces the same accuracy to the last digit.
+//
+// # Two named modalities
+//
+// A zero-shot task is between two modalities, each a Side of
+// ZeroShotConfig with its name, data and encoder: A is the image side
+// (the first tower of the head), B the other — audio for the paper's
+// audio↔image task, neural activity for its neural↔image task. Results
+// key each retrieval direction by the names (Dirs: "audio_to_image" and
+// "image_to_audio", or "neural_to_image" and "image_to_neural"), so every
+// protocol below applies unchanged to any pair of modalities.
+//
+// # The generalised protocol and validation-only selection
+//
+// Besides the classic figure (unseen queries searching unseen items only),
+// ProtocolGZSL evaluates as the zero-shot literature requires (Xian et al.,
+// CVPR 2017 and TPAMI 2019; for audio-visual data Mercea et al., AVCA,
+// CVPR 2022): the search set holds the test items of every class, seen
+// classes act as distractors, and the per-class mean accuracies on seen
+// (S) and unseen (U) queries, their harmonic mean H, the unseen-only ZSL
+// figure, calibrated stacking (Chao et al., ECCV 2016) and the area under
+// the seen–unseen curve are reported in both directions (GZSL). Every
+// choice a run makes — the epoch, a gain factor, the stacking penalty β —
+// is made on validation classes carved out of the seen classes' training
+// data (Selection), never on test classes.
 //
 // # What zero-shot retrieval of unseen classes can and cannot do
 //
@@ -117,6 +141,41 @@
 // epoch passes the paper's thresholds in either direction). A result
 // whose unseen retrieval is not clearly above chance says so in
 // UnseenNote, pointing here.
+//
+// # Ageing and drift compensation
+//
+// A system built on the macro fixes some things once, right after forming:
+// the reservoir's gain (calibrated on the conductances read then), the
+// reference read of drift compensation, and the trained head (fitted on
+// features encoded then). Macro.Age is the time that passes between that
+// moment and inference: the samples the head is scored on are encoded Age
+// after forming, on the array as it has relaxed by then (crossbar's drift
+// model, through crossbar.Clock, so an emulated or real board ages the same
+// way). Experiments without a head (Encode, BenchEncode) encode everything
+// at Age. Age = 0 changes nothing: training and test features are then one
+// encoding, exactly as without ageing.
+//
+// With Macro.DriftComp one global scale per array compensates the
+// relaxation, in the style of aihwkit's GlobalDriftCompensation: a
+// reference read right after forming and another at Age, each the one-hot
+// read of every row (the identity as read-out input), give
+//
+//	α = mean|G⁺ − G⁻|(forming) / mean|G⁺ − G⁻|(Age)
+//
+// over the reservoir cells of the array, and every synaptic current at Age
+// is multiplied by α (digitally, after the ADC: the reservoir's gain is
+// scaled). It cannot restore the cell-to-cell spread of the relaxation, and
+// that spread inflates mean|G⁺ − G⁻| at Age, so α corrects the mean decay
+// only in part (MacroInfo.Aging reports both ratios).
+//
+// In read-once mode the weights at Age are the reference read at Age; in
+// in-memory and on-board modes every multiply runs on the aged array.
+//
+// # ADC saturation
+//
+// In-memory and on-board results report the share of the encoding's ADC
+// conversions that clipped at full scale (MacroInfo.Saturation) and warn
+// above SaturationWarnFraction (MacroInfo.Warnings).
 //
 // # Results and models
 //

@@ -192,8 +192,22 @@ func (e *encoder) calibrate(ctx context.Context, frames []events.Frames, train [
 	return c, &cal, nil
 }
 
-// encode encodes frames[idx] with reservoir c into feats (len(idx)×F).
+// encode encodes frames[idx] with reservoir c into feats (len(idx)×F), on
+// the array as it is right after forming.
 func (e *encoder) encode(ctx context.Context, c lsm.Config, frames []events.Frames, idx []int, prog ProgressFunc, desc string) ([]float32, EncodeStats, error) {
+	return e.encodeAt(ctx, c, frames, idx, prog, desc, false)
+}
+
+// encodeAged is encode at Macro.Age, after macroRun.age (or right after
+// forming when the experiment does not age).
+func (e *encoder) encodeAged(ctx context.Context, c lsm.Config, frames []events.Frames, idx []int, prog ProgressFunc, desc string) ([]float32, EncodeStats, error) {
+	return e.encodeAt(ctx, c, frames, idx, prog, desc, true)
+}
+
+func (e *encoder) encodeAt(ctx context.Context, c lsm.Config, frames []events.Frames, idx []int, prog ProgressFunc, desc string, aged bool) ([]float32, EncodeStats, error) {
+	if e.res.aged && !aged && e.mode != ReadOnce {
+		return nil, EncodeStats{}, fmt.Errorf("experiment: the array has aged: %v mode cannot encode it as it was right after forming", e.mode)
+	}
 	inputs := make([]lsm.Input, len(idx))
 	for k, i := range idx {
 		inputs[k] = &frames[i]
@@ -204,9 +218,23 @@ func (e *encoder) encode(ctx context.Context, c lsm.Config, frames []events.Fram
 	start := time.Now()
 	var st lsm.Stats
 	var err error
+	// After ageing: the weights at Age (read-once) and the drift
+	// compensation's factor on every current.
+	dense, s := e.res.weights(aged)
+	c = scaleGain(c, s)
+	if e.mode != ReadOnce && e.res.array != nil {
+		// ADC conversions and clips of the encoding's multiplies.
+		if conv0, sat0, ok := adcCounts(e.res.array); ok && e.res.run != nil {
+			defer func() {
+				conv1, sat1, _ := adcCounts(e.res.array)
+				e.res.run.encConv += conv1 - conv0
+				e.res.run.encClipped += sat1 - sat0
+			}()
+		}
+	}
 	switch e.mode {
 	case ReadOnce, InMemory:
-		var syn lsm.Synapses = e.res.dense
+		var syn lsm.Synapses = dense
 		if e.mode == InMemory {
 			syn = &countSynapses{Synapses: crossbar.NewSynapses(e.res.array, e.res.layout), levels: float32(e.res.levels)}
 		}

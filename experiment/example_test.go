@@ -128,18 +128,18 @@ func toyAudio(classes, perClass int) *events.Dataset {
 // (PAPER.md §5.2), the two LSMs time-sharing one simulated macro.
 func ExampleZeroShot() {
 	res, err := experiment.ZeroShot(context.Background(), experiment.ZeroShotConfig{
-		Images: toyImages(10, 10),
-		Audio:  toyAudio(10, 10),
-		Seed:   experiment.DefaultSeed,
+		A:    experiment.Side{Data: toyImages(10, 10)},
+		B:    experiment.Side{Data: toyAudio(10, 10)},
+		Seed: experiment.DefaultSeed,
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println("seen", res.SeenClasses, "unseen", res.UnseenClasses)
 	fmt.Printf("%d training pairs; test pairs: %d seen, %d unseen\n", res.TrainPairs, res.Seen.Pairs, res.Unseen.Pairs)
-	fmt.Printf("chance: %.4f seen, %.4f unseen\n", res.Seen.ChanceAudioToImage, res.Unseen.ChanceAudioToImage)
+	fmt.Printf("chance: %.4f seen, %.4f unseen\n", res.Seen.Chance.BToA, res.Unseen.Chance.BToA)
 	fmt.Println("seen retrieval above chance both ways:",
-		res.Seen.AudioToImage > res.Seen.ChanceAudioToImage && res.Seen.ImageToAudio > res.Seen.ChanceImageToAudio)
+		res.Seen.Top1.BToA > res.Seen.Chance.BToA && res.Seen.Top1.AToB > res.Seen.Chance.AToB)
 	fmt.Println("weights:", res.Macro.Placement)
 	// Output:
 	// seen [1 2 3 4 5 6 7] unseen [8 9]

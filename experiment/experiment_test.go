@@ -511,8 +511,8 @@ func checkCost(t *testing.T, name string, r *cost.Report, m Mode, reservoirs int
 func TestZeroShot(t *testing.T) {
 	ctx := context.Background()
 	img, aud, ti, ta := zeroShotData()
-	cfg := ZeroShotConfig{Images: img, Audio: aud, Seed: 3, Head: fastCLIP, KeepModel: true,
-		ImageEncoder: EncoderConfig{CalibrationSamples: 20}, AudioEncoder: EncoderConfig{CalibrationSamples: 20}}
+	cfg := ZeroShotConfig{A: Side{Data: img, Encoder: EncoderConfig{CalibrationSamples: 20}}, B: Side{Data: aud, Encoder: EncoderConfig{CalibrationSamples: 20}},
+		Seed: 3, Head: fastCLIP, KeepModel: true}
 	r, err := ZeroShot(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -523,8 +523,8 @@ func TestZeroShot(t *testing.T) {
 		t.Errorf("classes %v / %v", r.SeenClasses, r.UnseenClasses)
 	}
 	const tol = 1e-12
-	if math.Abs(r.Seen.ChanceAudioToImage-1.0/7) > tol || math.Abs(r.Unseen.ChanceAudioToImage-0.5) > tol {
-		t.Errorf("chance %v, %v; want 1/7 and 1/2", r.Seen.ChanceAudioToImage, r.Unseen.ChanceAudioToImage)
+	if math.Abs(r.Seen.Chance.BToA-1.0/7) > tol || math.Abs(r.Unseen.Chance.BToA-0.5) > tol {
+		t.Errorf("chance %v, %v; want 1/7 and 1/2", r.Seen.Chance.BToA, r.Unseen.Chance.BToA)
 	}
 	// 10 images and 12 audio per class; 20 % of each seen class held out:
 	// 8 and 10 (rounded) remain, so 8 pairs per seen class; test 2 pairs
@@ -532,7 +532,7 @@ func TestZeroShot(t *testing.T) {
 	if r.TrainPairs != 7*8 || r.Seen.Pairs != 7*2 || r.Unseen.Pairs != 2*10 {
 		t.Errorf("pairs: train %d, seen %d, unseen %d; want 56, 14, 20", r.TrainPairs, r.Seen.Pairs, r.Unseen.Pairs)
 	}
-	if r.Seen.AudioToImage <= r.Seen.ChanceAudioToImage || r.Seen.ImageToAudio <= r.Seen.ChanceImageToAudio {
+	if r.Seen.Top1.BToA <= r.Seen.Chance.BToA || r.Seen.Top1.AToB <= r.Seen.Chance.AToB {
 		t.Errorf("seen retrieval at chance: %+v", r.Seen)
 	}
 	// Placement: the audio reservoir time-shares the image reservoir's cells.
@@ -544,7 +544,7 @@ func TestZeroShot(t *testing.T) {
 		t.Error("Markdown lacks the paper-shaped table or the cost section")
 	}
 	checkCost(t, "zero-shot", r.Cost, ReadOnce, 2, true)
-	if r.Cost.Workload.HeadMACs != float64((r.ImageEncoder.Config.Reservoir.Features()+r.AudioEncoder.Config.Reservoir.Features())*64) {
+	if r.Cost.Workload.HeadMACs != float64((r.Encoders[0].Config.Reservoir.Features()+r.Encoders[1].Config.Reservoir.Features())*64) {
 		t.Errorf("zero-shot head MACs %g: want both OneFC towers of 64", r.Cost.Workload.HeadMACs)
 	}
 
@@ -553,7 +553,7 @@ func TestZeroShot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r2.Seen.AudioToImage != r.Seen.AudioToImage || r2.Unseen.ImageToAudio != r.Unseen.ImageToAudio || r2.Temperature != r.Temperature {
+	if r2.Seen.Top1.BToA != r.Seen.Top1.BToA || r2.Unseen.Top1.AToB != r.Unseen.Top1.AToB || r2.Temperature != r.Temperature {
 		t.Error("same seed, different zero-shot results")
 	}
 
@@ -573,7 +573,7 @@ func TestZeroShot(t *testing.T) {
 	// Explicit test sets and save/load: the reloaded model retrieves
 	// exactly as the trained one.
 	cfg.Macro.AudioArray = nil
-	cfg.TestImages, cfg.TestAudio, cfg.KeepModel = ti, ta, true
+	cfg.A.Test, cfg.B.Test, cfg.KeepModel = ti, ta, true
 	r4, err := ZeroShot(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -594,7 +594,7 @@ func TestZeroShot(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got.AudioToImage != g.want.AudioToImage || got.ImageToAudio != g.want.ImageToAudio || got.Pairs != g.want.Pairs {
+		if got.Top1.BToA != g.want.Top1.BToA || got.Top1.AToB != g.want.Top1.AToB || got.Pairs != g.want.Pairs {
 			t.Errorf("%v: reloaded %+v, trained %+v", g.classes, got, g.want)
 		}
 	}
@@ -608,11 +608,11 @@ func TestZeroShotErrors(t *testing.T) {
 		cfg  ZeroShotConfig
 		want string
 	}{
-		{"no data", ZeroShotConfig{Images: img}, "needs image and audio"},
-		{"one test set", ZeroShotConfig{Images: img, Audio: aud, TestImages: ti}, "pairs"},
-		{"overlap", ZeroShotConfig{Images: img, Audio: aud, Seen: []string{"1", "2"}, Unseen: []string{"2"}}, "both seen and unseen"},
-		{"unknown class", ZeroShotConfig{Images: img, Audio: aud, Seen: []string{"1", "x"}}, "no class"},
-		{"fraction", ZeroShotConfig{Images: img, Audio: aud, TestFraction: 1.5}, "fraction"},
+		{"no data", ZeroShotConfig{A: Side{Data: img}}, "needs data of both"},
+		{"one test set", ZeroShotConfig{A: Side{Data: img, Test: ti}, B: Side{Data: aud}}, "pairs"},
+		{"overlap", ZeroShotConfig{A: Side{Data: img}, B: Side{Data: aud}, Seen: []string{"1", "2"}, Unseen: []string{"2"}}, "both seen and unseen"},
+		{"unknown class", ZeroShotConfig{A: Side{Data: img}, B: Side{Data: aud}, Seen: []string{"1", "x"}}, "no class"},
+		{"fraction", ZeroShotConfig{A: Side{Data: img}, B: Side{Data: aud}, TestFraction: 1.5}, "fraction"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -637,7 +637,7 @@ func TestPlots(t *testing.T) {
 	}
 	checkPNG(t, "confusion", buf.Bytes())
 	img, aud, _, _ := zeroShotData()
-	z, err := ZeroShot(ctx, ZeroShotConfig{Images: img, Audio: aud, Seed: 1, Head: fastCLIP})
+	z, err := ZeroShot(ctx, ZeroShotConfig{A: Side{Data: img}, B: Side{Data: aud}, Seed: 1, Head: fastCLIP})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,7 +80,10 @@ func Encode(ctx context.Context, cfg EncodeConfig) (*Features, error) {
 	if err != nil {
 		return nil, err
 	}
-	x, st, err := enc.encode(ctx, c, frames, all, cfg.Progress, "encoding")
+	if err := mr.age(ctx); err != nil { // the features are those at Macro.Age
+		return nil, err
+	}
+	x, st, err := enc.encodeAged(ctx, c, frames, all, cfg.Progress, "encoding")
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +92,7 @@ func Encode(ctx context.Context, cfg EncodeConfig) (*Features, error) {
 	}
 	st.Inputs, st.Neurons = c.Inputs, c.Neurons
 	ec.Reservoir = c
-	rep, err := mr.costReport([]costEncoding{{"", enc.res, st.Stats}}, headWork{})
+	rep, err := mr.costReport([]costEncoding{{name: "", res: enc.res, stats: st.Stats}}, headWork{})
 	if err != nil {
 		return nil, err
 	}
@@ -293,11 +296,14 @@ func BenchEncode(ctx context.Context, cfg BenchConfig) (*BenchResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := mr.age(ctx); err != nil { // encode at Macro.Age
+		return nil, err
+	}
 	idx := make([]int, 0, rep*len(frames))
 	for range rep {
 		idx = append(idx, all...)
 	}
-	_, st, err := enc.encode(ctx, c, frames, idx, nil, "")
+	_, st, err := enc.encodeAged(ctx, c, frames, idx, nil, "")
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +317,7 @@ func BenchEncode(ctx context.Context, cfg BenchConfig) (*BenchResult, error) {
 	if err := mr.close(); err != nil {
 		return nil, fmt.Errorf("experiment: closing the macro: %w", err)
 	}
-	priced, err := mr.costReport([]costEncoding{{"", enc.res, st.Stats}}, headWork{})
+	priced, err := mr.costReport([]costEncoding{{name: "", res: enc.res, stats: st.Stats}}, headWork{})
 	if err != nil {
 		return nil, err
 	}
@@ -321,4 +327,25 @@ func BenchEncode(ctx context.Context, cfg BenchConfig) (*BenchResult, error) {
 		BinSeconds: binSec, MeanRate: st.MeanRate(), InputDensity: st.InputDensity(), SynOps: st.SynOpsPerSample(),
 		Mode: cfg.Macro.Mode, Binning: ec.Binning.String(), Seed: cfg.Seed,
 	}, nil
+}
+
+// WriteText writes a short human summary of the features, written to out.
+func (f *Features) WriteText(w io.Writer, out string) error {
+	c := f.Encoder.Reservoir
+	fmt.Fprintf(w, "encoded %d samples of %s into %d features each (%d windows × %d neurons) → %s\n",
+		f.Samples, f.Data, f.Dim, c.NumWindows(), c.Neurons, out)
+	fmt.Fprintf(w, "binning %s; %d inputs → %d neurons, T = %d, gain %.4g; seed %d\n",
+		f.Encoder.Binning, c.Inputs, c.Neurons, c.Steps, c.Gain, f.Seed)
+	_, err := fmt.Fprintf(w, "mean rate %.4f spikes/neuron/step, %.0f synaptic operations per sample, %.0f samples/s\n",
+		f.MeanRate, f.SynOpsPerSample, f.SamplesPerS)
+	return err
+}
+
+// WriteText writes the result as two human lines.
+func (r *BenchResult) WriteText(w io.Writer) error {
+	fmt.Fprintf(w, "samples=%d seconds=%.3f samples_per_s=%.1f neurons=%d steps=%d inputs=%d workers=%d\n",
+		r.Samples, r.Seconds, r.SamplesPerS, r.Neurons, r.Steps, r.Inputs, r.Workers)
+	_, err := fmt.Fprintf(w, "binning: %s (%.3f s); gain %.4g, mean rate %.4f, input density %.4f, %.0f synaptic operations per sample; %v mode\n",
+		r.Binning, r.BinSeconds, r.Gain, r.MeanRate, r.InputDensity, r.SynOps, r.Mode)
+	return err
 }

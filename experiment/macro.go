@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/memlsm/memlsm/cost"
@@ -106,6 +107,15 @@ type Macro struct {
 	// (PAPER.md §2.3): differential N(14.2473, 2.4624) µS weights drawn
 	// with lsm.Gaussian from the experiment's seed. Only ReadOnce applies.
 	Software bool
+	// Age is the time between forming and inference (see the package
+	// documentation on ageing): the gain, the drift-compensation reference
+	// and the head are fixed right after forming, the samples the head is
+	// scored on are encoded Age later. 0 means no ageing. The array must be
+	// a crossbar.Clock (the simulator and boards are).
+	Age units.Seconds
+	// DriftComp applies global drift compensation at Age: one scale per
+	// array from reference reads right after forming and at Age.
+	DriftComp bool
 	// Cost is the technology description results are priced with
 	// (package cost); nil means cost.Default().
 	Cost *cost.Tech
@@ -130,6 +140,12 @@ type MacroInfo struct {
 	Regions []crossbar.ConductanceStats `json:"regions,omitempty"`
 	// Counters of the array(s) after the experiment, when they count.
 	Counters []crossbar.Counters `json:"counters,omitempty"`
+	// Saturation is the clipped share of the ADC conversions made while
+	// encoding (in-memory and on-board modes), with a warning above
+	// SaturationWarnFraction.
+	Saturation *Saturation `json:"adc_saturation,omitempty"`
+	// Aging records Macro.Age and the relaxation it caused.
+	Aging *AgingInfo `json:"aging,omitempty"`
 	// Placements says, per array holding a reservoir (in the order of
 	// Counters), how many macros or boards it is, which weights sit on
 	// which of them, how well each is used, and each one's own counters.
@@ -144,6 +160,13 @@ type reservoir struct {
 	dense  *lsm.Dense
 	levels int           // input levels of a multi-bit MVM, 2^InputBits − 1
 	meanG  units.Siemens // mean conductance of the layout's cells as read once
+	run    *macroRun
+
+	// After ageing (macroRun.age): the read-once weights at Age and the
+	// drift-compensation factor on the currents.
+	aged      bool
+	agedDense *lsm.Dense
+	scale     float64
 }
 
 // macroRun is the arrays of one experiment and what has been formed on them.
@@ -158,6 +181,15 @@ type macroRun struct {
 	counted []crossbar.Array
 	layouts map[crossbar.Array][]crossbar.ReservoirLayout
 	closed  bool
+
+	placed    []*reservoir
+	aged      bool
+	agedReads map[crossbar.Array][]regionRead
+	// ADC conversions and clips while encoding (counter deltas).
+	encConv, encClipped int64
+	// ageReads are the counters of the reference reads at Age, per array:
+	// not part of the encodings the cost is per.
+	ageReads map[crossbar.Array]crossbar.Counters
 	// setup holds each counted array's counters once every reservoir is
 	// placed (forming and the read-once reads done); enc is what the
 	// arrays counted after that, over the encodings (set by close).
@@ -169,11 +201,21 @@ type macroRun struct {
 // openMacro prepares the arrays of cfg for an experiment seeded with seed.
 func openMacro(cfg Macro, seed uint64) (*macroRun, error) {
 	m := &macroRun{cfg: cfg, seed: seed, formed: map[crossbar.Array][]crossbar.Region{}, reads: map[crossbar.Array][]regionRead{},
+		agedReads: map[crossbar.Array][]regionRead{}, ageReads: map[crossbar.Array]crossbar.Counters{},
 		layouts: map[crossbar.Array][]crossbar.ReservoirLayout{}, setup: map[crossbar.Array]crossbar.Counters{}}
 	m.info = MacroInfo{Seed: seed, Mode: cfg.Mode, Software: cfg.Software}
+	if !(cfg.Age >= 0) || math.IsInf(float64(cfg.Age), 0) {
+		return nil, fmt.Errorf("experiment: age %v: want a finite duration ≥ 0", cfg.Age)
+	}
+	if cfg.DriftComp && cfg.Age == 0 {
+		return nil, fmt.Errorf("experiment: drift compensation needs an age (Macro.Age > 0)")
+	}
 	if cfg.Software {
 		if cfg.Mode != ReadOnce {
 			return nil, fmt.Errorf("experiment: software weights run in read-once mode only, not %v", cfg.Mode)
+		}
+		if cfg.Age != 0 {
+			return nil, fmt.Errorf("experiment: software weights do not age; Macro.Age needs an array")
 		}
 		m.info.Array = "software Gaussian weights (PAPER.md §2.3)"
 		return m, nil
@@ -222,7 +264,7 @@ func (m *macroRun) close() error {
 		if c, ok := a.(crossbar.Counter); ok {
 			after := c.Counters()
 			m.info.Counters = append(m.info.Counters, after)
-			d := cost.Diff(after, m.setup[a])
+			d := cost.Diff(cost.Diff(after, m.setup[a]), m.ageReads[a])
 			m.enc.Pulses += d.Pulses
 			m.enc.CellReads += d.CellReads
 			m.enc.MVMs += d.MVMs
@@ -234,6 +276,7 @@ func (m *macroRun) close() error {
 		}
 		m.info.Placements = append(m.info.Placements, crossbar.PlacementOf(a, m.layouts[a]...))
 	}
+	m.info.Saturation = newSaturation(m.encConv, m.encClipped)
 	var errs []error
 	for _, a := range m.arrays {
 		errs = append(errs, a.Close())
@@ -245,6 +288,9 @@ func (m *macroRun) close() error {
 // it on cfg.AudioArray when there is one; otherwise every reservoir starts
 // at the macro's origin, so a second one time-shares the first one's cells.
 func (m *macroRun) place(ctx context.Context, in, n int, second bool) (*reservoir, error) {
+	if m.aged {
+		return nil, fmt.Errorf("experiment: cannot place a reservoir after the macro has aged")
+	}
 	if m.cfg.Software {
 		// One Gaussian draw per reservoir: a second reservoir gets the
 		// next seed so the two encoders are independent.
@@ -314,8 +360,10 @@ func (m *macroRun) place(ctx context.Context, in, n int, second bool) (*reservoi
 	if c, ok := a.(crossbar.Counter); ok {
 		m.setup[a] = c.Counters()
 	}
-	return &reservoir{array: a, layout: l, dense: lsm.NewDense(in, n, win, wrec), levels: crossbar.NewPeriphery(m.params).InputLevels(),
-		meanG: cost.MeanConductance(gs)}, nil
+	r := &reservoir{array: a, layout: l, dense: lsm.NewDense(in, n, win, wrec), levels: crossbar.NewPeriphery(m.params).InputLevels(),
+		meanG: cost.MeanConductance(gs), run: m}
+	m.placed = append(m.placed, r)
+	return r, nil
 }
 
 // regionRead is one Read of a region.
@@ -327,19 +375,7 @@ type regionRead struct {
 // cached returns the conductances of r cut from an earlier read of a
 // region holding it.
 func (m *macroRun) cached(a crossbar.Array, r crossbar.Region) ([]units.Siemens, bool) {
-	for _, rd := range m.reads[a] {
-		f := rd.r
-		if r.Row < f.Row || r.Col < f.Col || r.Row+r.Rows > f.Row+f.Rows || r.Col+r.Cols > f.Col+f.Cols {
-			continue
-		}
-		g := make([]units.Siemens, r.Cells())
-		for i := range r.Rows {
-			src := rd.g[(r.Row-f.Row+i)*f.Cols+(r.Col-f.Col):]
-			copy(g[i*r.Cols:(i+1)*r.Cols], src[:r.Cols])
-		}
-		return g, true
-	}
-	return nil, false
+	return cut(m.reads[a], r)
 }
 
 // covered reports whether r lies inside a region already formed on a.

@@ -47,7 +47,7 @@ type Model struct {
 
 // EncoderState is one encoder of a Model.
 type EncoderState struct {
-	Name string `json:"name,omitempty"` // "image" or "audio" in a zero-shot model
+	Name string `json:"name,omitempty"` // the modality in a zero-shot model: "image", then "audio" (or another)
 	// Config is the resolved configuration; Config.Reservoir.Gain is the
 	// gain the head was trained with.
 	Config EncoderConfig            `json:"config"`
@@ -177,6 +177,11 @@ func (m *Model) check() error {
 		if len(m.Seen) == 0 || len(m.Unseen) == 0 {
 			return errors.New("zero-shot model without seen or unseen classes")
 		}
+		if len(m.Encoders) == 2 {
+			if err := m.Modalities().check(); err != nil {
+				return err
+			}
+		}
 	default:
 		return fmt.Errorf("unknown task %q", m.Task)
 	}
@@ -236,7 +241,7 @@ func (m *Model) encoder(name string) (*EncoderState, error) {
 }
 
 // Encode bins and encodes the samples of d with the encoder named name
-// ("" for a classifier, "image" or "audio" for a zero-shot model), on the
+// ("" for a classifier, a modality name such as "image" for a zero-shot model), on the
 // stored weights at the stored gain, and returns one row per sample: the
 // spike rates, before the post-processing of m.Features.
 func (m *Model) Encode(ctx context.Context, name string, d *events.Dataset, workers int) (*mat.Dense, EncodeStats, error) {
@@ -315,23 +320,26 @@ func (m *Model) Evaluate(ctx context.Context, d *events.Dataset, workers int) (f
 	return projection.Accuracy(truth, pred), pred, nil
 }
 
-// Retrieve scores a zero-shot model on images and audio of the given
-// classes: their samples are paired class-wise (events.Pair, the first
-// DefaultTestPerClass of each class) and retrieval is measured both ways.
-func (m *Model) Retrieve(ctx context.Context, images, audio *events.Dataset, classes []string, workers int) (Retrieval, error) {
+// Retrieve scores a zero-shot model on data of its two modalities — a
+// for its first encoder (A, the images), b for its second (B) — on the
+// given classes: their samples are paired class-wise (events.Pair, the
+// first DefaultTestPerClass of each class) and retrieval is measured both
+// ways.
+func (m *Model) Retrieve(ctx context.Context, a, b *events.Dataset, classes []string, workers int) (Retrieval, error) {
 	if m.Task != "zeroshot" {
 		return Retrieval{}, fmt.Errorf("experiment: Retrieve needs a zero-shot model, not %s", m.Task)
 	}
-	fi, err := images.Filter(classes...)
+	names := m.Modalities()
+	fa, err := a.Filter(classes...)
 	if err != nil {
 		return Retrieval{}, fmt.Errorf("experiment: %w", err)
 	}
-	fa, err := audio.Filter(classes...)
+	fb, err := b.Filter(classes...)
 	if err != nil {
 		return Retrieval{}, fmt.Errorf("experiment: %w", err)
 	}
-	fi, fa = fi.Head(DefaultTestPerClass), fa.Head(DefaultTestPerClass)
-	ps, err := events.Pair(fi, fa, classes)
+	fa, fb = fa.Head(DefaultTestPerClass), fb.Head(DefaultTestPerClass)
+	ps, err := events.Pair(fa, fb, classes)
 	if err != nil {
 		return Retrieval{}, fmt.Errorf("experiment: %w", err)
 	}
@@ -339,13 +347,22 @@ func (m *Model) Retrieve(ctx context.Context, images, audio *events.Dataset, cla
 	for k, p := range ps {
 		ia[k], ib[k], labels[k] = p.A, p.B, p.Class
 	}
-	xi, _, err := m.Encode(ctx, "image", fi.Subset(ia), workers)
+	xa, _, err := m.Encode(ctx, m.Encoders[0].Name, fa.Subset(ia), workers)
 	if err != nil {
 		return Retrieval{}, err
 	}
-	xa, _, err := m.Encode(ctx, "audio", fa.Subset(ib), workers)
+	xb, _, err := m.Encode(ctx, m.Encoders[1].Name, fb.Subset(ib), workers)
 	if err != nil {
 		return Retrieval{}, err
 	}
-	return evaluate(m.Head.(*projection.CLIP), xi, xa, labels, classes), nil
+	return evaluate(m.Head.(*projection.CLIP), xa, xb, labels, classes, names), nil
+}
+
+// Modalities names a zero-shot model's two modalities by its encoders
+// (A first); a model of another task gets DefaultModalities.
+func (m *Model) Modalities() Modalities {
+	if m.Task != "zeroshot" || len(m.Encoders) != 2 {
+		return DefaultModalities
+	}
+	return Modalities{A: m.Encoders[0].Name, B: m.Encoders[1].Name}
 }

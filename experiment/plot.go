@@ -1,12 +1,10 @@
 package experiment
 
 import (
-	"bytes"
 	"fmt"
 	"image/color"
 	"io"
 	"math"
-	"os"
 	"strconv"
 
 	"gonum.org/v1/gonum/mat"
@@ -16,12 +14,10 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
-)
 
-// Figure resolution of every PNG (assumption: sharp on screen, small enough
-// to attach to a report).
-const figDPI = 110
+	"github.com/memlsm/memlsm/internal/atomicfile"
+	"github.com/memlsm/memlsm/internal/figure"
+)
 
 // grid is a matrix as a plotter.GridXYZ: column c, row r of the picture is
 // m[r][c], rows drawn top to bottom.
@@ -76,11 +72,10 @@ func (t spanTicks) Ticks(min, max float64) []plot.Tick {
 	return out
 }
 
-// render draws p at w×h as PNG into out.
-func render(p *plot.Plot, w, h vg.Length, out io.Writer) error {
-	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(figDPI))
-	p.Draw(draw.New(c))
-	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(out); err != nil {
+// render draws p at w×h into out in format ("png", "svg" or "pdf").
+func render(p *plot.Plot, w, h vg.Length, out io.Writer, format string) error {
+	f := figure.Figure{Width: w, Height: h, Draw: func(c draw.Canvas) error { p.Draw(c); return nil }}
+	if err := f.Write(out, format); err != nil {
 		return fmt.Errorf("experiment: rendering %q: %w", p.Title.Text, err)
 	}
 	return nil
@@ -116,7 +111,9 @@ func cellLabels(z [][]float64, format func(float64) string, light func(float64) 
 // PlotConfusion writes the confusion matrix as a PNG heat map: rows are
 // the true classes, columns the predictions, each cell the fraction of its
 // row (its count written in it).
-func (r *ClassifyResult) PlotConfusion(out io.Writer) error {
+func (r *ClassifyResult) PlotConfusion(out io.Writer) error { return r.plotConfusion(out, "png") }
+
+func (r *ClassifyResult) plotConfusion(out io.Writer, format string) error {
 	n := len(r.Classes)
 	z := make([][]float64, n)
 	counts := make([][]float64, n)
@@ -161,13 +158,15 @@ func (r *ClassifyResult) PlotConfusion(out io.Writer) error {
 	p.X.Min, p.X.Max = -0.5, float64(n)-0.5
 	p.Y.Min, p.Y.Max = -0.5, float64(n)-0.5
 	side := 5.5 * vg.Inch
-	return render(p, side+0.4*vg.Inch, side, out)
+	return render(p, side+0.4*vg.Inch, side, out, format)
 }
 
 // PlotSimilarity writes the cross-modal similarity matrices of the seen
 // and the unseen test pairs as one PNG: two heat maps side by side, audio
 // queries down, images across, both ordered by class.
-func (r *ZeroShotResult) PlotSimilarity(out io.Writer) error {
+func (r *ZeroShotResult) PlotSimilarity(out io.Writer) error { return r.plotSimilarity(out, "png") }
+
+func (r *ZeroShotResult) plotSimilarity(out io.Writer, format string) error {
 	const panelW, panelH = 4.6 * vg.Inch, 4.6 * vg.Inch
 	var plots [][]*plot.Plot
 	row := []*plot.Plot{}
@@ -182,14 +181,15 @@ func (r *ZeroShotResult) PlotSimilarity(out io.Writer) error {
 		row = append(row, p)
 	}
 	plots = append(plots, row)
-	c := vgimg.NewWith(vgimg.UseWH(2*panelW, panelH), vgimg.UseDPI(figDPI))
-	dc := draw.New(c)
-	t := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Millimeter * 4, PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2}
-	canvases := plot.Align(plots, t, dc)
-	for i := range plots[0] {
-		plots[0][i].Draw(canvases[0][i])
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(out); err != nil {
+	f := figure.Figure{Width: 2 * panelW, Height: panelH, Draw: func(dc draw.Canvas) error {
+		t := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Millimeter * 4, PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2}
+		canvases := plot.Align(plots, t, dc)
+		for i := range plots[0] {
+			plots[0][i].Draw(canvases[0][i])
+		}
+		return nil
+	}}
+	if err := f.Write(out, format); err != nil {
 		return fmt.Errorf("experiment: rendering the similarity plot: %w", err)
 	}
 	return nil
@@ -213,10 +213,11 @@ func similarityPlot(name string, ret Retrieval) (*plot.Plot, error) {
 		hi = lo + 1
 	}
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("%s classes %s: audio→image %.3f, image→audio %.3f", name, classRange(ret.Classes), ret.AudioToImage, ret.ImageToAudio)
+	n := ret.Names
+	p.Title.Text = fmt.Sprintf("%s classes %s: %s %.3f, %s %.3f", name, classRange(ret.Classes), n.Arrow(true), ret.Top1.BToA, n.Arrow(false), ret.Top1.AToB)
 	p.Title.TextStyle.Font.Size = vg.Points(10)
-	p.X.Label.Text = "image (gallery), by class"
-	p.Y.Label.Text = "audio (query), by class"
+	p.X.Label.Text = n.A + " (gallery), by class"
+	p.Y.Label.Text = n.B + " (query), by class"
 	cm := moreland.SmoothBlueRed()
 	cm.SetMin(lo)
 	cm.SetMax(hi)
@@ -255,24 +256,30 @@ func similarityPlot(name string, ret Retrieval) (*plot.Plot, error) {
 	return p, nil
 }
 
-// writePNG writes a plot produced by draw to the file at path.
-func writePNG(path string, draw func(io.Writer) error) error {
-	var b bytes.Buffer
-	if err := draw(&b); err != nil {
-		return err
+// writeFigure writes a plot produced by draw to the file at path, in the
+// format its extension names (.png, .svg or .pdf; any other is refused),
+// atomically.
+func writeFigure(path string, draw func(io.Writer, string) error) error {
+	format, err := figure.Format(path)
+	if err != nil {
+		return fmt.Errorf("experiment: %w", err)
 	}
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+	if err := atomicfile.Write(path, func(w io.Writer) error { return draw(w, format) }); err != nil {
 		return fmt.Errorf("experiment: %w", err)
 	}
 	return nil
 }
 
-// PlotConfusionFile writes PlotConfusion to the file at path.
-func (r *ClassifyResult) PlotConfusionFile(path string) error { return writePNG(path, r.PlotConfusion) }
+// PlotConfusionFile writes the confusion matrix to path: PNG, SVG or PDF
+// by its extension.
+func (r *ClassifyResult) PlotConfusionFile(path string) error {
+	return writeFigure(path, r.plotConfusion)
+}
 
-// PlotSimilarityFile writes PlotSimilarity to the file at path.
+// PlotSimilarityFile writes the similarity matrices to path: PNG, SVG or
+// PDF by its extension.
 func (r *ZeroShotResult) PlotSimilarityFile(path string) error {
-	return writePNG(path, r.PlotSimilarity)
+	return writeFigure(path, r.plotSimilarity)
 }
 
 // Colours and dashes of the zero-shot diagnostics (assumption: the
@@ -291,15 +298,16 @@ var (
 const legendWidth = 2.3 * vg.Inch
 
 // renderWithLegend draws p at w×h with legend l in a panel on its right.
-func renderWithLegend(p *plot.Plot, l plot.Legend, w, h vg.Length, out io.Writer) error {
-	c := vgimg.NewWith(vgimg.UseWH(w, h), vgimg.UseDPI(figDPI))
-	dc := draw.New(c)
-	p.Draw(draw.Crop(dc, 0, -legendWidth, 0, 0))
-	l.Top, l.Left = true, true
-	l.TextStyle.Font.Size = vg.Points(9)
-	panel := draw.Crop(dc, w-legendWidth+vg.Millimeter*3, 0, 0, -vg.Millimeter*12)
-	l.Draw(panel)
-	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(out); err != nil {
+func renderWithLegend(p *plot.Plot, l plot.Legend, w, h vg.Length, out io.Writer, format string) error {
+	f := figure.Figure{Width: w, Height: h, Draw: func(dc draw.Canvas) error {
+		p.Draw(draw.Crop(dc, 0, -legendWidth, 0, 0))
+		l.Top, l.Left = true, true
+		l.TextStyle.Font.Size = vg.Points(9)
+		panel := draw.Crop(dc, w-legendWidth+vg.Millimeter*3, 0, 0, -vg.Millimeter*12)
+		l.Draw(panel)
+		return nil
+	}}
+	if err := f.Write(out, format); err != nil {
 		return fmt.Errorf("experiment: rendering %q: %w", p.Title.Text, err)
 	}
 	return nil
@@ -319,7 +327,9 @@ func hline(x0, x1, y float64, c color.Color, dashes []vg.Length) (*plotter.Line,
 // classes in both directions, one dot per seed over a box plot of the
 // seeds (median, quartiles, whiskers at 1.5 IQR), with each group's chance
 // level as a dashed line. It fails if the result has no sweep.
-func (r *ZeroShotResult) PlotSweep(out io.Writer) error {
+func (r *ZeroShotResult) PlotSweep(out io.Writer) error { return r.plotSweep(out, "png") }
+
+func (r *ZeroShotResult) plotSweep(out io.Writer, format string) error {
 	s := r.Sweep
 	if s == nil || len(s.Runs) == 0 {
 		return fmt.Errorf("experiment: the result has no seed sweep (set ZeroShotConfig.Seeds)")
@@ -330,17 +340,18 @@ func (r *ZeroShotResult) PlotSweep(out io.Writer) error {
 	p.Y.Label.Text = "top-1 retrieval accuracy"
 	p.Y.Min, p.Y.Max = 0, 1.02
 	p.X.Min, p.X.Max = -0.6, 3.6
-	p.NominalX("seen\naudio→image", "seen\nimage→audio", "unseen\naudio→image", "unseen\nimage→audio")
+	n := r.Modalities
+	p.NominalX("seen\n"+n.Arrow(true), "seen\n"+n.Arrow(false), "unseen\n"+n.Arrow(true), "unseen\n"+n.Arrow(false))
 	p.Add(plotter.NewGrid())
 	groups := []struct {
 		get    func(SweepRun) float64
 		chance float64
 		col    color.Color
 	}{
-		{func(r SweepRun) float64 { return r.Seen.AudioToImage }, s.Seen.AudioToImage.Chance, colorSeen},
-		{func(r SweepRun) float64 { return r.Seen.ImageToAudio }, s.Seen.ImageToAudio.Chance, colorSeen},
-		{func(r SweepRun) float64 { return r.Unseen.AudioToImage }, s.Unseen.AudioToImage.Chance, colorUnseen},
-		{func(r SweepRun) float64 { return r.Unseen.ImageToAudio }, s.Unseen.ImageToAudio.Chance, colorUnseen},
+		{func(r SweepRun) float64 { return r.Seen.BToA }, s.Seen.BToA.Chance, colorSeen},
+		{func(r SweepRun) float64 { return r.Seen.AToB }, s.Seen.AToB.Chance, colorSeen},
+		{func(r SweepRun) float64 { return r.Unseen.BToA }, s.Unseen.BToA.Chance, colorUnseen},
+		{func(r SweepRun) float64 { return r.Unseen.AToB }, s.Unseen.AToB.Chance, colorUnseen},
 	}
 	l := plot.NewLegend()
 	var chance *plotter.Line
@@ -381,7 +392,7 @@ func (r *ZeroShotResult) PlotSweep(out io.Writer) error {
 		chance = line
 	}
 	l.Add("chance", chance)
-	return renderWithLegend(p, l, 8.2*vg.Inch, 4.8*vg.Inch, out)
+	return renderWithLegend(p, l, 8.2*vg.Inch, 4.8*vg.Inch, out, format)
 }
 
 // PlotTrace writes the per-epoch trace as a PNG: seen and unseen top-1
@@ -389,12 +400,15 @@ func (r *ZeroShotResult) PlotSweep(out io.Writer) error {
 // levels, and — marked as selected on the test set — the epochs the
 // paper's rule (SelectLikePaper) would pick. It fails if the result has no
 // trace.
-func (r *ZeroShotResult) PlotTrace(out io.Writer) error {
+func (r *ZeroShotResult) PlotTrace(out io.Writer) error { return r.plotTrace(out, "png") }
+
+func (r *ZeroShotResult) plotTrace(out io.Writer, format string) error {
 	t := r.Trace
 	if t == nil || len(t.Epochs) == 0 {
 		return fmt.Errorf("experiment: the result has no per-epoch trace (set ZeroShotConfig.Trace)")
 	}
 	n := len(t.Epochs)
+	nm := r.Modalities
 	p := plot.New()
 	p.Title.Text = fmt.Sprintf("Retrieval after every training epoch (seed %d; the last epoch is the result)", r.Seed)
 	p.Title.TextStyle.Font.Size = vg.Points(11)
@@ -408,7 +422,7 @@ func (r *ZeroShotResult) PlotTrace(out io.Writer) error {
 		name string
 		y    float64
 		col  color.Color
-	}{{"chance, seen", t.ChanceSeen.AudioToImage, colorSeen}, {"chance, unseen", t.ChanceUnseen.AudioToImage, colorUnseen}} {
+	}{{"chance, seen", t.ChanceSeen.BToA, colorSeen}, {"chance, unseen", t.ChanceUnseen.BToA, colorUnseen}} {
 		line, err := hline(0.5, float64(n)+0.5, c.y, c.col, dashChance)
 		if err != nil {
 			return err
@@ -423,10 +437,10 @@ func (r *ZeroShotResult) PlotTrace(out io.Writer) error {
 		col    color.Color
 		dashes []vg.Length
 	}{
-		{"seen, audio→image", func(e EpochRetrieval) float64 { return e.Seen.AudioToImage }, colorSeen, nil},
-		{"seen, image→audio", func(e EpochRetrieval) float64 { return e.Seen.ImageToAudio }, colorSeen, dashI2A},
-		{"unseen, audio→image", func(e EpochRetrieval) float64 { return e.Unseen.AudioToImage }, colorUnseen, nil},
-		{"unseen, image→audio", func(e EpochRetrieval) float64 { return e.Unseen.ImageToAudio }, colorUnseen, dashI2A},
+		{"seen, " + nm.Arrow(true), func(e EpochRetrieval) float64 { return e.Seen.BToA }, colorSeen, nil},
+		{"seen, " + nm.Arrow(false), func(e EpochRetrieval) float64 { return e.Seen.AToB }, colorSeen, dashI2A},
+		{"unseen, " + nm.Arrow(true), func(e EpochRetrieval) float64 { return e.Unseen.BToA }, colorUnseen, nil},
+		{"unseen, " + nm.Arrow(false), func(e EpochRetrieval) float64 { return e.Unseen.AToB }, colorUnseen, dashI2A},
 	} {
 		xys := make(plotter.XYs, n)
 		for k, e := range t.Epochs {
@@ -445,7 +459,7 @@ func (r *ZeroShotResult) PlotTrace(out io.Writer) error {
 			name  string
 			sel   PaperSelection
 			shape draw.GlyphDrawer
-		}{{"a→i", pp.AudioToImage, draw.TriangleGlyph{}}, {"i→a", pp.ImageToAudio, draw.SquareGlyph{}}} {
+		}{{nm.Short(true), pp.Rule.BToA, draw.TriangleGlyph{}}, {nm.Short(false), pp.Rule.AToB, draw.SquareGlyph{}}} {
 			if d.sel.Selected == nil {
 				l.Add(fmt.Sprintf("paper rule %s: no epoch", d.name))
 				l.Add("   qualifies")
@@ -463,11 +477,13 @@ func (r *ZeroShotResult) PlotTrace(out io.Writer) error {
 		l.Add("(picked on the TEST set:")
 		l.Add(" a diagnostic, not a result)")
 	}
-	return renderWithLegend(p, l, 8.6*vg.Inch, 4.8*vg.Inch, out)
+	return renderWithLegend(p, l, 8.6*vg.Inch, 4.8*vg.Inch, out, format)
 }
 
-// PlotSweepFile writes PlotSweep to the file at path.
-func (r *ZeroShotResult) PlotSweepFile(path string) error { return writePNG(path, r.PlotSweep) }
+// PlotSweepFile writes the seed sweep to path: PNG, SVG or PDF by its
+// extension.
+func (r *ZeroShotResult) PlotSweepFile(path string) error { return writeFigure(path, r.plotSweep) }
 
-// PlotTraceFile writes PlotTrace to the file at path.
-func (r *ZeroShotResult) PlotTraceFile(path string) error { return writePNG(path, r.PlotTrace) }
+// PlotTraceFile writes the per-epoch trace to path: PNG, SVG or PDF by its
+// extension.
+func (r *ZeroShotResult) PlotTraceFile(path string) error { return writeFigure(path, r.plotTrace) }

@@ -120,26 +120,31 @@ func (r *ClassifyResult) robustnessTable(b *strings.Builder) {
 // chance levels.
 func (r *ZeroShotResult) Markdown() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "## Zero-shot audio↔image retrieval: %s ↔ %s\n\n", r.Audio, r.Images)
-	if r.TestImages != "" {
-		fmt.Fprintf(&b, "Test sets: %s ↔ %s  \n", r.TestAudio, r.TestImages)
+	n := r.Modalities
+	fmt.Fprintf(&b, "## Zero-shot %s↔%s retrieval: %s ↔ %s\n\n", n.B, n.A, r.Data[n.B], r.Data[n.A])
+	if r.TestData != nil {
+		fmt.Fprintf(&b, "Test sets: %s ↔ %s  \n", r.TestData[n.B], r.TestData[n.A])
 	}
 	fmt.Fprintf(&b, "Protocol: %s; %d training pairs; seed %d\n\n", r.Protocol, r.TrainPairs, r.Seed)
 	seen, unseen := classRange(r.SeenClasses), classRange(r.UnseenClasses)
 	fmt.Fprintf(&b, "| top-1 retrieval | classes %s (seen) | %s (unseen) |\n|---|---:|---:|\n", seen, unseen)
-	fmt.Fprintf(&b, "| audio → image | %.4f | %.4f |\n", r.Seen.AudioToImage, r.Unseen.AudioToImage)
-	fmt.Fprintf(&b, "| image → audio | %.4f | %.4f |\n", r.Seen.ImageToAudio, r.Unseen.ImageToAudio)
-	fmt.Fprintf(&b, "| chance | %.4f | %.4f |\n", r.Seen.ChanceAudioToImage, r.Unseen.ChanceAudioToImage)
+	fmt.Fprintf(&b, "| %s | %.4f | %.4f |\n", n.Arrow(true), r.Seen.Top1.BToA, r.Unseen.Top1.BToA)
+	fmt.Fprintf(&b, "| %s | %.4f | %.4f |\n", n.Arrow(false), r.Seen.Top1.AToB, r.Unseen.Top1.AToB)
+	fmt.Fprintf(&b, "| chance | %.4f | %.4f |\n", r.Seen.Chance.BToA, r.Unseen.Chance.BToA)
 	fmt.Fprintf(&b, "| test pairs | %d | %d |\n", r.Seen.Pairs, r.Unseen.Pairs)
-	b.WriteString("| paper, LSM on RRAM, audio → image (PAPER.md §6.2) | 0.6742 | 0.875 |\n\n")
+	if n == DefaultModalities {
+		b.WriteString("| Lin et al. 2025, LSM on RRAM, audio → image (test-selected epoch) | 0.6742 | 0.875 |\n")
+	}
+	b.WriteString("\n")
+	if r.GZSL != nil {
+		b.WriteString(gzslMarkdown(*r.GZSL, r.SeenClasses, r.UnseenClasses))
+		b.WriteString("\n")
+	}
 	b.WriteString("| encoder | binning | in → N, T, windows | gain | mean rate | synops/sample | samples/s |\n|---|---|---|---:|---:|---:|---:|\n")
-	for _, e := range []struct {
-		name string
-		r    EncoderReport
-	}{{"image", r.ImageEncoder}, {"audio", r.AudioEncoder}} {
-		c := e.r.Config.Reservoir
-		fmt.Fprintf(&b, "| %s | %s | %d → %d, %d, %d | %.4g | %.4f | %.0f | %.0f |\n", e.name, e.r.Config.Binning,
-			c.Inputs, c.Neurons, c.Steps, c.NumWindows(), c.Gain, e.r.MeanRate, e.r.SynOpsPerSample, e.r.SamplesPerS)
+	for _, e := range r.Encoders {
+		c := e.Config.Reservoir
+		fmt.Fprintf(&b, "| %s | %s | %d → %d, %d, %d | %.4g | %.4f | %.0f | %.0f |\n", e.Name, e.Config.Binning,
+			c.Inputs, c.Neurons, c.Steps, c.NumWindows(), c.Gain, e.MeanRate, e.SynOpsPerSample, e.SamplesPerS)
 	}
 	fmt.Fprintf(&b, "\nWeights: %s, %v mode; %s  \n", r.Macro.Array, r.Macro.Mode, r.Macro.Placement)
 	loss := r.Head.Loss
@@ -151,6 +156,9 @@ func (r *ZeroShotResult) Markdown() string {
 		dim = 64 // projection's default pd
 	}
 	fmt.Fprintf(&b, "Head: CLIP, %d-d projections, %v loss, temperature %.4g\n", dim, loss, r.Temperature)
+	if s := r.Selection; s != nil {
+		b.WriteString(s.markdown())
+	}
 	if r.Cost != nil {
 		b.WriteString("\n" + r.Cost.Markdown())
 	}

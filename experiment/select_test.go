@@ -235,12 +235,12 @@ func TestZeroShotDefaultsClassWise(t *testing.T) {
 				}
 			}
 			head := c.head
-			r, err := ZeroShot(ctx, ZeroShotConfig{Images: imgTr, Audio: audTr, Seen: seen, Unseen: h, Seed: DefaultSeed,
-				Head: &head, ImageEncoder: c.img, AudioEncoder: c.aud})
+			r, err := ZeroShot(ctx, ZeroShotConfig{A: Side{Data: imgTr, Encoder: c.img}, B: Side{Data: audTr, Encoder: c.aud},
+				Seen: seen, Unseen: h, Seed: DefaultSeed, Head: &head})
 			if err != nil {
 				t.Fatal(err)
 			}
-			scores = append(scores, (r.Seen.AudioToImage+r.Seen.ImageToAudio+r.Unseen.AudioToImage+r.Unseen.ImageToAudio)/4)
+			scores = append(scores, (r.Seen.Top1.BToA+r.Seen.Top1.AToB+r.Unseen.Top1.BToA+r.Unseen.Top1.AToB)/4)
 		}
 		m, s := projection.MeanStd(scores)
 		mean[i], se[i] = m, s/math.Sqrt(float64(len(scores)))

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/memlsm/memlsm/crossbar"
+	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/lsm"
 )
 
@@ -87,4 +88,49 @@ func regionOf(t *testing.T, ctx context.Context, enc EncoderConfig) *crossbar.Co
 		t.Fatal(err)
 	}
 	return &mr.info.Regions[0]
+}
+
+// The BTV presets' binnings feed their reservoirs (PAPER.md §2.2): 784
+// inputs × 49 steps for the image encoder, 192 × 201 for the neural one.
+func TestPresetBinning(t *testing.T) {
+	for _, c := range []struct {
+		preset        string
+		s             events.Sensor
+		inputs, steps int
+	}{
+		{"btv-emnist", events.Sensor{Name: "rate", Width: 28, Height: 28, Polarities: 1}, 784, 49},
+		{"btv-emnist", events.NMNISTSensor, 784, 49},
+		{"btv-neural", events.Sensor{Name: "electrodes", Channels: 192}, 192, 201},
+		{"nmnist", events.NMNISTSensor, 256, 50},
+		{"ntidigits", events.CochleaAMS1bSensor, 64, 129},
+	} {
+		b, err := PresetBinning(c.preset, c.s)
+		if err != nil {
+			t.Fatalf("%s on %s: %v", c.preset, c.s.Name, err)
+		}
+		bn, err := b.Binner()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg, _ := lsm.Preset(c.preset)
+		if bn.Inputs() != c.inputs || bn.Steps() != c.steps || cfg.Inputs != c.inputs || cfg.Steps != c.steps {
+			t.Errorf("%s on %s: binning %d×%d, preset %d×%d, want %d×%d", c.preset, c.s.Name, bn.Inputs(), bn.Steps(), cfg.Inputs, cfg.Steps, c.inputs, c.steps)
+		}
+	}
+	if b, _ := PresetBinning("btv-emnist", events.NMNISTSensor); b.Grid.Crop.Min.X != 3 {
+		t.Errorf("34×34 sensor: crop %v, want the centred 28×28 from pixel 3", b.Grid.Crop)
+	}
+	for _, c := range []struct {
+		preset string
+		s      events.Sensor
+	}{
+		{"btv-emnist", events.CochleaAMS1bSensor},
+		{"btv-neural", events.NMNISTSensor},
+		{"btv-emnist", events.Sensor{Name: "small", Width: 16, Height: 16}},
+		{"no-such", events.NMNISTSensor},
+	} {
+		if _, err := PresetBinning(c.preset, c.s); err == nil {
+			t.Errorf("%s on %s accepted", c.preset, c.s.Name)
+		}
+	}
 }

@@ -2,8 +2,12 @@ package experiment
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"hash/fnv"
 	"slices"
+	"strings"
+	"sync"
 	"time"
 
 	"gonum.org/v1/gonum/mat"
@@ -15,7 +19,7 @@ import (
 	"github.com/memlsm/memlsm/projection"
 )
 
-// Defaults of ZeroShot (PAPER.md §5.2).
+// Defaults of ZeroShot (Lin et al. 2025's audio↔image task).
 var (
 	// DefaultSeen are the classes trained on: digits 1–7.
 	DefaultSeen = []string{"1", "2", "3", "4", "5", "6", "7"}
@@ -25,7 +29,7 @@ var (
 )
 
 // DefaultTestPerClass caps every test class at its first 100 samples in
-// dataset order, as the paper's test sets (PAPER.md §5.2).
+// dataset order, as the paper's test sets.
 const DefaultTestPerClass = 100
 
 // DefaultZeroShotHead returns the CLIP head ZeroShot trains when its Head is
@@ -45,20 +49,24 @@ const DefaultTestPerClass = 100
 // best average over that and the embedded data (0.695 there; InfoNCE 0.702).
 func DefaultZeroShotHead() projection.CLIPConfig { return projection.CLIPConfig{} }
 
-// ZeroShotConfig configures ZeroShot. Images and Audio are required.
+// ZeroShotConfig configures ZeroShot: a cross-modal zero-shot task between
+// two modalities, A (images) and B (audio, or neural activity). A.Data and
+// B.Data are required.
 //
-// Test pairs. With TestImages and TestAudio, the test pairs are drawn from
-// them: the first TestPerClass samples of every seen and unseen class of
-// each, paired class-wise (events.Pair), and the training pairs from all
-// seen-class samples of Images and Audio (PAPER.md §5.2). Without them,
-// every seen class of each dataset is split by events.Dataset.Split
-// (seeded, stratified) into a training part and a held-out TestFraction,
-// and the unseen classes, of which nothing is ever trained on, give their
-// first TestPerClass samples; test pairs are then formed class-wise from the
-// held-out parts and the unseen samples.
+// Test pairs. With explicit test sources (A.Test and B.Test), the test
+// pairs are drawn from them: the first TestPerClass samples of every seen
+// and unseen class of each, paired class-wise (events.Pair), and the
+// training pairs from all seen-class samples of A.Data and B.Data (the
+// paper's protocol). Without them, every seen class of each dataset is
+// split by events.Dataset.Split (seeded, stratified) into a training part
+// and a held-out TestFraction, and the unseen classes, of which nothing is
+// ever trained on, give their first TestPerClass samples; test pairs are
+// then formed class-wise from the held-out parts and the unseen samples —
+// the split of Xian et al. (CVPR 2017): test items of seen classes held
+// out, all items of unseen classes.
 type ZeroShotConfig struct {
-	Images, Audio         *events.Dataset
-	TestImages, TestAudio *events.Dataset
+	// A is the image side, B the other one; see Side.
+	A, B Side
 
 	// Seen are the training classes, Unseen the zero-shot classes,
 	// matched by name (events.ClassMatches: "0" also matches N-TIDIGITS'
@@ -71,19 +79,27 @@ type ZeroShotConfig struct {
 	TestPerClass int
 	// PairAll cycles the smaller modality of each training class so that
 	// every training sample of both modalities is in a pair (pair k of a
-	// class is image k mod n_img with audio k mod n_aud). By default
-	// pairing is PAPER.md §5.2's: the first min(n_img, n_aud) of each.
+	// class is A item k mod n_A with B item k mod n_B). By default pairing
+	// is the paper's: the first min(n_A, n_B) of each.
 	PairAll bool
 
-	// ImageEncoder and AudioEncoder configure the two LSMs; zero fields
-	// are defaults for each dataset's sensor (EncoderConfig).
-	ImageEncoder, AudioEncoder EncoderConfig
 	// Macro holds both encoders; see the package documentation on placement.
 	Macro Macro
 	// Head configures the contrastive head; nil → DefaultZeroShotHead().
 	// Its seed defaults to Seed. Its OnEpoch hook sees the headline
-	// training only, not the trainings of a sweep or a trace.
+	// training only, not the trainings of a sweep, a trace or a selection.
 	Head *projection.CLIPConfig
+
+	// Protocol is ZSL (the zero value: unseen items are retrieved among
+	// unseen items only) or GZSL, which adds the generalised evaluation
+	// (ZeroShotResult.GZSL; see GZSL).
+	Protocol Protocol
+	// Select chooses the head's epoch, a gain factor and the calibrated-
+	// stacking penalty β on validation classes carved out of the seen
+	// classes, never on test classes (see Selection). nil: the final epoch
+	// and the configured or calibrated gain; under GZSL β is then still
+	// chosen on validation classes (Selection's default splits).
+	Select *Selection
 
 	Seed      uint64
 	Workers   int
@@ -93,7 +109,8 @@ type ZeroShotConfig struct {
 	// Seeds, when not empty, add a seed sweep (ZeroShotResult.Sweep): the
 	// experiment is repeated once per seed, each seed changing what
 	// SweepScope says; the headline Seen and Unseen stay those of Seed.
-	// Seeds must be distinct.
+	// Seeds must be distinct. A sweep repeats the headline's settings (the
+	// selected epoch and gain factor); it does not select again.
 	Seeds []uint64
 	// SweepScope is what a sweep seed changes: the head's initialisation
 	// and mini-batch order (SweepHead, the zero value), also the held-out
@@ -107,25 +124,70 @@ type ZeroShotConfig struct {
 	Trace bool
 }
 
-// Retrieval is the cross-modal top-1 retrieval on one group of test pairs
-// (PAPER.md §5.2): every audio query ranks every image of the group
-// (audio→image) and vice versa.
+// Retrieval is the cross-modal top-1 retrieval on one group of test pairs:
+// every B query ranks every A item of the group (B→A, e.g. audio→image)
+// and vice versa. In JSON the directions are keyed by the modalities:
+// "audio_to_image", "image_to_audio", "chance_audio_to_image", ….
 type Retrieval struct {
-	Classes            []string `json:"classes"`
-	Pairs              int      `json:"pairs"`
-	AudioToImage       float64  `json:"audio_to_image"`
-	ImageToAudio       float64  `json:"image_to_audio"`
-	ChanceAudioToImage float64  `json:"chance_audio_to_image"`
-	ChanceImageToAudio float64  `json:"chance_image_to_audio"`
-	// Similarity is the audio×image score matrix (rows: audio queries,
-	// columns: images, both in pair order, i.e. by class).
-	Similarity *mat.Dense `json:"-"`
-	Labels     []int      `json:"-"` // class of each pair (index into Classes)
+	Names   Modalities
+	Classes []string
+	Pairs   int
+	// Top1 is the fraction of queries whose best match has their class.
+	Top1 Dirs[float64]
+	// Chance is the top-1 accuracy of a random ranking (projection.Chance).
+	Chance Dirs[float64]
+	// Similarity is the B×A score matrix (rows: B queries, columns: A
+	// items, both in pair order, i.e. by class).
+	Similarity *mat.Dense
+	Labels     []int // class of each pair (index into Classes)
+}
+
+// MarshalJSON writes classes, pairs, both directions and their chance
+// levels, keyed by the modalities.
+func (r Retrieval) MarshalJSON() ([]byte, error) {
+	n := r.Names
+	return marshalKeyed([]keyed{
+		{"classes", r.Classes}, {"pairs", r.Pairs},
+		{n.BToA(), r.Top1.BToA}, {n.AToB(), r.Top1.AToB},
+		{"chance_" + n.BToA(), r.Chance.BToA}, {"chance_" + n.AToB(), r.Chance.AToB},
+	})
+}
+
+// UnmarshalJSON reads what MarshalJSON writes, for any two modalities.
+func (r *Retrieval) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	n, err := namesFromKeys(raw, "chance_")
+	if err != nil {
+		return err
+	}
+	*r = Retrieval{Names: n}
+	for _, f := range []struct {
+		key string
+		v   any
+	}{
+		{"classes", &r.Classes}, {"pairs", &r.Pairs},
+		{n.BToA(), &r.Top1.BToA}, {n.AToB(), &r.Top1.AToB},
+		{"chance_" + n.BToA(), &r.Chance.BToA}, {"chance_" + n.AToB(), &r.Chance.AToB},
+	} {
+		v, ok := raw[f.key]
+		if !ok {
+			return fmt.Errorf("experiment: retrieval without %q", f.key)
+		}
+		if err := json.Unmarshal(v, f.v); err != nil {
+			return fmt.Errorf("experiment: retrieval %s: %w", f.key, err)
+		}
+	}
+	r.Top1.Names, r.Chance.Names = n, n
+	return nil
 }
 
 // EncoderReport summarises one encoder of an experiment.
 type EncoderReport struct {
-	Config          EncoderConfig    `json:"config"` // resolved, with the gain used
+	Name            string           `json:"name,omitempty"` // the modality, in a zero-shot result
+	Config          EncoderConfig    `json:"config"`         // resolved, with the gain used
 	Calibration     *lsm.Calibration `json:"calibration,omitempty"`
 	Samples         int              `json:"samples"`
 	SynOpsPerSample float64          `json:"synops_per_sample"`
@@ -135,19 +197,19 @@ type EncoderReport struct {
 }
 
 // ZeroShotResult is the outcome of ZeroShot. It renders as JSON (the CLI
-// contract's keys), as a Markdown table shaped like the paper's (PAPER.md
-// §6.2) followed by DiagnosticsMarkdown, and as PNGs: the similarity
+// contract's keys), as a Markdown table shaped like the paper's zero-shot
+// table followed by DiagnosticsMarkdown, and as PNGs: the similarity
 // matrices, and with a sweep or a trace PlotSweep and PlotTrace. Seen and
 // Unseen are always the headline: Seed's run after its last training
-// epoch (or the validation-selected epoch when Head.Validation is set),
-// never an epoch or a seed chosen on test data.
+// epoch (or the epoch selected on validation classes, Selection), never
+// an epoch or a seed chosen on test data.
 type ZeroShotResult struct {
-	Task       string `json:"task"` // "zeroshot"
-	Images     string `json:"images"`
-	Audio      string `json:"audio"`
-	TestImages string `json:"test_images,omitempty"`
-	TestAudio  string `json:"test_audio,omitempty"`
-	Protocol   string `json:"protocol"`
+	Task       string     `json:"task"` // "zeroshot"
+	Modalities Modalities `json:"modalities"`
+	// Data and TestData name each modality's sources.
+	Data     map[string]string `json:"data"`
+	TestData map[string]string `json:"test_data,omitempty"`
+	Protocol string            `json:"protocol"`
 
 	Seen          Retrieval `json:"seen"`
 	Unseen        Retrieval `json:"unseen"`
@@ -156,13 +218,18 @@ type ZeroShotResult struct {
 	Seed          uint64    `json:"seed"`
 	TrainPairs    int       `json:"train_pairs"`
 
-	ImageEncoder EncoderReport         `json:"image_encoder"`
-	AudioEncoder EncoderReport         `json:"audio_encoder"`
-	Macro        MacroInfo             `json:"macro"`
-	Head         projection.CLIPConfig `json:"head"`
-	Temperature  float64               `json:"temperature"` // τ at the end of training
-	Seconds      float64               `json:"seconds"`
-	// Cost is one inference — one image and one audio sample encoded and
+	// GZSL is the generalised evaluation (Protocol GZSL): the search set
+	// holds the test items of seen and unseen classes.
+	GZSL *Dirs[GZSL] `json:"gzsl,omitempty"`
+	// Selection says what was chosen on validation classes, and how.
+	Selection *SelectionReport `json:"selection,omitempty"`
+
+	Encoders    []EncoderReport       `json:"encoders"` // A's, then B's
+	Macro       MacroInfo             `json:"macro"`
+	Head        projection.CLIPConfig `json:"head"`
+	Temperature float64               `json:"temperature"` // τ at the end of training
+	Seconds     float64               `json:"seconds"`
+	// Cost is one inference — one sample of each modality encoded and
 	// projected by both towers — priced on the test board, the projected
 	// chip and digital hardware (package cost).
 	Cost *cost.Report `json:"cost"`
@@ -183,35 +250,54 @@ type ZeroShotResult struct {
 	Model *Model `json:"-"`
 }
 
-// modality is one side of the zero-shot experiment on one split: its
-// frames and features.
-type modality struct {
-	name   string
-	offset []int // position of each part's first sample in frames (train, seen test, unseen test)
-	frames []events.Frames
-	enc    *encoder
-	cfg    lsm.Config // with the gain used
-	feats  []float32
-	report EncoderReport
-}
-
-// zsPlan is a validated ZeroShotConfig with its defaults resolved.
+// zsPlan is a validated ZeroShotConfig with its defaults resolved and both
+// sides' data binned.
 type zsPlan struct {
 	cfg          ZeroShotConfig
+	names        Modalities
 	seen, unseen []string
 	frac         float64
 	perClass     int
 	head         projection.CLIPConfig // Seed resolved
+	sel          *Selection            // resolved; nil without selection
+	sides        [2]*zsSide
+	classesToBin []string // every class the plan may touch
 }
 
-func newZSPlan(cfg ZeroShotConfig) (*zsPlan, error) {
-	if cfg.Images == nil || cfg.Audio == nil || cfg.Images.Len() == 0 || cfg.Audio.Len() == 0 {
-		return nil, fmt.Errorf("experiment: zero-shot needs image and audio data")
+// zsSide is one modality of a plan: its sources, resolved encoder and the
+// frames of every sample of the plan's classes, binned once.
+type zsSide struct {
+	name   string
+	ec     EncoderConfig // resolved
+	binner events.Binner
+	src    [2]*events.Dataset // training source, test source (nil without)
+	frames []events.Frames
+	refs   []sampleRef         // frames[k] is src[refs[k].src].Samples[refs[k].i]
+	of     [2]map[string][]int // per source: plan class → frame indices, dataset order
+}
+
+type sampleRef struct{ src, i int }
+
+// newZSPlan validates cfg and resolves its defaults; classes are every
+// class the plan may touch (nil: seen and unseen).
+func newZSPlan(cfg ZeroShotConfig, classes []string) (*zsPlan, error) {
+	if cfg.A.Data == nil || cfg.B.Data == nil || cfg.A.Data.Len() == 0 || cfg.B.Data.Len() == 0 {
+		return nil, fmt.Errorf("experiment: zero-shot needs data of both modalities")
 	}
-	if (cfg.TestImages == nil) != (cfg.TestAudio == nil) {
-		return nil, fmt.Errorf("experiment: zero-shot test sets come in pairs: give test images and test audio, or neither")
+	if (cfg.A.Test == nil) != (cfg.B.Test == nil) {
+		return nil, fmt.Errorf("experiment: zero-shot test sets come in pairs: give a test source for both modalities, or neither")
 	}
-	p := &zsPlan{cfg: cfg, seen: cfg.Seen, unseen: cfg.Unseen, frac: cfg.TestFraction, perClass: cfg.TestPerClass}
+	names := Modalities{A: cfg.A.Name, B: cfg.B.Name}
+	if names.A == "" {
+		names.A = DefaultModalities.A
+	}
+	if names.B == "" {
+		names.B = DefaultModalities.B
+	}
+	if err := names.check(); err != nil {
+		return nil, err
+	}
+	p := &zsPlan{cfg: cfg, names: names, seen: cfg.Seen, unseen: cfg.Unseen, frac: cfg.TestFraction, perClass: cfg.TestPerClass}
 	if p.seen == nil {
 		p.seen = DefaultSeen
 	}
@@ -221,12 +307,8 @@ func newZSPlan(cfg ZeroShotConfig) (*zsPlan, error) {
 	if len(p.seen) < 2 || len(p.unseen) < 1 {
 		return nil, fmt.Errorf("experiment: zero-shot needs at least 2 seen and 1 unseen class, have %v and %v", p.seen, p.unseen)
 	}
-	for _, u := range p.unseen {
-		for _, s := range p.seen {
-			if events.ClassMatches(s, u) {
-				return nil, fmt.Errorf("experiment: class %q is both seen and unseen", u)
-			}
-		}
+	if err := disjoint(p.seen, p.unseen); err != nil {
+		return nil, err
 	}
 	if p.frac == 0 {
 		p.frac = DefaultTestFraction
@@ -250,6 +332,20 @@ func newZSPlan(cfg ZeroShotConfig) (*zsPlan, error) {
 	if err := cfg.SweepScope.check(); err != nil {
 		return nil, err
 	}
+	if err := cfg.Protocol.check(); err != nil {
+		return nil, err
+	}
+	sel := cfg.Select
+	if sel == nil && cfg.Protocol == ProtocolGZSL {
+		sel = &Selection{} // β needs validation classes
+	}
+	if sel != nil {
+		s, err := sel.resolve()
+		if err != nil {
+			return nil, err
+		}
+		p.sel = &s
+	}
 	seen := map[uint64]bool{}
 	for _, s := range cfg.Seeds {
 		if seen[s] {
@@ -257,183 +353,493 @@ func newZSPlan(cfg ZeroShotConfig) (*zsPlan, error) {
 		}
 		seen[s] = true
 	}
-	if len(cfg.Seeds) > 0 && cfg.SweepScope == SweepMacro && !cfg.Macro.Software && (cfg.Macro.Array != nil || cfg.Macro.AudioArray != nil) {
+	if len(cfg.Seeds) > 0 && cfg.SweepScope == SweepMacro && !formsOwnMacro(cfg.Macro) {
 		return nil, fmt.Errorf("experiment: a macro sweep forms a new simulated macro for every seed; " +
 			"a given array (a board) cannot be re-formed: sweep the head or the split instead")
 	}
+	if classes == nil {
+		classes = append(slices.Clone(p.seen), p.unseen...)
+	}
+	for k, s := range []Side{cfg.A, cfg.B} {
+		name := names.A
+		if k == 1 {
+			name = names.B
+		}
+		ec, binner, err := s.Encoder.resolve(s.Data.Sensor)
+		if err != nil {
+			return nil, fmt.Errorf("%w (%s encoder)", err, name)
+		}
+		zs := &zsSide{name: name, ec: ec, binner: binner, src: [2]*events.Dataset{s.Data, s.Test}}
+		for j, d := range zs.src {
+			if d == nil {
+				continue
+			}
+			zs.of[j] = map[string][]int{}
+			for _, c := range classes {
+				if len(indicesOf(d, c)) == 0 {
+					return nil, fmt.Errorf("experiment: zero-shot: the %s data %s has no class %q (classes: %s)", name, d.Name, c, strings.Join(d.Classes, ","))
+				}
+			}
+		}
+		p.sides[k] = zs
+	}
+	p.classesToBin = classes
 	return p, nil
 }
 
-// zsSplit is one division of both modalities into training and test parts
-// with their pairs.
-type zsSplit struct {
-	img, aud                    []*events.Dataset // train, seen test, unseen test
-	train, seenTest, unseenTest []events.IndexPair
-	protocol                    string
+// formsOwnMacro reports whether m makes a new simulated macro (or software
+// weights) for every seed.
+func formsOwnMacro(m Macro) bool {
+	return m.Software || (m.Array == nil && m.AudioArray == nil)
 }
 
-// split divides both modalities; seed drives the held-out part of the seen
-// classes when there are no explicit test sets.
-func (p *zsPlan) split(seed uint64) (*zsSplit, error) {
-	part := func(train, test *events.Dataset) ([]*events.Dataset, string, error) {
-		tr, err := train.Filter(p.seen...)
-		if err != nil {
-			return nil, "", fmt.Errorf("experiment: zero-shot: %w", err)
-		}
-		var seenTest, unseenTest *events.Dataset
-		if test != nil {
-			if seenTest, err = test.Filter(p.seen...); err != nil {
-				return nil, "", fmt.Errorf("experiment: zero-shot: %w", err)
+// disjoint fails if a class is both seen and unseen.
+func disjoint(seen, unseen []string) error {
+	for _, u := range unseen {
+		for _, s := range seen {
+			if events.ClassMatches(s, u) {
+				return fmt.Errorf("experiment: class %q is both seen and unseen", u)
 			}
-			if unseenTest, err = test.Filter(p.unseen...); err != nil {
-				return nil, "", fmt.Errorf("experiment: zero-shot: %w", err)
-			}
-			return []*events.Dataset{tr, seenTest.Head(p.perClass), unseenTest.Head(p.perClass)},
-				fmt.Sprintf("train on the seen classes of the training sources, test on the first %d per class of the test sources", p.perClass), nil
 		}
-		if tr, seenTest, err = tr.Split(seed, p.frac); err != nil {
-			return nil, "", fmt.Errorf("experiment: zero-shot: %w", err)
-		}
-		if unseenTest, err = train.Filter(p.unseen...); err != nil {
-			return nil, "", fmt.Errorf("experiment: zero-shot: %w", err)
-		}
-		return []*events.Dataset{tr, seenTest.Head(p.perClass), unseenTest.Head(p.perClass)},
-			fmt.Sprintf("seen classes: seeded stratified %.0f %% held out for test; unseen classes: never trained on, first %d per class tested", 100*p.frac, p.perClass), nil
 	}
-	sp := &zsSplit{}
+	return nil
+}
+
+// bin bins every sample of the plan's classes of both sides, once.
+func (p *zsPlan) bin(ctx context.Context) error {
+	for _, s := range p.sides {
+		total := 0
+		var idx [2][]int
+		for j, d := range s.src {
+			if d == nil {
+				continue
+			}
+			keep := make([]bool, d.Len())
+			for _, c := range p.classesToBin {
+				for _, i := range indicesOf(d, c) {
+					keep[i] = true
+				}
+			}
+			for i, k := range keep {
+				if k {
+					idx[j] = append(idx[j], i)
+				}
+			}
+			total += len(idx[j])
+		}
+		bar := p.cfg.Progress.start("binning "+s.name, total)
+		for j, d := range s.src {
+			if d == nil {
+				continue
+			}
+			base := len(s.frames)
+			fr, err := binAll(ctx, s.binner, d, idx[j], p.cfg.Workers, bar)
+			if err != nil {
+				bar.Done()
+				return err
+			}
+			s.frames = append(s.frames, fr...)
+			pos := make(map[int]int, len(idx[j]))
+			for k, i := range idx[j] {
+				s.refs = append(s.refs, sampleRef{src: j, i: i})
+				pos[i] = base + k
+			}
+			for _, c := range p.classesToBin {
+				ii := indicesOf(d, c)
+				fi := make([]int, len(ii))
+				for k, i := range ii {
+					fi[k] = pos[i]
+				}
+				s.of[j][c] = fi
+			}
+		}
+		bar.Done()
+	}
+	return nil
+}
+
+// label returns the dataset label of frame k (for per-label capping).
+func (s *zsSide) label(k int) (src, label int) {
+	r := s.refs[k]
+	return r.src, s.src[r.src].Samples[r.i].Label
+}
+
+// head keeps the first n frames of every dataset label among fs (in
+// order), as events.Dataset.Head does.
+func (s *zsSide) head(fs []int, n int) []int {
+	count := map[[2]int]int{}
+	var out []int
+	for _, f := range fs {
+		sl, l := s.label(f)
+		if count[[2]int{sl, l}] < n {
+			count[[2]int{sl, l}]++
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// hold splits the training-source frames fs of one class as
+// events.Dataset.Split does with seed and frac.
+func (s *zsSide) hold(fs []int, seed uint64, frac float64) (train, test []int, err error) {
+	d := s.src[0]
+	idx := make([]int, len(fs))
+	back := make(map[int]int, len(fs))
+	for k, f := range fs {
+		r := s.refs[f]
+		if r.src != 0 {
+			return nil, nil, fmt.Errorf("experiment: internal: holding out a test-source sample")
+		}
+		idx[k] = r.i
+		back[r.i] = f
+	}
+	tr, te, err := d.SplitIndices(idx, seed, frac)
+	if err != nil {
+		return nil, nil, fmt.Errorf("experiment: zero-shot: %w", err)
+	}
+	for _, i := range tr {
+		train = append(train, back[i])
+	}
+	for _, i := range te {
+		test = append(test, back[i])
+	}
+	return train, test, nil
+}
+
+// classParts are the frames a split may use, per side and class: for
+// training (and holding out) and, with explicit test sets, for testing.
+type classParts struct {
+	train [2]map[string][]int
+	test  [2]map[string][]int // nil maps without explicit test sets
+}
+
+// parts are the plan's full data.
+func (p *zsPlan) parts() classParts {
+	var cp classParts
+	for k, s := range p.sides {
+		cp.train[k] = s.of[0]
+		cp.test[k] = s.of[1]
+	}
+	return cp
+}
+
+// zsSplit is one division of both modalities into training and test parts
+// with their pairs; pair members are frame indices of each side.
+type zsSplit struct {
+	seen, unseen                []string
+	train, seenTest, unseenTest []events.IndexPair
+	// trainParts are each side's training frames per seen class, paired
+	// or not (the data a nested validation may use).
+	trainParts [2]map[string][]int
+	protocol   string
+}
+
+// split divides cp for the classes seen and unseen; seed drives the
+// held-out part of the seen classes when there are no explicit test sets.
+func (p *zsPlan) split(cp classParts, seen, unseen []string, seed uint64) (*zsSplit, error) {
+	sp := &zsSplit{seen: seen, unseen: unseen}
+	var tr, seenTe, unseenTe [2]map[string][]int
+	for k, s := range p.sides {
+		tr[k], seenTe[k], unseenTe[k] = map[string][]int{}, map[string][]int{}, map[string][]int{}
+		for _, c := range seen {
+			fs := cp.train[k][c]
+			if len(fs) == 0 {
+				return nil, fmt.Errorf("experiment: zero-shot: no %s training samples of class %q", s.name, c)
+			}
+			if cp.test[k] != nil {
+				tr[k][c], seenTe[k][c] = fs, s.head(cp.test[k][c], p.perClass)
+				continue
+			}
+			a, b, err := s.hold(fs, seed, p.frac)
+			if err != nil {
+				return nil, err
+			}
+			tr[k][c], seenTe[k][c] = a, s.head(b, p.perClass)
+		}
+		for _, c := range unseen {
+			from := cp.train[k][c]
+			if cp.test[k] != nil {
+				from = cp.test[k][c]
+			}
+			unseenTe[k][c] = s.head(from, p.perClass)
+		}
+	}
+	sp.trainParts = tr
+	sp.protocol = fmt.Sprintf("seen classes: seeded stratified %.0f %% held out for test; unseen classes: never trained on, first %d per class tested", 100*p.frac, p.perClass)
+	if cp.test[0] != nil {
+		sp.protocol = fmt.Sprintf("train on the seen classes of the training sources, test on the first %d per class of the test sources", p.perClass)
+	}
 	var err error
-	if sp.img, sp.protocol, err = part(p.cfg.Images, p.cfg.TestImages); err != nil {
-		return nil, err
+	if sp.train, err = pairParts(tr, seen, p.cfg.PairAll, p.sides); err != nil {
+		return nil, fmt.Errorf("experiment: zero-shot training pairs: %w", err)
 	}
-	if sp.aud, _, err = part(p.cfg.Audio, p.cfg.TestAudio); err != nil {
-		return nil, err
-	}
-	if sp.train, err = pairs(sp.img[0], sp.aud[0], p.seen, p.cfg.PairAll); err != nil {
-		return nil, err
-	}
-	if sp.seenTest, err = events.Pair(sp.img[1], sp.aud[1], p.seen); err != nil {
+	if sp.seenTest, err = pairParts(seenTe, seen, false, p.sides); err != nil {
 		return nil, fmt.Errorf("experiment: zero-shot test pairs: %w", err)
 	}
-	if sp.unseenTest, err = events.Pair(sp.img[2], sp.aud[2], p.unseen); err != nil {
+	if sp.unseenTest, err = pairParts(unseenTe, unseen, false, p.sides); err != nil {
 		return nil, fmt.Errorf("experiment: zero-shot test pairs: %w", err)
 	}
 	return sp, nil
 }
 
-// place resolves both encoders and puts their reservoirs on the macro: the
-// image reservoir first, the audio one time-sharing its cells or on the
-// second array.
-func (p *zsPlan) place(ctx context.Context, mr *macroRun) (img, aud *encoder, err error) {
-	var ecs [2]EncoderConfig
-	var binners [2]events.Binner
-	var shapes []crossbar.Geometry
-	for k, d := range []*events.Dataset{p.cfg.Images, p.cfg.Audio} {
-		ec, name := p.cfg.ImageEncoder, "image"
-		if k == 1 {
-			ec, name = p.cfg.AudioEncoder, "audio"
+// pairParts pairs the frames of both sides class-wise: the first
+// min(n_A, n_B) of each class (events.Pair), or with all every item of
+// both, the smaller side cycled.
+func pairParts(parts [2]map[string][]int, classes []string, all bool, sides [2]*zsSide) ([]events.IndexPair, error) {
+	var out []events.IndexPair
+	for ci, c := range classes {
+		ia, ib := parts[0][c], parts[1][c]
+		if len(ia) == 0 || len(ib) == 0 {
+			return nil, fmt.Errorf("pairing class %q: %d %s and %d %s samples", c, len(ia), sides[0].name, len(ib), sides[1].name)
 		}
-		if ecs[k], binners[k], err = ec.resolve(d.Sensor); err != nil {
-			return nil, nil, fmt.Errorf("%w (%s encoder)", err, name)
+		n := min(len(ia), len(ib))
+		if all {
+			n = max(len(ia), len(ib))
 		}
-		if k == 0 || p.cfg.Macro.AudioArray == nil {
-			r := ecs[k].Reservoir
-			shapes = append(shapes, crossbar.Geometry{Rows: r.Inputs + r.Neurons, Cols: 2 * r.Neurons})
+		for k := range n {
+			out = append(out, events.IndexPair{A: ia[k%len(ia)], B: ib[k%len(ib)], Class: ci})
 		}
 	}
+	return out, nil
+}
+
+// zsRun is one macro seed of a plan: the macro, both encoders placed on it,
+// and caches of gain calibrations and encodings shared by every split and
+// design run on it. It is safe for concurrent use.
+type zsRun struct {
+	p    *zsPlan
+	seed uint64
+	mr   *macroRun
+	enc  [2]*encoder
+
+	encMu sync.Mutex // encodings on the array run one at a time
+	mu    sync.Mutex
+	cals  map[calKey]*onceEntry[calibrated]
+	feats map[featKey]*onceEntry[encoded]
+	total [2]lsm.Stats // everything each side encoded on the run (guarded by encMu)
+}
+
+type calKey struct {
+	side int
+	set  uint64 // FNV-1a of the training frames
+}
+
+type featKey struct {
+	side int
+	gain float64
+	aged bool // encoded at Macro.Age
+}
+
+type calibrated struct {
+	cfg lsm.Config // with the gain
+	cal *lsm.Calibration
+}
+
+type encoded struct {
+	cfg   lsm.Config
+	feats []float32 // every frame of the side, cfg.Features() each
+	stats EncodeStats
+}
+
+// onceEntry computes a cached value once.
+type onceEntry[T any] struct {
+	once sync.Once
+	v    T
+	err  error
+}
+
+// newRun forms the macro of seed and places both encoders on it.
+func (p *zsPlan) newRun(ctx context.Context, seed uint64) (*zsRun, error) {
+	mr, err := openMacro(p.cfg.Macro, seed)
+	if err != nil {
+		return nil, err
+	}
+	r := &zsRun{p: p, seed: seed, mr: mr, cals: map[calKey]*onceEntry[calibrated]{}, feats: map[featKey]*onceEntry[encoded]{}}
 	// Both reservoirs share the macro: open it (a grid of arrays if they
 	// need one) for the larger of the two.
 	if !p.cfg.Macro.Software {
+		var shapes []crossbar.Geometry
+		for k, s := range p.sides {
+			if k == 0 || p.cfg.Macro.AudioArray == nil {
+				c := s.ec.Reservoir
+				shapes = append(shapes, crossbar.Geometry{Rows: c.Inputs + c.Neurons, Cols: 2 * c.Neurons})
+			}
+		}
 		if err := mr.reserve(ctx, shapes...); err != nil {
-			return nil, nil, err
+			mr.close()
+			return nil, err
 		}
 	}
-	for k, ec := range ecs {
-		name := map[int]string{0: "image", 1: "audio"}[k]
-		r, err := mr.place(ctx, ec.Reservoir.Inputs, ec.Reservoir.Neurons, k == 1)
+	for k, s := range p.sides {
+		res, err := mr.place(ctx, s.ec.Reservoir.Inputs, s.ec.Reservoir.Neurons, k == 1)
 		if err != nil {
-			return nil, nil, fmt.Errorf("%w (%s encoder)", err, name)
+			mr.close()
+			return nil, fmt.Errorf("%w (%s encoder)", err, s.name)
 		}
-		e := &encoder{cfg: ec, binner: binners[k], res: r, mode: p.cfg.Macro.Mode, workers: p.cfg.Workers}
-		if k == 0 {
-			img = e
-		} else {
-			aud = e
-		}
+		r.enc[k] = &encoder{cfg: s.ec, binner: s.binner, res: res, mode: p.cfg.Macro.Mode, workers: p.cfg.Workers}
 	}
-	return img, aud, nil
+	return r, nil
 }
 
-// zsFeatures are both modalities encoded on one split, with the matrices
+// close closes the run's macro.
+func (r *zsRun) close() error {
+	if err := r.mr.close(); err != nil {
+		return fmt.Errorf("experiment: closing the macro of seed %d: %w", r.seed, err)
+	}
+	return nil
+}
+
+// calibrate returns side k's reservoir with its gain: fixed, or
+// calibrated on the training frames train (sorted, distinct).
+func (r *zsRun) calibrate(ctx context.Context, k int, train []int, prog ProgressFunc) (calibrated, error) {
+	h := fnv.New64a()
+	var b [8]byte
+	for _, f := range train {
+		for i := range b {
+			b[i] = byte(f >> (8 * i))
+		}
+		h.Write(b[:])
+	}
+	key := calKey{k, h.Sum64()}
+	r.mu.Lock()
+	e, ok := r.cals[key]
+	if !ok {
+		e = &onceEntry[calibrated]{}
+		r.cals[key] = e
+	}
+	r.mu.Unlock()
+	e.once.Do(func() {
+		c, cal, err := r.enc[k].calibrate(ctx, r.p.sides[k].frames, train, prog)
+		if err != nil {
+			err = fmt.Errorf("%w (%s encoder)", err, r.p.sides[k].name)
+		}
+		e.v, e.err = calibrated{cfg: c, cal: cal}, err
+	})
+	return e.v, e.err
+}
+
+// encode returns every frame of side k encoded with reservoir c, right
+// after forming or, aged, at Macro.Age (the macro ages at the first aged
+// encoding; in-memory and on-board modes cannot encode as formed after).
+func (r *zsRun) encode(ctx context.Context, k int, c lsm.Config, aged bool, prog ProgressFunc) (encoded, error) {
+	key := featKey{k, c.Gain, aged}
+	r.mu.Lock()
+	e, ok := r.feats[key]
+	if !ok {
+		e = &onceEntry[encoded]{}
+		r.feats[key] = e
+	}
+	r.mu.Unlock()
+	e.once.Do(func() {
+		r.encMu.Lock()
+		defer r.encMu.Unlock()
+		s := r.p.sides[k]
+		var feats []float32
+		var st EncodeStats
+		var err error
+		if aged {
+			if err = r.mr.age(ctx); err == nil {
+				feats, st, err = r.enc[k].encodeAged(ctx, c, s.frames, seq(len(s.frames)), prog, "encoding "+s.name+" at age "+r.mr.cfg.Age.String())
+			}
+		} else {
+			feats, st, err = r.enc[k].encode(ctx, c, s.frames, seq(len(s.frames)), prog, "encoding "+s.name)
+		}
+		st.Inputs, st.Neurons = c.Inputs, c.Neurons
+		if err == nil {
+			r.total[k].Add(st.Stats)
+		}
+		e.v, e.err = encoded{cfg: c, feats: feats, stats: st}, err
+	})
+	if e.err != nil && ctx.Err() == nil {
+		return e.v, e.err
+	}
+	if e.err != nil {
+		// A cancelled encoding must not poison the cache for a later caller.
+		r.mu.Lock()
+		if r.feats[key] == e {
+			delete(r.feats, key)
+		}
+		r.mu.Unlock()
+	}
+	return e.v, e.err
+}
+
+// cost prices one inference of the headline features f and head hc
+// (call it after close).
+func (r *zsRun) cost(f *zsFeatures, hc projection.CLIPConfig) (*cost.Report, error) {
+	var encs []costEncoding
+	var h headWork
+	for k, s := range r.p.sides {
+		r.encMu.Lock()
+		total := r.total[k]
+		r.encMu.Unlock()
+		total.Inputs, total.Neurons = f.cfg[k].Inputs, f.cfg[k].Neurons
+		encs = append(encs, costEncoding{name: s.name, res: r.enc[k].res, stats: f.reports[k].Encode.Stats, counted: total})
+		t := towerHead(hc, f.cfg[k].Features())
+		h.macs += t.macs
+		h.params += t.params
+	}
+	return r.mr.costReport(encs, h)
+}
+
+// zsFeatures are both modalities encoded for one split, with the matrices
 // the head trains and is tested on.
 type zsFeatures struct {
-	img, aud                              *modality
-	trainImg, trainAud                    *mat.Dense
-	seenImg, seenAud                      *mat.Dense
-	unseenImg, unseenAud                  *mat.Dense
+	names                                 Modalities
+	sp                                    *zsSplit
+	trainA, trainB                        *mat.Dense
+	seenA, seenB                          *mat.Dense
+	unseenA, unseenB                      *mat.Dense
 	trainLabels, seenLabels, unseenLabels []int
+	reports                               [2]EncoderReport
+	cfg                                   [2]lsm.Config // with the gains used
 }
 
-// encode bins, calibrates (on the paired training samples only) and
-// encodes both modalities of sp.
-func (p *zsPlan) encode(ctx context.Context, sp *zsSplit, imgEnc, audEnc *encoder) (*zsFeatures, error) {
-	f := &zsFeatures{img: &modality{name: "image", enc: imgEnc}, aud: &modality{name: "audio", enc: audEnc}}
-	prog := p.cfg.Progress
-	for _, m := range []*modality{f.img, f.aud} {
-		parts := sp.img
-		if m == f.aud {
-			parts = sp.aud
-		}
-		total := 0
-		for _, part := range parts {
-			total += part.Len()
-		}
-		bar := prog.start("binning "+m.name+"s", total)
-		for _, part := range parts {
-			m.offset = append(m.offset, len(m.frames))
-			fr, err := binAll(ctx, m.enc.binner, part, nil, p.cfg.Workers, bar)
-			if err != nil {
-				bar.Done()
-				return nil, err
-			}
-			m.frames = append(m.frames, fr...)
-		}
-		bar.Done()
+// features calibrates both gains on sp's training pairs (scaled by
+// factor), encodes and assembles the matrices. With aged, and a macro that
+// ages (Macro.Age), the test pairs are encoded at Macro.Age and the
+// training pairs right after forming (package documentation, "Ageing");
+// validation splits pass false: they choose on the macro as formed.
+func (r *zsRun) features(ctx context.Context, sp *zsSplit, factor float64, aged bool, prog ProgressFunc) (*zsFeatures, error) {
+	f := &zsFeatures{names: r.p.names, sp: sp}
+	aged = aged && r.mr.aging()
+	var enc, test [2]encoded
+	for k, s := range r.p.sides {
 		var train []int
 		for _, pr := range sp.train {
-			i := pr.A
-			if m == f.aud {
-				i = pr.B
-			}
-			train = append(train, i)
+			train = append(train, member(pr, k))
 		}
 		slices.Sort(train)
 		train = slices.Compact(train)
-		c, cal, err := m.enc.calibrate(ctx, m.frames, train, prog)
-		if err != nil {
-			return nil, fmt.Errorf("%w (%s encoder)", err, m.name)
-		}
-		m.cfg = c
-		feats, st, err := m.enc.encode(ctx, c, m.frames, seq(len(m.frames)), prog, "encoding "+m.name+"s")
+		cal, err := r.calibrate(ctx, k, train, prog)
 		if err != nil {
 			return nil, err
 		}
-		m.feats = feats
-		st.Inputs, st.Neurons = c.Inputs, c.Neurons
-		ec := m.enc.cfg
+		c := cal.cfg
+		c.Gain *= factor
+		if enc[k], err = r.encode(ctx, k, c, false, prog); err != nil {
+			return nil, err
+		}
+		st := enc[k].stats
+		test[k] = enc[k]
+		if aged {
+			if test[k], err = r.encode(ctx, k, c, true, prog); err != nil {
+				return nil, err
+			}
+			st.add(test[k].stats)
+		}
+		f.cfg[k] = c
+		ec := s.ec
 		ec.Reservoir = c
-		m.report = EncoderReport{Config: ec, Calibration: cal, Samples: int(st.Samples), SynOpsPerSample: st.SynOpsPerSample(),
+		f.reports[k] = EncoderReport{Name: s.name, Config: ec, Calibration: cal.cal, Samples: int(st.Samples), SynOpsPerSample: st.SynOpsPerSample(),
 			MeanRate: st.MeanRate(), SamplesPerS: st.SamplesPerSecond(), Encode: st}
 	}
-	rows := func(m *modality, part int, ps []events.IndexPair) *mat.Dense {
+	rows := func(k int, ps []events.IndexPair, from [2]encoded) *mat.Dense {
 		idx := make([]int, len(ps))
-		for k, pr := range ps {
-			i := pr.A
-			if m == f.aud {
-				i = pr.B
-			}
-			idx[k] = m.offset[part] + i
+		for j, pr := range ps {
+			idx[j] = member(pr, k)
 		}
-		return matrix(m.feats, m.cfg.Features(), idx)
+		return matrix(from[k].feats, from[k].cfg.Features(), idx)
 	}
 	labelsOf := func(ps []events.IndexPair) []int {
 		l := make([]int, len(ps))
@@ -442,10 +848,18 @@ func (p *zsPlan) encode(ctx context.Context, sp *zsSplit, imgEnc, audEnc *encode
 		}
 		return l
 	}
-	f.trainImg, f.trainAud, f.trainLabels = rows(f.img, 0, sp.train), rows(f.aud, 0, sp.train), labelsOf(sp.train)
-	f.seenImg, f.seenAud, f.seenLabels = rows(f.img, 1, sp.seenTest), rows(f.aud, 1, sp.seenTest), labelsOf(sp.seenTest)
-	f.unseenImg, f.unseenAud, f.unseenLabels = rows(f.img, 2, sp.unseenTest), rows(f.aud, 2, sp.unseenTest), labelsOf(sp.unseenTest)
+	f.trainA, f.trainB, f.trainLabels = rows(0, sp.train, enc), rows(1, sp.train, enc), labelsOf(sp.train)
+	f.seenA, f.seenB, f.seenLabels = rows(0, sp.seenTest, test), rows(1, sp.seenTest, test), labelsOf(sp.seenTest)
+	f.unseenA, f.unseenB, f.unseenLabels = rows(0, sp.unseenTest, test), rows(1, sp.unseenTest, test), labelsOf(sp.unseenTest)
 	return f, nil
+}
+
+// member is side k's frame of a pair.
+func member(pr events.IndexPair, k int) int {
+	if k == 0 {
+		return pr.A
+	}
+	return pr.B
 }
 
 // train trains a CLIP head on f's training pairs; onEpoch, if not nil, is
@@ -461,7 +875,7 @@ func (f *zsFeatures) train(ctx context.Context, hc projection.CLIPConfig, onEpoc
 		}
 		return nil
 	}
-	head, log, err := projection.TrainCLIP(ctx, f.trainImg, f.trainAud, f.trainLabels, hc)
+	head, log, err := projection.TrainCLIP(ctx, f.trainA, f.trainB, f.trainLabels, hc)
 	if err != nil {
 		return nil, log, fmt.Errorf("experiment: training the CLIP head: %w", err)
 	}
@@ -471,22 +885,25 @@ func (f *zsFeatures) train(ctx context.Context, hc projection.CLIPConfig, onEpoc
 // top1 scores a head on the seen and unseen test pairs, both directions,
 // without keeping the similarity matrices.
 func (f *zsFeatures) top1(h projection.CrossModal) (seen, unseen Top1) {
-	score := func(imgs, auds *mat.Dense, labels []int) Top1 {
-		ea, eb := h.EmbedA(imgs), h.EmbedB(auds)
+	score := func(a, b *mat.Dense, labels []int) Top1 {
+		ea, eb := h.EmbedA(a), h.EmbedB(b)
 		m := h.Metric()
-		return Top1{
-			AudioToImage: projection.Retrieval(eb, ea, labels, labels, 1, m),
-			ImageToAudio: projection.Retrieval(ea, eb, labels, labels, 1, m),
+		return Top1{Names: f.names,
+			BToA: projection.Retrieval(eb, ea, labels, labels, 1, m),
+			AToB: projection.Retrieval(ea, eb, labels, labels, 1, m),
 		}
 	}
-	return score(f.seenImg, f.seenAud, f.seenLabels), score(f.unseenImg, f.unseenAud, f.unseenLabels)
+	return score(f.seenA, f.seenB, f.seenLabels), score(f.unseenA, f.unseenB, f.unseenLabels)
 }
 
-// ZeroShot runs the zero-shot audio↔image experiment: both modalities are
+// ZeroShot runs a cross-modal zero-shot experiment: both modalities are
 // encoded by their own LSM on the macro, a CLIP head is trained on
 // class-wise pairs of the seen classes, and top-1 retrieval is measured in
-// both directions on seen and unseen test pairs. With Seeds it adds a seed
-// sweep, with Trace a per-epoch trace and the paper-protocol diagnostic.
+// both directions on seen and unseen test pairs. With Protocol GZSL it
+// adds the generalised evaluation, with Select a validation-only choice of
+// epoch, gain and β, with Seeds a seed sweep, with Trace a per-epoch trace
+// and the paper-protocol diagnostic. ZeroShotDesigns runs it over many
+// choices of the unseen classes.
 //
 // Its encoders default to Classify's (DefaultBinning, DefaultWindows, a
 // calibrated gain). In the class-wise validation described at
@@ -498,127 +915,117 @@ func (f *zsFeatures) top1(h projection.CrossModal) (seen, unseen Top1) {
 // default serves both experiments.
 func ZeroShot(ctx context.Context, cfg ZeroShotConfig) (*ZeroShotResult, error) {
 	start := time.Now()
-	p, err := newZSPlan(cfg)
+	p, err := newZSPlan(cfg, nil)
 	if err != nil {
 		return nil, err
 	}
-	sp, err := p.split(cfg.Seed)
+	if err := p.bin(ctx); err != nil {
+		return nil, err
+	}
+	sp, err := p.split(p.parts(), p.seen, p.unseen, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
 	res := &ZeroShotResult{
-		Task: "zeroshot", Images: cfg.Images.Name, Audio: cfg.Audio.Name, Protocol: sp.protocol,
+		Task: "zeroshot", Modalities: p.names, Protocol: sp.protocol,
+		Data:        map[string]string{p.names.A: cfg.A.Data.Name, p.names.B: cfg.B.Data.Name},
 		SeenClasses: p.seen, UnseenClasses: p.unseen, Seed: cfg.Seed, TrainPairs: len(sp.train),
 	}
-	if cfg.TestImages != nil {
-		res.TestImages, res.TestAudio = cfg.TestImages.Name, cfg.TestAudio.Name
+	if cfg.A.Test != nil {
+		res.TestData = map[string]string{p.names.A: cfg.A.Test.Name, p.names.B: cfg.B.Test.Name}
 	}
+	run, err := p.newRun(ctx, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
+	defer run.close()
 
-	mr, err := openMacro(cfg.Macro, cfg.Seed)
+	hc, factor := p.head, 1.0
+	if p.sel != nil {
+		if res.Selection, err = p.selectOn(ctx, run, sp, cfg.Seed); err != nil {
+			return nil, err
+		}
+		factor = res.Selection.GainFactor
+		if res.Selection.Epoch > 0 {
+			hc.Epochs = res.Selection.Epoch
+		}
+	}
+	f, err := run.features(ctx, sp, factor, true, cfg.Progress)
 	if err != nil {
 		return nil, err
 	}
-	defer mr.close()
-	imgEnc, audEnc, err := p.place(ctx, mr)
-	if err != nil {
-		return nil, err
-	}
-	f, err := p.encode(ctx, sp, imgEnc, audEnc)
-	if err != nil {
-		return nil, err
-	}
-	res.ImageEncoder, res.AudioEncoder = f.img.report, f.aud.report
+	res.Encoders = f.reports[:]
 
 	bar := cfg.Progress.start("training CLIP head", -1)
-	head, log, err := f.train(ctx, p.head, func() { bar.Add(1) })
+	head, log, err := f.train(ctx, hc, func() { bar.Add(1) })
 	bar.Done()
 	if err != nil {
 		return nil, err
 	}
-	res.Head, res.Temperature = p.head, head.Temperature()
-	res.Seen = evaluate(head, f.seenImg, f.seenAud, f.seenLabels, p.seen)
-	res.Unseen = evaluate(head, f.unseenImg, f.unseenAud, f.unseenLabels, p.unseen)
+	res.Head, res.Temperature = hc, head.Temperature()
+	res.Seen = evaluate(head, f.seenA, f.seenB, f.seenLabels, p.seen, p.names)
+	res.Unseen = evaluate(head, f.unseenA, f.unseenB, f.unseenLabels, p.unseen, p.names)
 	res.UnseenNote = unseenNote(res.Unseen)
+	if cfg.Protocol == ProtocolGZSL {
+		g := gzslOf(newCLIPScoring(head, f), res.Selection)
+		res.GZSL = &g
+	}
 
 	if cfg.Trace {
-		if res.Trace, err = p.trace(ctx, f, head, log); err != nil {
+		if res.Trace, err = p.trace(ctx, f, hc, head, log); err != nil {
 			return nil, err
 		}
 		pp := SelectLikePaper(res.Trace.Epochs)
 		res.PaperProtocol = &pp
 	}
 	if len(cfg.Seeds) > 0 {
-		if res.Sweep, err = p.sweep(ctx, f, imgEnc, audEnc); err != nil {
+		if res.Sweep, err = p.sweep(ctx, run, f, hc, factor); err != nil {
 			return nil, err
 		}
 	}
 
 	if cfg.KeepModel {
 		res.Model = &Model{
-			Task: "zeroshot", Seen: p.seen, Unseen: p.unseen, Seed: cfg.Seed, Data: cfg.Images.Name + " + " + cfg.Audio.Name,
+			Task: "zeroshot", Seen: p.seen, Unseen: p.unseen, Seed: cfg.Seed, Data: cfg.A.Data.Name + " + " + cfg.B.Data.Name,
 			Encoders: []EncoderState{
-				newEncoderState("image", imgEnc.cfg, f.img.cfg, imgEnc.res),
-				newEncoderState("audio", audEnc.cfg, f.aud.cfg, audEnc.res),
+				newEncoderState(p.names.A, p.sides[0].ec, f.cfg[0], run.enc[0].res),
+				newEncoderState(p.names.B, p.sides[1].ec, f.cfg[1], run.enc[1].res),
 			},
 			Head: head,
 		}
 	}
-	if err := mr.close(); err != nil {
-		return nil, fmt.Errorf("experiment: closing the macro: %w", err)
+	if err := run.close(); err != nil {
+		return nil, err
 	}
-	res.Macro = mr.info
+	res.Macro = run.mr.info
 	if res.Model != nil {
-		res.Model.Macro = mr.info
+		res.Model.Macro = run.mr.info
 	}
-	hi, ha := towerHead(p.head, f.img.cfg.Features()), towerHead(p.head, f.aud.cfg.Features())
-	res.Cost, err = mr.costReport([]costEncoding{{"image", imgEnc.res, f.img.report.Encode.Stats}, {"audio", audEnc.res, f.aud.report.Encode.Stats}},
-		headWork{hi.macs + ha.macs, hi.params + ha.params})
-	if err != nil {
+	if res.Cost, err = run.cost(f, hc); err != nil {
 		return nil, err
 	}
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil
 }
 
-// evaluate scores a head on test pairs: row k of imgs and of auds is pair k
-// of class labels[k].
-func evaluate(h projection.CrossModal, imgs, auds *mat.Dense, labels []int, classes []string) Retrieval {
-	ea, eb := h.EmbedA(imgs), h.EmbedB(auds)
+// evaluate scores a head on test pairs: row k of a and of b is pair k of
+// class labels[k].
+func evaluate(h projection.CrossModal, a, b *mat.Dense, labels []int, classes []string, names Modalities) Retrieval {
+	ea, eb := h.EmbedA(a), h.EmbedB(b)
 	m := h.Metric()
+	c := projection.Chance(labels, labels, 1)
 	return Retrieval{
-		Classes:            classes,
-		Pairs:              len(labels),
-		AudioToImage:       projection.Retrieval(eb, ea, labels, labels, 1, m),
-		ImageToAudio:       projection.Retrieval(ea, eb, labels, labels, 1, m),
-		ChanceAudioToImage: projection.Chance(labels, labels, 1),
-		ChanceImageToAudio: projection.Chance(labels, labels, 1),
-		Similarity:         projection.Similarity(eb, ea, m),
-		Labels:             labels,
+		Names:   names,
+		Classes: classes,
+		Pairs:   len(labels),
+		Top1: Dirs[float64]{Names: names,
+			BToA: projection.Retrieval(eb, ea, labels, labels, 1, m),
+			AToB: projection.Retrieval(ea, eb, labels, labels, 1, m),
+		},
+		Chance:     Dirs[float64]{Names: names, BToA: c, AToB: c},
+		Similarity: projection.Similarity(eb, ea, m),
+		Labels:     labels,
 	}
-}
-
-// pairs returns the training pairs: PAPER.md §5.2's class-wise pairing
-// (events.Pair), or with all set every sample of both modalities, the
-// smaller one cycled.
-func pairs(a, b *events.Dataset, classes []string, all bool) ([]events.IndexPair, error) {
-	if !all {
-		p, err := events.Pair(a, b, classes)
-		if err != nil {
-			return nil, fmt.Errorf("experiment: zero-shot training pairs: %w", err)
-		}
-		return p, nil
-	}
-	var out []events.IndexPair
-	for ci, c := range classes {
-		ia, ib := indicesOf(a, c), indicesOf(b, c)
-		if len(ia) == 0 || len(ib) == 0 {
-			return nil, fmt.Errorf("experiment: zero-shot training pairs: class %q has %d samples in %s and %d in %s", c, len(ia), a.Name, len(ib), b.Name)
-		}
-		for k := range max(len(ia), len(ib)) {
-			out = append(out, events.IndexPair{A: ia[k%len(ia)], B: ib[k%len(ib)], Class: ci})
-		}
-	}
-	return out, nil
 }
 
 // indicesOf returns the indices of d's samples whose class matches c.

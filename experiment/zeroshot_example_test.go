@@ -13,14 +13,14 @@ import (
 // the unseen accuracy, passes in the audio→image direction.
 func ExampleSelectLikePaper() {
 	trace := []experiment.EpochRetrieval{
-		{Epoch: 1, Seen: experiment.Top1{AudioToImage: 0.60, ImageToAudio: 0.62}, Unseen: experiment.Top1{AudioToImage: 0.55, ImageToAudio: 0.50}},
-		{Epoch: 2, Seen: experiment.Top1{AudioToImage: 0.66, ImageToAudio: 0.68}, Unseen: experiment.Top1{AudioToImage: 0.86, ImageToAudio: 0.58}},
-		{Epoch: 3, Seen: experiment.Top1{AudioToImage: 0.70, ImageToAudio: 0.74}, Unseen: experiment.Top1{AudioToImage: 0.45, ImageToAudio: 0.48}},
+		{Epoch: 1, Seen: experiment.Top1{BToA: 0.60, AToB: 0.62}, Unseen: experiment.Top1{BToA: 0.55, AToB: 0.50}},
+		{Epoch: 2, Seen: experiment.Top1{BToA: 0.66, AToB: 0.68}, Unseen: experiment.Top1{BToA: 0.86, AToB: 0.58}},
+		{Epoch: 3, Seen: experiment.Top1{BToA: 0.70, AToB: 0.74}, Unseen: experiment.Top1{BToA: 0.45, AToB: 0.48}},
 	}
 	pp := experiment.SelectLikePaper(trace)
-	fmt.Println("audio→image:", pp.AudioToImage.Result)
-	fmt.Println("image→audio:", pp.ImageToAudio.Result)
-	fmt.Println("final epoch, the honest result: seen", trace[2].Seen.AudioToImage, "unseen", trace[2].Unseen.AudioToImage)
+	fmt.Println("audio→image:", pp.Rule.BToA.Result)
+	fmt.Println("image→audio:", pp.Rule.AToB.Result)
+	fmt.Println("final epoch, the honest result: seen", trace[2].Seen.BToA, "unseen", trace[2].Unseen.BToA)
 	// Output:
 	// audio→image: seen 0.6600, unseen 0.8600 at epoch 2 (test-selected)
 	// image→audio: no epoch qualifies

@@ -17,14 +17,14 @@ const chanceMargin = 2
 // binomial; assumption: queries treated as independent, which a shared
 // gallery makes only approximately true). For the paper's 200 unseen
 // pairs at chance 1/2 the bar is 0.5707.
-func (r Retrieval) ClearlyAboveChance() (audioToImage, imageToAudio bool) {
+func (r Retrieval) ClearlyAboveChance() (bToA, aToB bool) {
 	bar := func(acc, c float64) bool {
 		if r.Pairs < 1 {
 			return false
 		}
 		return acc > c+chanceMargin*math.Sqrt(c*(1-c)/float64(r.Pairs))
 	}
-	return bar(r.AudioToImage, r.ChanceAudioToImage), bar(r.ImageToAudio, r.ChanceImageToAudio)
+	return bar(r.Top1.BToA, r.Chance.BToA), bar(r.Top1.AToB, r.Chance.AToB)
 }
 
 // docSection names where the package documentation explains unseen-class
@@ -33,23 +33,24 @@ const docSection = "`go doc github.com/memlsm/memlsm/experiment`, section \"What
 
 // unseenNote returns ZeroShotResult.UnseenNote for the unseen retrieval.
 func unseenNote(u Retrieval) string {
-	a2i, i2a := u.ClearlyAboveChance()
+	ba, ab := u.ClearlyAboveChance()
+	n := u.Names
 	var first string
 	switch {
-	case a2i && i2a:
+	case ba && ab:
 		return ""
-	case !a2i && !i2a:
-		first = fmt.Sprintf("Unseen classes %s are not clearly above chance in either direction (audio→image %.4f, image→audio %.4f; chance %.4f, %d pairs).",
-			classRange(u.Classes), u.AudioToImage, u.ImageToAudio, u.ChanceAudioToImage, u.Pairs)
-	case !a2i:
-		first = fmt.Sprintf("Unseen classes %s are not clearly above chance audio→image (%.4f; chance %.4f, %d pairs), though image→audio is (%.4f).",
-			classRange(u.Classes), u.AudioToImage, u.ChanceAudioToImage, u.Pairs, u.ImageToAudio)
+	case !ba && !ab:
+		first = fmt.Sprintf("Unseen classes %s are not clearly above chance in either direction (%s %.4f, %s %.4f; chance %.4f, %d pairs).",
+			classRange(u.Classes), n.To(true), u.Top1.BToA, n.To(false), u.Top1.AToB, u.Chance.BToA, u.Pairs)
+	case !ba:
+		first = fmt.Sprintf("Unseen classes %s are not clearly above chance %s (%.4f; chance %.4f, %d pairs), though %s is (%.4f).",
+			classRange(u.Classes), n.To(true), u.Top1.BToA, u.Chance.BToA, u.Pairs, n.To(false), u.Top1.AToB)
 	default:
-		first = fmt.Sprintf("Unseen classes %s are not clearly above chance image→audio (%.4f; chance %.4f, %d pairs), though audio→image is (%.4f).",
-			classRange(u.Classes), u.ImageToAudio, u.ChanceImageToAudio, u.Pairs, u.AudioToImage)
+		first = fmt.Sprintf("Unseen classes %s are not clearly above chance %s (%.4f; chance %.4f, %d pairs), though %s is (%.4f).",
+			classRange(u.Classes), n.To(false), u.Top1.AToB, u.Chance.AToB, u.Pairs, n.To(true), u.Top1.BToA)
 	}
 	return first + " The head only ever learns to align the seen classes: an unseen class lands wherever its similarity to the seen classes " +
-		"puts it in each modality, so retrieval works only as far as spoken and written digits agree on those similarities — see " + docSection + "."
+		"puts it in each modality, so retrieval works only as far as the two modalities agree on those similarities — see " + docSection + "."
 }
 
 // DiagnosticsMarkdown renders what Markdown's paper-shaped report leaves
@@ -58,6 +59,7 @@ func unseenNote(u Retrieval) string {
 // — each only when the result has it ("" when it has none).
 func (r *ZeroShotResult) DiagnosticsMarkdown() string {
 	var b strings.Builder
+	n := r.Modalities
 	if r.UnseenNote != "" {
 		fmt.Fprintf(&b, "**Note.** %s\n\n", r.UnseenNote)
 	}
@@ -69,8 +71,8 @@ func (r *ZeroShotResult) DiagnosticsMarkdown() string {
 			name string
 			s    Spread
 		}{
-			{"seen, audio → image", s.Seen.AudioToImage}, {"seen, image → audio", s.Seen.ImageToAudio},
-			{"unseen, audio → image", s.Unseen.AudioToImage}, {"unseen, image → audio", s.Unseen.ImageToAudio},
+			{"seen, " + n.Arrow(true), s.Seen.BToA}, {"seen, " + n.Arrow(false), s.Seen.AToB},
+			{"unseen, " + n.Arrow(true), s.Unseen.BToA}, {"unseen, " + n.Arrow(false), s.Unseen.AToB},
 		} {
 			fmt.Fprintf(&b, "| %s | %.4f ± %.4f | %.4f | %.4f | %.4f | %.0f %% |\n", g.name, g.s.Mean, g.s.Std, g.s.Min, g.s.Max, g.s.Chance, 100*g.s.AboveChance)
 		}
@@ -79,8 +81,8 @@ func (r *ZeroShotResult) DiagnosticsMarkdown() string {
 	if t := r.Trace; t != nil && len(t.Epochs) > 0 {
 		last := t.Epochs[len(t.Epochs)-1]
 		fmt.Fprintf(&b, "### Per-epoch trace: %d epochs\n\n", len(t.Epochs))
-		fmt.Fprintf(&b, "Final epoch (the headline): seen %.4f / %.4f, unseen %.4f / %.4f (audio → image / image → audio).\n\n",
-			last.Seen.AudioToImage, last.Seen.ImageToAudio, last.Unseen.AudioToImage, last.Unseen.ImageToAudio)
+		fmt.Fprintf(&b, "Final epoch (the headline): seen %.4f / %.4f, unseen %.4f / %.4f (%s / %s).\n\n",
+			last.Seen.BToA, last.Seen.AToB, last.Unseen.BToA, last.Unseen.AToB, n.Arrow(true), n.Arrow(false))
 	}
 	if pp := r.PaperProtocol; pp != nil {
 		b.WriteString("### Paper-protocol diagnostic (selected on the test set — not a result)\n\n")
@@ -89,7 +91,7 @@ func (r *ZeroShotResult) DiagnosticsMarkdown() string {
 		for _, g := range []struct {
 			name string
 			s    PaperSelection
-		}{{"audio → image", pp.AudioToImage}, {"image → audio", pp.ImageToAudio}} {
+		}{{n.Arrow(true), pp.Rule.BToA}, {n.Arrow(false), pp.Rule.AToB}} {
 			fmt.Fprintf(&b, "| %s | %.2f, %.2f | %d of %d | %s | %.4f (seen %.4f) at epoch %d |\n", g.name, g.s.MinSeen, g.s.MinUnseen,
 				g.s.QualifyingEpochs, pp.Epochs, g.s.Result, g.s.MaxUnseen.Unseen, g.s.MaxUnseen.Seen, g.s.MaxUnseen.Epoch)
 		}

@@ -85,10 +85,7 @@ func (s SweepScope) check() error {
 
 // Top1 is the top-1 retrieval of one group of test pairs in both
 // directions (fractions in 0…1).
-type Top1 struct {
-	AudioToImage float64 `json:"audio_to_image"`
-	ImageToAudio float64 `json:"image_to_audio"`
-}
+type Top1 = Dirs[float64]
 
 // SweepRun is one seed of a sweep.
 type SweepRun struct {
@@ -112,10 +109,7 @@ type Spread struct {
 }
 
 // SweepSpread is the spread of both retrieval directions of one group.
-type SweepSpread struct {
-	AudioToImage Spread `json:"audio_to_image"`
-	ImageToAudio Spread `json:"image_to_audio"`
-}
+type SweepSpread = Dirs[Spread]
 
 // ZeroShotSweep is a seed sweep of the zero-shot experiment: every seed's
 // top-1 retrieval and its distribution over the seeds.
@@ -135,7 +129,7 @@ func (s SweepScope) describe(p *zsPlan) string {
 	switch s {
 	case SweepSplit:
 		d := fmt.Sprintf("the head's seed and the seeded held-out split of the seen classes (so the training pairs, the gain and the features); the macro is that of seed %d", p.cfg.Seed)
-		if p.cfg.TestImages != nil {
+		if p.cfg.A.Test != nil {
 			d += " (explicit test sets: nothing is split, so only the head's seed changes)"
 		}
 		return d
@@ -143,14 +137,6 @@ func (s SweepScope) describe(p *zsPlan) string {
 		return "everything: a newly formed macro, the held-out split, the gain, the features and the head's seed — each run is the experiment with that seed"
 	}
 	return fmt.Sprintf("the head's seed only (initialisation and mini-batch order); macro, split, gain and features are those of seed %d", p.cfg.Seed)
-}
-
-// quiet returns a copy of p that draws no progress bars (for the inner
-// stages of a sweep, which has its own bar).
-func (p *zsPlan) quiet() *zsPlan {
-	q := *p
-	q.cfg.Progress = nil
-	return &q
 }
 
 // headFor returns the head configuration of sweep or trace runs: the
@@ -162,9 +148,10 @@ func (p *zsPlan) headFor(seed uint64) projection.CLIPConfig {
 	return h
 }
 
-// sweep runs the seed sweep of p.cfg.Seeds. base holds the features of
-// the headline run, on the encoders imgEnc and audEnc.
-func (p *zsPlan) sweep(ctx context.Context, base *zsFeatures, imgEnc, audEnc *encoder) (*ZeroShotSweep, error) {
+// sweep runs the seed sweep of p.cfg.Seeds with the headline's head
+// configuration hc and gain factor. base holds the features of the
+// headline run, on run's macro.
+func (p *zsPlan) sweep(ctx context.Context, run *zsRun, base *zsFeatures, hc projection.CLIPConfig, factor float64) (*ZeroShotSweep, error) {
 	start := time.Now()
 	scope := p.cfg.SweepScope
 	seeds := p.cfg.Seeds
@@ -172,47 +159,44 @@ func (p *zsPlan) sweep(ctx context.Context, base *zsFeatures, imgEnc, audEnc *en
 	chances := make([][2]Top1, len(seeds))
 	bar := p.cfg.Progress.start(fmt.Sprintf("seed sweep (%v, %d seeds)", scope, len(seeds)), len(seeds))
 	defer bar.Done()
-	q := p.quiet()
 	one := func(k int) error {
 		seed := seeds[k]
 		f := base
 		switch scope {
 		case SweepSplit:
-			sp, err := q.split(seed)
+			sp, err := p.split(p.parts(), p.seen, p.unseen, seed)
 			if err != nil {
 				return err
 			}
-			if f, err = q.encode(ctx, sp, imgEnc, audEnc); err != nil {
+			if f, err = run.features(ctx, sp, factor, true, nil); err != nil {
 				return err
 			}
 		case SweepMacro:
-			sp, err := q.split(seed)
+			sp, err := p.split(p.parts(), p.seen, p.unseen, seed)
 			if err != nil {
 				return err
 			}
-			mr, err := openMacro(p.cfg.Macro, seed)
+			r, err := p.newRun(ctx, seed)
 			if err != nil {
 				return err
 			}
-			defer mr.close()
-			ie, ae, err := q.place(ctx, mr)
-			if err != nil {
+			defer r.close()
+			if f, err = r.features(ctx, sp, factor, true, nil); err != nil {
 				return err
 			}
-			if f, err = q.encode(ctx, sp, ie, ae); err != nil {
+			if err := r.close(); err != nil {
 				return err
-			}
-			if err := mr.close(); err != nil {
-				return fmt.Errorf("experiment: closing the macro of seed %d: %w", seed, err)
 			}
 		}
-		head, _, err := f.train(ctx, p.headFor(seed), nil)
+		h := hc
+		h.Seed, h.OnEpoch = seed, nil
+		head, _, err := f.train(ctx, h, nil)
 		if err != nil {
 			return fmt.Errorf("%w (sweep seed %d)", err, seed)
 		}
 		seen, unseen := f.top1(head)
 		sw.Runs[k] = SweepRun{Seed: seed, Seen: seen, Unseen: unseen}
-		chances[k] = [2]Top1{chanceOf(f.seenLabels), chanceOf(f.unseenLabels)}
+		chances[k] = [2]Top1{chanceOf(f.seenLabels, p.names), chanceOf(f.unseenLabels, p.names)}
 		bar.Add(1)
 		return nil
 	}
@@ -231,30 +215,16 @@ func (p *zsPlan) sweep(ctx context.Context, base *zsFeatures, imgEnc, audEnc *en
 	if err != nil {
 		return nil, err
 	}
-	pick := func(r SweepRun, unseen, i2a bool) float64 {
-		t := r.Seen
-		if unseen {
-			t = r.Unseen
-		}
-		if i2a {
-			return t.ImageToAudio
-		}
-		return t.AudioToImage
-	}
-	spread := func(unseen, i2a bool) Spread {
+	spread := func(unseen, bToA bool) Spread {
 		xs := make([]float64, len(sw.Runs))
 		s := Spread{Min: math.Inf(1), Max: math.Inf(-1)}
 		above := 0
 		for k, r := range sw.Runs {
-			x := pick(r, unseen, i2a)
-			g := 0
+			t, g := r.Seen, 0
 			if unseen {
-				g = 1
+				t, g = r.Unseen, 1
 			}
-			c := chances[k][g].AudioToImage
-			if i2a {
-				c = chances[k][g].ImageToAudio
-			}
+			x, c := t.Get(bToA), chances[k][g].Get(bToA)
 			xs[k] = x
 			s.Min, s.Max = min(s.Min, x), max(s.Max, x)
 			s.Chance += c / float64(len(sw.Runs))
@@ -266,17 +236,17 @@ func (p *zsPlan) sweep(ctx context.Context, base *zsFeatures, imgEnc, audEnc *en
 		s.AboveChance = float64(above) / float64(len(xs))
 		return s
 	}
-	sw.Seen = SweepSpread{AudioToImage: spread(false, false), ImageToAudio: spread(false, true)}
-	sw.Unseen = SweepSpread{AudioToImage: spread(true, false), ImageToAudio: spread(true, true)}
+	sw.Seen = SweepSpread{Names: p.names, BToA: spread(false, true), AToB: spread(false, false)}
+	sw.Unseen = SweepSpread{Names: p.names, BToA: spread(true, true), AToB: spread(true, false)}
 	sw.Seconds = time.Since(start).Seconds()
 	return sw, nil
 }
 
 // chanceOf is the chance level of retrieval among pairs of the given
 // labels, both directions.
-func chanceOf(labels []int) Top1 {
+func chanceOf(labels []int, names Modalities) Top1 {
 	c := projection.Chance(labels, labels, 1)
-	return Top1{AudioToImage: c, ImageToAudio: c}
+	return Top1{Names: names, BToA: c, AToB: c}
 }
 
 // parallel runs do(0…n−1) on up to workers goroutines (0: GOMAXPROCS) and

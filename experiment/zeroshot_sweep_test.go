@@ -16,7 +16,7 @@ import (
 // ep builds one epoch of a synthetic trace: seen and unseen accuracies
 // audio→image (sa, ua) and image→audio (si, ui).
 func ep(k int, sa, ua, si, ui float64) EpochRetrieval {
-	return EpochRetrieval{Epoch: k, Seen: Top1{AudioToImage: sa, ImageToAudio: si}, Unseen: Top1{AudioToImage: ua, ImageToAudio: ui}}
+	return EpochRetrieval{Epoch: k, Seen: Top1{BToA: sa, AToB: si}, Unseen: Top1{BToA: ua, AToB: ui}}
 }
 
 // TestSelectLikePaper checks the paper's epoch selection (PAPER.md §5.2:
@@ -89,7 +89,7 @@ func TestSelectLikePaper(t *testing.T) {
 				name string
 				got  PaperSelection
 				want want
-			}{{"a2i", pp.AudioToImage, tc.a2i}, {"i2a", pp.ImageToAudio, tc.i2a}} {
+			}{{"a2i", pp.Rule.BToA, tc.a2i}, {"i2a", pp.Rule.AToB, tc.i2a}} {
 				g, w := d.got, d.want
 				if g.QualifyingEpochs != w.qualifying {
 					t.Errorf("%s: %d qualifying epochs, want %d", d.name, g.QualifyingEpochs, w.qualifying)
@@ -130,13 +130,13 @@ func TestClearlyAboveChance(t *testing.T) {
 		{0.9, 0.5, 0, false},        // no pairs: nothing to claim
 	}
 	for _, tc := range tests {
-		r := Retrieval{Pairs: tc.pairs, AudioToImage: tc.acc, ImageToAudio: tc.acc, ChanceAudioToImage: tc.chance, ChanceImageToAudio: tc.chance}
+		r := Retrieval{Pairs: tc.pairs, Top1: Top1{BToA: tc.acc, AToB: tc.acc}, Chance: Top1{BToA: tc.chance, AToB: tc.chance}}
 		a, i := r.ClearlyAboveChance()
 		if a != tc.want || i != tc.want {
 			t.Errorf("acc %v chance %v n %d: %v %v, want %v", tc.acc, tc.chance, tc.pairs, a, i, tc.want)
 		}
 	}
-	if unseenNote(Retrieval{Pairs: 200, AudioToImage: 0.9, ImageToAudio: 0.9, ChanceAudioToImage: 0.5, ChanceImageToAudio: 0.5}) != "" {
+	if unseenNote(Retrieval{Pairs: 200, Top1: Top1{BToA: 0.9, AToB: 0.9}, Chance: Top1{BToA: 0.5, AToB: 0.5}}) != "" {
 		t.Error("a note although unseen retrieval is clearly above chance")
 	}
 	for _, tc := range []struct {
@@ -147,7 +147,7 @@ func TestClearlyAboveChance(t *testing.T) {
 		{0.43, 0.9, "audio→image (0.4300; chance 0.5000, 200 pairs), though image→audio is (0.9000)"},
 		{0.9, 0.43, "image→audio (0.4300; chance 0.5000, 200 pairs), though audio→image is (0.9000)"},
 	} {
-		note := unseenNote(Retrieval{Classes: []string{"8", "9"}, Pairs: 200, AudioToImage: tc.a2i, ImageToAudio: tc.i2a, ChanceAudioToImage: 0.5, ChanceImageToAudio: 0.5})
+		note := unseenNote(Retrieval{Names: DefaultModalities, Classes: []string{"8", "9"}, Pairs: 200, Top1: Top1{BToA: tc.a2i, AToB: tc.i2a}, Chance: Top1{BToA: 0.5, AToB: 0.5}})
 		if !strings.Contains(note, "Unseen classes 8,9 are not clearly above chance "+tc.want) || !strings.Contains(note, "What zero-shot retrieval of unseen classes") {
 			t.Errorf("a2i %v i2a %v: note %q", tc.a2i, tc.i2a, note)
 		}
@@ -193,13 +193,12 @@ func TestSeedList(t *testing.T) {
 // zsSweepConfig is a small zero-shot run on synthetic data.
 func zsSweepConfig(epochs int) ZeroShotConfig {
 	img, aud, _, _ := zeroShotData()
-	return ZeroShotConfig{Images: img, Audio: aud, Seed: 3,
-		Head:         &projection.CLIPConfig{Training: projection.Training{Epochs: epochs}},
-		ImageEncoder: EncoderConfig{CalibrationSamples: 20}, AudioEncoder: EncoderConfig{CalibrationSamples: 20}}
+	return ZeroShotConfig{A: Side{Data: img, Encoder: EncoderConfig{CalibrationSamples: 20}}, B: Side{Data: aud, Encoder: EncoderConfig{CalibrationSamples: 20}},
+		Seed: 3, Head: &projection.CLIPConfig{Training: projection.Training{Epochs: epochs}}}
 }
 
 func top1Of(r *ZeroShotResult) (seen, unseen Top1) {
-	return Top1{r.Seen.AudioToImage, r.Seen.ImageToAudio}, Top1{r.Unseen.AudioToImage, r.Unseen.ImageToAudio}
+	return r.Seen.Top1, r.Unseen.Top1
 }
 
 // TestZeroShotSweepTrace checks the head sweep and the trace: the sweep's
@@ -227,7 +226,7 @@ func TestZeroShotSweepTrace(t *testing.T) {
 	if last := r.Trace.Epochs[epochs-1]; last.Seen != seen || last.Unseen != unseen {
 		t.Errorf("trace ends at %+v, headline %v %v", last, seen, unseen)
 	}
-	if r.Trace.ChanceSeen.AudioToImage != r.Seen.ChanceAudioToImage || r.Trace.ChanceUnseen.ImageToAudio != r.Unseen.ChanceImageToAudio {
+	if r.Trace.ChanceSeen.BToA != r.Seen.Chance.BToA || r.Trace.ChanceUnseen.AToB != r.Unseen.Chance.AToB {
 		t.Errorf("trace chance %+v %+v", r.Trace.ChanceSeen, r.Trace.ChanceUnseen)
 	}
 	if r.PaperProtocol == nil || r.PaperProtocol.Epochs != epochs || !strings.Contains(r.PaperProtocol.Note, "TEST set") {
@@ -240,7 +239,7 @@ func TestZeroShotSweepTrace(t *testing.T) {
 	if run := s.Runs[1]; run.Seed != 3 || run.Seen != seen || run.Unseen != unseen {
 		t.Errorf("sweep run of the headline seed %+v, headline %v %v", run, seen, unseen)
 	}
-	for _, sp := range []Spread{s.Seen.AudioToImage, s.Seen.ImageToAudio, s.Unseen.AudioToImage, s.Unseen.ImageToAudio} {
+	for _, sp := range []Spread{s.Seen.BToA, s.Seen.AToB, s.Unseen.BToA, s.Unseen.AToB} {
 		if !(sp.Min <= sp.Mean && sp.Mean <= sp.Max) || sp.Std < 0 || sp.AboveChance < 0 || sp.AboveChance > 1 {
 			t.Errorf("spread %+v", sp)
 		}
@@ -249,14 +248,14 @@ func TestZeroShotSweepTrace(t *testing.T) {
 	var xs []float64
 	above := 0.0
 	for _, run := range s.Runs {
-		xs = append(xs, run.Seen.AudioToImage)
-		if run.Seen.AudioToImage > r.Seen.ChanceAudioToImage {
+		xs = append(xs, run.Seen.BToA)
+		if run.Seen.BToA > r.Seen.Chance.BToA {
 			above++
 		}
 	}
 	m, sd := projection.MeanStd(xs)
 	const tol = 1e-12
-	if sp := s.Seen.AudioToImage; math.Abs(sp.Mean-m) > tol || math.Abs(sp.Std-sd) > tol || math.Abs(sp.Chance-r.Seen.ChanceAudioToImage) > tol ||
+	if sp := s.Seen.BToA; math.Abs(sp.Mean-m) > tol || math.Abs(sp.Std-sd) > tol || math.Abs(sp.Chance-r.Seen.Chance.BToA) > tol ||
 		sp.AboveChance != above/3 {
 		t.Errorf("seen a→i spread %+v; want mean %v std %v above %v", sp, m, sd, above/3)
 	}

@@ -39,12 +39,12 @@ type ZeroShotTrace struct {
 const traceDefinition = "top-1 retrieval of the head after every training epoch (epoch k: the head training for k epochs " +
 	"returns, with the same settings and seed); the last epoch is the headline result"
 
-// trace scores the head after every epoch; final and log are the headline
-// training's head and log.
-func (p *zsPlan) trace(ctx context.Context, f *zsFeatures, final *projection.CLIP, log projection.TrainLog) (*ZeroShotTrace, error) {
+// trace scores the head after every epoch; hc is the headline's head
+// configuration, final and log its head and training log.
+func (p *zsPlan) trace(ctx context.Context, f *zsFeatures, hc projection.CLIPConfig, final *projection.CLIP, log projection.TrainLog) (*ZeroShotTrace, error) {
 	n := len(log.History)
 	tr := &ZeroShotTrace{Definition: traceDefinition, Epochs: make([]EpochRetrieval, n),
-		ChanceSeen: chanceOf(f.seenLabels), ChanceUnseen: chanceOf(f.unseenLabels)}
+		ChanceSeen: chanceOf(f.seenLabels, p.names), ChanceUnseen: chanceOf(f.unseenLabels, p.names)}
 	fill := func(k int, h projection.CrossModal) {
 		seen, unseen := f.top1(h)
 		tr.Epochs[k] = EpochRetrieval{Epoch: k + 1, Loss: log.History[k].Loss, Seen: seen, Unseen: unseen}
@@ -58,9 +58,10 @@ func (p *zsPlan) trace(ctx context.Context, f *zsFeatures, final *projection.CLI
 	// Longest retrainings first, so the workers finish together.
 	err := parallel(ctx, n-1, p.cfg.Workers, func(j int) error {
 		k := n - 2 - j // epochs k+1 = n−1, …, 1
-		hc := p.headFor(p.head.Seed)
-		hc.Epochs = k + 1
-		head, _, err := f.train(ctx, hc, nil)
+		h := hc
+		h.OnEpoch = nil
+		h.Epochs = k + 1
+		head, _, err := f.train(ctx, h, nil)
 		if err != nil {
 			return fmt.Errorf("%w (trace, %d epochs)", err, k+1)
 		}
@@ -124,11 +125,20 @@ type PaperSelection struct {
 // same rule makes of this run; it selects on the test set and is
 // optimistic, so it is never a result (Note says so in every JSON
 // document).
+//
+// The thresholds are those of the paper's audio↔image task: the
+// audio→image ones apply to the B→A direction, the image→audio ones to
+// A→B. In JSON the directions are keyed by the modalities like Dirs.
 type PaperProtocol struct {
-	Note         string         `json:"note"`
-	Epochs       int            `json:"epochs"`
-	AudioToImage PaperSelection `json:"audio_to_image"`
-	ImageToAudio PaperSelection `json:"image_to_audio"`
+	Note   string
+	Epochs int
+	Rule   Dirs[PaperSelection]
+}
+
+// MarshalJSON writes note, epochs and one object per direction.
+func (pp PaperProtocol) MarshalJSON() ([]byte, error) {
+	n := pp.Rule.Names
+	return marshalKeyed([]keyed{{"note", pp.Note}, {"epochs", pp.Epochs}, {n.BToA(), pp.Rule.BToA}, {n.AToB(), pp.Rule.AToB}})
 }
 
 // SelectLikePaper applies the paper's epoch selection (PAPER.md §5.2) to a
@@ -163,12 +173,18 @@ func SelectLikePaper(epochs []EpochRetrieval) PaperProtocol {
 		}
 		return s
 	}
+	names := DefaultModalities
+	if len(epochs) > 0 && epochs[0].Seen.Names != (Modalities{}) {
+		names = epochs[0].Seen.Names
+	}
 	return PaperProtocol{
 		Note:   PaperProtocolNote,
 		Epochs: len(epochs),
-		AudioToImage: pick(PaperMinSeenAudioToImage, PaperMinUnseenAudioToImage,
-			func(e EpochRetrieval) (float64, float64) { return e.Seen.AudioToImage, e.Unseen.AudioToImage }, "audio→image"),
-		ImageToAudio: pick(PaperMinSeenImageToAudio, PaperMinUnseenImageToAudio,
-			func(e EpochRetrieval) (float64, float64) { return e.Seen.ImageToAudio, e.Unseen.ImageToAudio }, "image→audio"),
+		Rule: Dirs[PaperSelection]{Names: names,
+			BToA: pick(PaperMinSeenAudioToImage, PaperMinUnseenAudioToImage,
+				func(e EpochRetrieval) (float64, float64) { return e.Seen.BToA, e.Unseen.BToA }, names.Arrow(true)),
+			AToB: pick(PaperMinSeenImageToAudio, PaperMinUnseenImageToAudio,
+				func(e EpochRetrieval) (float64, float64) { return e.Seen.AToB, e.Unseen.AToB }, names.Arrow(false)),
+		},
 	}
 }

@@ -137,3 +137,51 @@ func BenchmarkStatusRoundTrip(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkTiledSampleBTVImage2048 is one sample of the paper's BTV image
+// encoder (PAPER.md §2.2: 784 inputs, 2048 neurons, T = 49, decay 0.95,
+// Vth 0.1) run on-board on the 6×8 grid of 48 lin2025 macros its
+// 2832 × 4096 cells need: every step, each macro with driven rows converts
+// its part (all macros at once) and the host sums the partial currents
+// and runs the neurons (crossbar.Tiled.RunReservoir). Inputs: density 0.04
+// (the rate-coded MNIST digits' measured input density, 0.039); gain
+// 0.00116, what the experiment calibrates on them (mean rate ≈ 0.09). On
+// simulated macros (Model) and on 48 emulated boards over net.Pipes (Pipe).
+func BenchmarkTiledSampleBTVImage2048(b *testing.B) {
+	p := params(b)
+	l := crossbar.ReservoirLayout{Region: crossbar.Region{Rows: 784 + 2048, Cols: 2 * 2048}, In: 784, N: 2048}
+	run := crossbar.ReservoirRun{Layout: l, Steps: 49, Decay: 0.95, Threshold: 0.1, Gain: 0.00116}
+	gr, gc := crossbar.GridFor(p.Geometry(), l.Region.Geometry())
+	samples := synthInputs(8, l.In, run.Steps, 0.04, 33)
+	for _, pipe := range []bool{false, true} {
+		b.Run(map[bool]string{false: "Model", true: "Pipe"}[pipe], func(b *testing.B) {
+			var a *crossbar.Tiled
+			if pipe {
+				a = tiledBoards(b, p, gr, gc, 1, false)
+			} else {
+				var err error
+				if a, err = crossbar.NewTiledModels(p, gr, gc, 1, nil); err != nil {
+					b.Fatal(err)
+				}
+				defer a.Close()
+			}
+			ctx := context.Background()
+			if err := a.Program(ctx, l.Region, crossbar.DefaultForming(p)); err != nil {
+				b.Fatal(err)
+			}
+			counts := make([]uint16, l.N)
+			spikes, k := 0, 0
+			for b.Loop() {
+				if err := a.RunReservoir(ctx, run, samples[k%len(samples)], counts); err != nil {
+					b.Fatal(err)
+				}
+				for _, c := range counts {
+					spikes += int(c)
+				}
+				k++
+			}
+			b.ReportMetric(float64(k)/b.Elapsed().Seconds(), "samples/s")
+			b.ReportMetric(float64(spikes)/float64(k*l.N*run.Steps), "rate")
+		})
+	}
+}

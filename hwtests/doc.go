@@ -31,6 +31,13 @@
 //     and the firmware's replay cache answers a duplicate without
 //     executing it again: 10,000 MVMs over the pipe (1,000 over the pty;
 //     MEMLSM_FAULT_N changes the count, -short caps it at 1,000).
+//   - Tiling: a grid of emulated boards (crossbar.Tiled) passes the
+//     conformance suite, and the N-MNIST reservoir spread over a 2×2 grid
+//     of 256×256 macros gives the same weights, MVMs and on-board spike
+//     counts, bit for bit, on simulated macros, on emulated boards over
+//     pipes and on emulated boards over ptys, tile k seeded
+//     crossbar.TileSeed(seed, k). BenchmarkTiledSampleBTVImage2048 times a
+//     sample of the paper's 784→2048 encoder on-board over 48 macros.
 //   - Throughput over the pty: BenchmarkMVMPTY and BenchmarkLSMSamplePTY
 //     (the N-MNIST reservoir: 256 inputs, 200 neurons, 50 steps).
 package hwtests

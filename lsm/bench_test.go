@@ -97,3 +97,53 @@ func BenchmarkEncodeNMNISTReal1000(b *testing.B) {
 	b.ReportMetric(st.MeanRate(), "rate")
 	b.ReportMetric(st.InputDensity(), "density")
 }
+
+// BenchmarkEncodeBTV2048 encodes one sample with the paper's neural↔visual
+// (BTV) encoders (PAPER.md §2.2: 2048 neurons, decay 0.95, Vth 0.1, const
+// 0.0005) on one goroutine, on the differential Gaussian weights and
+// uniform random binary inputs:
+//
+//   - "image": 784 inputs, T = 49; density 0.052 = 0.4 × 0.13, the BTV
+//     rate code's spike probability 20/50·x at MNIST's mean pixel
+//     intensity 0.13 (assumption: the mean over the MNIST training set,
+//     pixels scaled to [0, 1]).
+//   - "neural": 192 inputs, T = 201; density 0.1 (assumption: a threshold
+//     crossing in one 10 ms bin of an electrode firing at ~10 Hz, the order
+//     of motor-cortex multi-unit rates in Willett et al. 2021).
+//
+// The 2048-neuron reservoir is 10× the neurons and 16× the weights of the
+// 200-neuron one; the event-driven kernel pays (events + spikes)·N per step.
+func BenchmarkEncodeBTV2048(b *testing.B) {
+	for _, bc := range []struct {
+		preset  string
+		in, T   int
+		density float64
+	}{{"btv-emnist", 784, 49, 0.052}, {"btv-neural", 192, 201, 0.1}} {
+		b.Run(map[string]string{"btv-emnist": "image", "btv-neural": "neural"}[bc.preset], func(b *testing.B) {
+			cfg, err := lsm.Preset(bc.preset)
+			if err != nil {
+				b.Fatal(err)
+			}
+			enc, err := lsm.New(cfg, lsm.Gaussian(bc.in, cfg.Neurons, lsm.GaussianMean, lsm.GaussianStd, true, 10), &lsm.Options{Workers: 1})
+			if err != nil {
+				b.Fatal(err)
+			}
+			inputs := randomInputs(20, bc.T, bc.in, bc.density, 7)
+			feat := make([]float32, enc.Features())
+			ctx := context.Background()
+			var st lsm.Stats
+			i := 0
+			for b.Loop() {
+				s, err := enc.EncodeSample(ctx, inputs[i%len(inputs)], feat)
+				if err != nil {
+					b.Fatal(err)
+				}
+				st.Add(s)
+				i++
+			}
+			b.ReportMetric(float64(i)/b.Elapsed().Seconds(), "samples/s")
+			b.ReportMetric(st.MeanRate(), "rate")
+			b.ReportMetric(st.SynOpsPerSample(), "synops/sample")
+		})
+	}
+}

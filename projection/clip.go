@@ -92,6 +92,14 @@ type CLIPConfig struct {
 	// 100 (OpenAI CLIP; PAPER §4.3). By default τ is fixed.
 	LearnTemperature bool `json:"learn_temperature"`
 	NoStandardize    bool `json:"no_standardize"`
+
+	// Checkpoint, if set, is called after every epoch (after
+	// Training.OnEpoch) with the head as it stands after that epoch, so
+	// that a caller can score every epoch of one training (e.g. to choose
+	// the epoch on validation data). The head shares the training's
+	// parameters: it is valid only during the call and must not be kept
+	// or used from another goroutine. A non-nil error stops training.
+	Checkpoint func(epoch int, h CrossModal) error `json:"-"`
 }
 
 // CLIPDefaults are the training settings TrainCLIP uses for zero fields:
@@ -239,13 +247,26 @@ func TrainCLIP(ctx context.Context, a, b *mat.Dense, labels []int, cfg CLIPConfi
 	if obj.learn {
 		post = func(p []float64) { p[theta] = min(p[theta], math.Log(maxLogitScale)) }
 	}
-	log, err := fit(ctx, obj, params, p.decayRanges(), trainIdx, valIdx, t, post)
-	if err != nil {
-		return nil, log, err
-	}
 	p.metric = Cosine
 	if cfg.Raw {
 		p.metric = Dot
+	}
+	if cfg.Checkpoint != nil {
+		live := &CLIP{pair: p, loss: loss}
+		user := t.OnEpoch
+		t.OnEpoch = func(s EpochStat) error {
+			if user != nil {
+				if err := user(s); err != nil {
+					return err
+				}
+			}
+			live.logitScale = math.Exp(params[theta])
+			return cfg.Checkpoint(s.Epoch, live)
+		}
+	}
+	log, err := fit(ctx, obj, params, p.decayRanges(), trainIdx, valIdx, t, post)
+	if err != nil {
+		return nil, log, err
 	}
 	return &CLIP{pair: p, loss: loss, logitScale: math.Exp(params[theta])}, log, nil
 }

@@ -2,6 +2,7 @@ package projection
 
 import (
 	"context"
+	"errors"
 	"math"
 	"testing"
 
@@ -113,3 +114,46 @@ func TestProtoZeroShot(t *testing.T) {
 		t.Errorf("metric %v, dims %d %d", h.Metric(), h.DimA(), h.DimB())
 	}
 }
+
+// TestCLIPCheckpoint: the head a checkpoint sees after epoch k embeds
+// exactly as the head that training for k epochs returns (same seed, no
+// learning-rate schedule), for every k, and a checkpoint error stops
+// training.
+func TestCLIPCheckpoint(t *testing.T) {
+	tr, _, unseen := zeroShotData(10, 0.8, 2)
+	const epochs = 4
+	var seen [][2]*mat.Dense
+	cfg := CLIPConfig{LearnTemperature: true, Temperature: 0.5, Training: Training{Epochs: epochs, Seed: 7}}
+	cfg.Checkpoint = func(epoch int, h CrossModal) error {
+		if epoch != len(seen)+1 {
+			t.Errorf("checkpoint of epoch %d after %d", epoch, len(seen))
+		}
+		seen = append(seen, [2]*mat.Dense{h.EmbedA(unseen.a), h.EmbedB(unseen.b)})
+		return nil
+	}
+	if _, _, err := TrainCLIP(context.Background(), tr.a, tr.b, tr.y, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != epochs {
+		t.Fatalf("%d checkpoints for %d epochs", len(seen), epochs)
+	}
+	for k := 1; k <= epochs; k++ {
+		c := cfg
+		c.Checkpoint, c.Epochs = nil, k
+		h, _, err := TrainCLIP(context.Background(), tr.a, tr.b, tr.y, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !mat.Equal(h.EmbedA(unseen.a), seen[k-1][0]) || !mat.Equal(h.EmbedB(unseen.b), seen[k-1][1]) {
+			t.Errorf("epoch %d: checkpoint embeddings differ from a %d-epoch training", k, k)
+		}
+	}
+	stop := cfg
+	n := 0
+	stop.Checkpoint = func(int, CrossModal) error { n++; return errStop }
+	if _, _, err := TrainCLIP(context.Background(), tr.a, tr.b, tr.y, stop); err == nil || n != 1 {
+		t.Errorf("checkpoint error: err %v after %d checkpoints", err, n)
+	}
+}
+
+var errStop = errors.New("stop")

@@ -11,11 +11,13 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/memlsm/memlsm/cost"
 	"github.com/memlsm/memlsm/crossbar"
 	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/experiment"
 	"github.com/memlsm/memlsm/lsm"
 	"github.com/memlsm/memlsm/projection"
+	"github.com/memlsm/memlsm/units"
 )
 
 // runConfig is a run document decoded: the keys of Spec.Run, which are the
@@ -48,6 +50,11 @@ type runConfig struct {
 	Set      map[string]any  `json:"set"`
 	Mode     experiment.Mode `json:"mode"`
 	Software bool            `json:"software"`
+	// Age runs the experiment on the array as it is this long after
+	// forming ("1h", "1d", "1y", or seconds); DriftComp adds the global
+	// drift compensation (experiment.Macro).
+	Age       any  `json:"age"`
+	DriftComp bool `json:"drift_comp"`
 
 	// encoders and head
 	LSMPreset    string          `json:"lsm_preset"`
@@ -64,9 +71,10 @@ type runConfig struct {
 // RunKeys lists the keys of a run document (Spec.Run), each of which is
 // also an axis name: an axis named by a run key sets it, one named
 // "key.sub.field" sets a field inside it (encoder, head, features), and
-// "lsm.field" is short for "encoder.reservoir.field". Any other name is a
-// macro parameter (a crossbar.Params JSON name such as adc_bits, set as
-// with --set).
+// "lsm.field" is short for "encoder.reservoir.field", and "cost.section.key"
+// sets the technology the results are priced with (package cost). Any
+// other name is a macro parameter (a crossbar.Params JSON name such as
+// adc_bits, set as with --set).
 func RunKeys() []string {
 	var out []string
 	for _, f := range jsonFields(runConfig{}) {
@@ -148,8 +156,11 @@ func keyPath(key string) ([]string, error) {
 		}
 		return parts, nil
 	}
+	if cost.IsKey(key) {
+		return []string{"set", key}, nil // a cost-model key (memlsm cost params), set with the macro's
+	}
 	if len(parts) > 1 {
-		return nil, fmt.Errorf("key %q: %q is not a run key (%s) nor lsm", key, parts[0], strings.Join(RunKeys(), ", "))
+		return nil, fmt.Errorf("key %q: %q is not a run key (%s) nor lsm nor cost", key, parts[0], strings.Join(RunKeys(), ", "))
 	}
 	return []string{"set", key}, nil
 }
@@ -305,13 +316,16 @@ func (rc *runConfig) params() (crossbar.Params, error) {
 		if err != nil {
 			return p, fmt.Errorf("params: %w", err)
 		}
-		p, err = crossbar.LoadParams(f)
+		p, _, err = crossbar.ReadParams(f) // a partial file merges over its "preset"
 		f.Close()
 		if err != nil {
 			return p, fmt.Errorf("params %s: %w", rc.Params, err)
 		}
 	}
 	for _, k := range slices.Sorted(maps.Keys(rc.Set)) {
+		if cost.IsKey(k) {
+			continue // priced by macro's cost technology, not a macro parameter
+		}
 		if err := setParam(&p, k, formatValue(rc.Set[k])); err != nil {
 			return p, err
 		}
@@ -322,33 +336,48 @@ func (rc *runConfig) params() (crossbar.Params, error) {
 	return p, nil
 }
 
-// setParam sets one macro parameter by its JSON name, as --set does.
+// setParam sets one macro parameter by its JSON name, exactly as the
+// command line's --set does (crossbar.Params.Set: units, percentages and
+// ranges checked, the nearest key suggested for a typo).
 func setParam(p *crossbar.Params, key, value string) error {
-	b, err := json.Marshal(p)
-	if err != nil {
-		return err
-	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		return err
-	}
-	if _, ok := m[key]; !ok {
-		return fmt.Errorf("unknown macro parameter %q (known: %s)", key, strings.Join(slices.Sorted(maps.Keys(m)), ", "))
-	}
-	f, _, err := ParseQuantity(value)
-	if err != nil {
-		return fmt.Errorf("macro parameter %s: %w", key, err)
-	}
-	m[key] = f
-	if err := strictJSON(m, p); err != nil {
-		return fmt.Errorf("macro parameter %s=%s: %w", key, value, err)
-	}
-	return nil
+	return p.Set(key, value)
 }
 
 // macro builds the experiment's Macro from the run.
 func (rc *runConfig) macro() (experiment.Macro, error) {
-	m := experiment.Macro{Mode: rc.Mode, Software: rc.Software}
+	m := experiment.Macro{Mode: rc.Mode, Software: rc.Software, DriftComp: rc.DriftComp}
+	switch a := rc.Age.(type) {
+	case nil:
+	case float64:
+		m.Age = units.Seconds(a)
+	case string:
+		d, err := units.ParseDuration(a)
+		if err != nil {
+			return m, fmt.Errorf("age: %w", err)
+		}
+		m.Age = d
+	default:
+		return m, fmt.Errorf("age %v: want a duration such as 1d or a number of seconds", a)
+	}
+	if m.Age < 0 {
+		return m, fmt.Errorf("age %v: must not be negative", rc.Age)
+	}
+	if m.DriftComp && m.Age == 0 {
+		return m, errors.New("drift_comp needs an age (the compensation scales the array at that age)")
+	}
+	// cost.* settings choose the technology the results are priced with.
+	tech, changed := cost.Default(), false
+	for _, k := range slices.Sorted(maps.Keys(rc.Set)) {
+		if cost.IsKey(k) {
+			if err := tech.Set(k, formatValue(rc.Set[k])); err != nil {
+				return m, err
+			}
+			changed = true
+		}
+	}
+	if changed {
+		m.Cost = &tech
+	}
 	if rc.Software {
 		return m, nil
 	}

@@ -45,6 +45,12 @@
 //	    values: [0.001, 0.01]
 //	  - name: lsm.neurons         # lsm.X is encoder.reservoir.X
 //	    values: [100, 200]
+//	  - name: form_width          # the forming pulse: form_amplitude, form_width, form_gate
+//	    range: {from: 200ns, to: 5us, n: 3, log: true}
+//	  - name: age                 # the array this long after forming (drift); drift_comp: true compensates
+//	    values: [1s, 1d, 1y]
+//	  - name: cost.chip.adc_share # cost.X is a cost-model key (memlsm cost params)
+//	    values: [1, 8]
 //	design: grid                  # or {kind: lhs, points: 40, seed: 1}, {kind: random, …}
 //	seeds: [1, 2]                 # or a count (seeds: 3 → 1, 2, 3) or {first: 10, n: 5}
 //
@@ -52,8 +58,12 @@
 // axis that moves several knobs together, its keys. A knob is a run key
 // (mode, cv, per_class, lsm_preset, binning, …), a field inside a run
 // key's object ("encoder.reservoir.decay", "head.linear.lr",
-// "features.raw"; "lsm.X" is short for "encoder.reservoir.X"), or else a
-// macro parameter, set exactly as the command line's --set does. Values
+// "features.raw"; "lsm.X" is short for "encoder.reservoir.X"), a cost-model
+// key ("cost.…", package cost), or else a macro parameter, set exactly as
+// the command line's --set does (crossbar.Params.Set: units, percentages,
+// ranges). The run keys preset and params name the macro's base (a params
+// file may be partial over its own preset), set fixes parameters for every
+// point, and age and drift_comp age the array (experiment.Macro). Values
 // are a list (numbers, booleans, strings such as "in-memory" or "100ns")
 // or a range from…to with n values or a step, linear or log-spaced;
 // "int: true" rounds. A quantity string ("100ns", "3.2V", "1d") becomes a

@@ -137,9 +137,10 @@ func (p *Plan) Execute(ctx context.Context, data *Data, t Task, workers int) (js
 			return nil, err
 		}
 		r, err := experiment.ZeroShot(ctx, experiment.ZeroShotConfig{
-			Images: ds[0], Audio: ds[1], TestImages: ds[2], TestAudio: ds[3],
+			A:    experiment.Side{Data: ds[0], Test: ds[2], Encoder: ie},
+			B:    experiment.Side{Data: ds[1], Test: ds[3], Encoder: ae},
 			Seen: rc.Seen, Unseen: rc.Unseen, PairAll: rc.PairAll, TestFraction: rc.TestFraction, TestPerClass: rc.TestPerClass,
-			ImageEncoder: ie, AudioEncoder: ae, Macro: macro, Head: head, Seed: t.Seed, Workers: workers,
+			Macro: macro, Head: head, Seed: t.Seed, Workers: workers,
 		})
 		if err != nil {
 			return nil, taskError(ctx, err)

@@ -85,14 +85,16 @@ func Flatten(doc []byte) ([]Field, error) {
 
 // DefaultExclude are the result fields that are not table columns by
 // default: the run's configuration echoed back (it is the input; the axes
-// are its columns), per-fold, per-class and per-calibration-step detail,
-// and wall-clock figures, which differ from run to run (Volatile).
+// are its columns), per-fold, per-class, per-calibration-step and
+// per-macro (tile) detail, and wall-clock figures, which differ from run to
+// run (Volatile).
 var DefaultExclude = []string{
 	"seed", "*.seed",
 	"encoder.*", "image.config.*", "audio.config.*", "*.config.*", "head.*", "features.*",
 	"macro.params.*", "macro.forming.*", "macro.layouts.*", "macro.software",
 	"fold_results.*", "confusion.*", "gains.*", "calibrations.*", "*.calibration.*",
 	"*.trace.*", "trace.*",
+	"*placements.*.tiles.*", // one entry per macro of a tiled reservoir (48 for a BTV encoder)
 }
 
 // Volatile are the wall-clock result fields: they differ between two runs

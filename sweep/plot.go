@@ -173,7 +173,7 @@ func (t *Table) axisPlot(p *Plan, i int, metric string) (*plot.Plot, error) {
 	}
 	if logX {
 		pl.X.Scale = plot.LogScale{}
-		pl.X.Tick.Marker = plot.LogTicks{Prec: -1}
+		pl.X.Tick.Marker = plot.LogTicks{Prec: 2}
 	}
 	// Levels in increasing x.
 	var levels []float64
@@ -362,9 +362,12 @@ func (t *Table) paretoPlot(p *Plan, metric, energy string) (*plot.Plot, error) {
 	if len(all) == 0 {
 		return nil, fmt.Errorf("no point has both %s and %s", metric, energy)
 	}
-	if lo > 0 && hi/lo >= 50 {
+	if lo > 0 && hi/lo >= 10 {
 		pl.X.Scale = plot.LogScale{}
-		pl.X.Tick.Marker = plot.LogTicks{Prec: -1}
+		pl.X.Tick.Marker = plot.LogTicks{Prec: 2}
+		pl.X.Min, pl.X.Max = lo/1.3, hi*4 // room for the labels on the right
+	} else if hi > lo {
+		pl.X.Min, pl.X.Max = lo-0.05*(hi-lo), hi+0.6*(hi-lo)
 	}
 	sc, err := plotter.NewScatter(all)
 	if err != nil {
@@ -382,10 +385,22 @@ func (t *Table) paretoPlot(p *Plan, metric, energy string) (*plot.Plot, error) {
 	pl.Add(plotter.NewGrid(), eb, sc)
 	pl.Legend.Add(fmt.Sprintf("point: mean ± 95 %% CI over %d seeds", len(p.Seeds)), sc)
 	front := paretoFront(e, m)
-	var fxy plotter.XYs
+	var fxy, lxy plotter.XYs
 	var names []string
+	// The drawn y span, error bars included: labels closer than a few
+	// per cent of it would overprint.
+	ylo, yhi := math.Inf(1), math.Inf(-1)
+	for i, xy := range all {
+		ylo, yhi = min(ylo, xy.Y-errs[i].Low), max(yhi, xy.Y+errs[i].High)
+	}
 	for _, k := range front {
 		fxy = append(fxy, plotter.XY{X: e[k], Y: m[k]})
+		// Label a front point unless it would sit on the previous label
+		// (points of nearly equal energy and accuracy).
+		if n := len(lxy); n > 0 && math.Abs(m[k]-lxy[n-1].Y) < 0.035*(yhi-ylo+1e-12) && xFrac(pl, lxy[n-1].X, e[k]) < 0.45 {
+			continue
+		}
+		lxy = append(lxy, plotter.XY{X: e[k], Y: m[k]})
 		names = append(names, shortDescribe(p, p.Points[t.pointAt(rows[k])]))
 	}
 	ln, fsc, err := plotter.NewLinePoints(fxy)
@@ -396,7 +411,7 @@ func (t *Table) paretoPlot(p *Plan, metric, energy string) (*plot.Plot, error) {
 	fsc.Color, fsc.Shape, fsc.Radius = frontColor, draw.CircleGlyph{}, vg.Points(3.5)
 	pl.Add(ln, fsc)
 	pl.Legend.Add("Pareto front (no point is better in both)", ln, fsc)
-	lb, err := plotter.NewLabels(plotter.XYLabels{XYs: fxy, Labels: names})
+	lb, err := plotter.NewLabels(plotter.XYLabels{XYs: lxy, Labels: names})
 	if err != nil {
 		return nil, err
 	}
@@ -430,4 +445,12 @@ func shortDescribe(p *Plan, pt Point) string {
 		parts[i] = a.Name + "=" + s
 	}
 	return strings.Join(parts, " ")
+}
+
+// xFrac is the distance from a to b as a fraction of the x axis's width.
+func xFrac(pl *plot.Plot, a, b float64) float64 {
+	if _, ok := pl.X.Scale.(plot.LogScale); ok {
+		return math.Abs(math.Log(b/a)) / math.Log(pl.X.Max/pl.X.Min)
+	}
+	return math.Abs(b-a) / (pl.X.Max - pl.X.Min)
 }

@@ -111,9 +111,11 @@ func TestSpecErrors(t *testing.T) {
 		{runBase + "axis: []", "axis"},
 		{runBase + "axes: [{name: adc_bits}]", "no values and no range"},
 		{runBase + "axes: [{name: adc_bits, values: [1], range: {from: 1, to: 2, n: 2}}]", "not both"},
-		{runBase + "axes: [{name: adc_bit, values: [6]}]", `unknown macro parameter "adc_bit"`},
+		{runBase + "axes: [{name: adc_bit, values: [6]}]", `unknown parameter "adc_bit": did you mean adc_bits`},
 		{runBase + "axes: [{name: read_noise, values: [-1]}]", "read_noise"},
 		{runBase + "axes: [{name: lsm.nuerons, values: [6]}]", "nuerons"},
+		{runBase + "axes: [{name: cost.chip.adc_bitz, values: [6]}]", `did you mean "cost.chip.adc_bits"`},
+		{runBase + "axes: [{name: cost.board.channels, values: [0]}]", "board.channels = 0 outside"},
 		{runBase + "axes: [{name: mode, values: [sideways]}]", "sideways"},
 		{runBase + "axes: [{name: seed, values: [1]}]", "reserved"},
 		{runBase + "axes: [{name: x, keys: [cv], values: [1]}]", "cv 1"},
@@ -122,6 +124,9 @@ func TestSpecErrors(t *testing.T) {
 		{runBase + "design: {kind: lhs}", "points"},
 		{runBase + "design: sobol", "sobol"},
 		{runBase + "seeds: [1, 1]", "twice"},
+		{runBase + "axes: [{name: drift_comp, values: [true]}]", "drift_comp needs an age"},
+		{runBase + "axes: [{name: age, values: [soon]}]", "age"},
+		{runBase + "axes: [{name: form_amplitude, values: [99V]}]", "form_amplitude"},
 		{"run: {experiment: classify}", "needs data"},
 		{"run: {experiment: regress, data: x}", "regress"},
 		{"axes: []", "no run"},
@@ -207,5 +212,14 @@ func TestMeanCI(t *testing.T) {
 	}
 	if s := sweep.MeanCI([]float64{7}); s.Mean != 7 || !math.IsNaN(s.HalfWidth) {
 		t.Errorf("one replicate: %+v", s)
+	}
+}
+
+// A cost-model key is an axis like a macro parameter: it prices the
+// results with another technology (package cost).
+func TestCostAxis(t *testing.T) {
+	got := points(t, runBase+"axes: [{name: cost.chip.adc_share, values: [1, 8]}, {name: adc_bits, values: [8]}]")
+	if len(got) != 2 {
+		t.Fatalf("points %v, want two", got)
 	}
 }

@@ -34,6 +34,9 @@ type Hertz float64
 // Watts is a power in watts.
 type Watts float64
 
+// Farads is a capacitance in farads.
+type Farads float64
+
 func (v Volts) String() string   { return format(float64(v), "V") }
 func (a Amps) String() string    { return format(float64(a), "A") }
 func (g Siemens) String() string { return format(float64(g), "S") }
@@ -42,6 +45,7 @@ func (s Seconds) String() string { return format(float64(s), "s") }
 func (e Joules) String() string  { return format(float64(e), "J") }
 func (f Hertz) String() string   { return format(float64(f), "Hz") }
 func (p Watts) String() string   { return format(float64(p), "W") }
+func (c Farads) String() string  { return format(float64(c), "F") }
 
 // Set parses s (see the package documentation) into v.
 func (v *Volts) Set(s string) error { return set((*float64)(v), s, "V") }
@@ -67,6 +71,44 @@ func (f *Hertz) Set(s string) error { return set((*float64)(f), s, "Hz") }
 
 // Set parses s (see the package documentation) into p.
 func (p *Watts) Set(s string) error { return set((*float64)(p), s, "W") }
+
+// Set parses s (see the package documentation) into c.
+func (c *Farads) Set(s string) error { return set((*float64)(c), s, "F") }
+
+// Calendar units ParseDuration accepts besides seconds with an SI prefix.
+// A year is the Julian year of 365.25 days (the IAU's light-year year).
+var calendar = []struct {
+	sym   string
+	scale float64
+}{{"min", 60}, {"h", 3600}, {"d", 86400}, {"w", 7 * 86400}, {"y", 365.25 * 86400}}
+
+// ParseDuration parses a duration that may be long: either a Seconds value
+// as Set reads it ("100ns", "2.5ks", "1e3", "1s") or a number followed by
+// one of min, h, d, w (week) or y (Julian year, 365.25 d): "1h", "1.5d",
+// "1y". The result is finite and ≥ 0. "m" alone means milli, as in every
+// other unit, so a minute is "1min".
+func ParseDuration(s string) (Seconds, error) {
+	t := strings.TrimSpace(s)
+	for _, c := range calendar {
+		if num, ok := strings.CutSuffix(t, c.sym); ok && num != "" && strings.TrimSpace(num) == num {
+			if x, err := strconv.ParseFloat(num, 64); err == nil {
+				return checkDuration(s, x*c.scale)
+			}
+		}
+	}
+	var d Seconds
+	if err := d.Set(t); err != nil {
+		return 0, fmt.Errorf("units: cannot parse %q as a duration (want e.g. \"100ns\", \"1s\", \"30min\", \"1h\", \"1d\", \"1y\")", s)
+	}
+	return checkDuration(s, float64(d))
+}
+
+func checkDuration(in string, x float64) (Seconds, error) {
+	if !(x >= 0) || math.IsInf(x, 0) {
+		return 0, fmt.Errorf("units: duration %q: want a finite duration ≥ 0", in)
+	}
+	return Seconds(x), nil
+}
 
 // Micro returns g in microsiemens, the unit conductances are quoted in.
 func (g Siemens) Micro() float64 { return float64(g) * 1e6 }

@@ -15,7 +15,33 @@ var (
 	_ flag.Value = (*Joules)(nil)
 	_ flag.Value = (*Hertz)(nil)
 	_ flag.Value = (*Watts)(nil)
+	_ flag.Value = (*Farads)(nil)
 )
+
+func TestParseDuration(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want float64
+	}{
+		{"1s", 1}, {"100ns", 100e-9}, {"2.5ks", 2500}, {"1e3", 1000}, {"1ms", 1e-3},
+		{"30min", 1800}, {"1h", 3600}, {"1.5d", 1.5 * 86400}, {"2w", 14 * 86400},
+		{"1y", 365.25 * 86400}, {" 10y ", 3652.5 * 86400}, {"0", 0},
+	} {
+		got, err := ParseDuration(tc.in)
+		if err != nil {
+			t.Errorf("ParseDuration(%q): %v", tc.in, err)
+			continue
+		}
+		if math.Abs(float64(got)-tc.want) > 1e-12*tc.want {
+			t.Errorf("ParseDuration(%q) = %g, want %g", tc.in, float64(got), tc.want)
+		}
+	}
+	for _, in := range []string{"", "h", "-1s", "-1y", "1 y", "1yr", "1hh", "inf", "NaN", "1V", "y1"} {
+		if d, err := ParseDuration(in); err == nil {
+			t.Errorf("ParseDuration(%q) = %v, want an error", in, d)
+		}
+	}
+}
 
 func TestSetParses(t *testing.T) {
 	for _, tc := range []struct {

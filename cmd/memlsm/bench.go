@@ -1,7 +1,6 @@
 package main
 
-// memlsm bench encode: LSM encoding throughput, measured like the torch
-// peer benchmark (../shared/bench/peer_lsm_torch.py).
+// memlsm bench encode: LSM encoding throughput.
 
 import (
 	"context"
@@ -9,35 +8,30 @@ import (
 	"io"
 
 	"github.com/memlsm/memlsm/experiment"
+	"github.com/memlsm/memlsm/internal/cli"
 )
 
+var benchGroup = cli.NewGroup("memlsm bench", "", "")
+
 func init() {
-	register(command{name: "bench", summary: "benchmarks: bench encode measures LSM encoding throughput", run: runBench})
+	benchGroup.Register(cli.Command{Name: "encode", Summary: "LSM encoding throughput on a data source", Run: runBenchEncode})
+	register(benchGroup.AsCommand("benchmarks: bench encode measures LSM encoding throughput"))
 }
 
 const benchUsage = `bench encode --data SRC [--repeat N] [--json] [flags]
 
-Measures encoding alone, like ../shared/bench/peer_lsm_torch.py: the data
-are read and binned first (not timed), the weights are formed and read once
-from the macro, and then Repeat copies of the data are encoded in one batch
-on every core and timed. By default the network is the paper's (the nmnist
-LSM preset for 2-D data: 16×16 crop of OFF events, 50 bins of 6 ms,
-256 → 200 neurons, T = 50, decay 0.9, Vth 5, const 0.07 — the peer's
-network; the ntidigits preset for 1-D data). --tuned benches the default
-encoder of classify instead; every encoder flag applies.`
+Measures encoding alone: the data are read and binned first (not timed),
+the weights are formed and read once from the macro, and then Repeat
+copies of the data are encoded in one batch on every core and timed. By
+default the network is the paper's (the nmnist LSM preset for 2-D data:
+16×16 crop of OFF events, 50 bins of 6 ms, 256 → 200 neurons, T = 50,
+decay 0.9, Vth 5, const 0.07; the ntidigits preset for 1-D data), the
+network a PyTorch re-implementation of the paper runs, so the two can be
+timed on the same work. --tuned benches the default encoder of classify
+instead; every encoder flag applies.`
 
-func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help" {
-		fmt.Fprintf(stderr, "Usage: memlsm %s\n", benchUsage)
-		if len(args) == 0 {
-			return usagef("bench: no benchmark given (want encode)")
-		}
-		return nil
-	}
-	if args[0] != "encode" {
-		return usagef("bench: unknown benchmark %q (want encode)", args[0])
-	}
-	fs := newExperimentFlagSet("bench encode", benchUsage, stderr)
+func runBenchEncode(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench encode", benchUsage)
 	data := fs.String("data", "", "data source SRC")
 	repeat := fs.Int("repeat", 1, "encode the data this many times in one batch")
 	tuned := fs.Bool("tuned", false, "bench classify's default encoder instead of the paper's network")
@@ -45,27 +39,30 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	ef.register(fs)
 	var enc encoderFlags
 	enc.register(fs, "", "")
-	pos, err := parseFlags(fs, args[1:])
+	pos, err := fs.ParseArgs(args, stdout)
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("bench encode: unexpected argument %q", pos[0])
+	if err := cli.NoArgs(pos); err != nil {
+		return err
 	}
 	if *repeat < 1 {
-		return usagef("bench encode: --repeat %d must be at least 1", *repeat)
+		return usagef("--repeat %d must be at least 1", *repeat)
 	}
-	d, err := openSourceTo(ctx, "data", *data, stderr)
+	if err := cli.FirstErr(checkSource("data", *data), ef.check(fs), enc.check(fs)); err != nil {
+		return err
+	}
+	d, err := openSource(ctx, "data", *data, stderr)
 	if err != nil {
 		return err
 	}
-	if !*tuned && enc.preset == "" {
-		enc.preset = "ntidigits"
+	if !*tuned && enc.spec.Preset == "" {
+		enc.spec.Preset = "ntidigits"
 		if d.Sensor.Is2D() {
-			enc.preset = "nmnist"
+			enc.spec.Preset = "nmnist"
 		}
 	}
-	ec, err := enc.config(fs, d.Sensor)
+	ec, err := enc.config(d.Sensor)
 	if err != nil {
 		return err
 	}
@@ -81,12 +78,5 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if ef.asJSON {
-		return writeJSON(stdout, res)
-	}
-	fmt.Fprintf(stdout, "samples=%d seconds=%.3f samples_per_s=%.1f neurons=%d steps=%d inputs=%d workers=%d\n",
-		res.Samples, res.Seconds, res.SamplesPerS, res.Neurons, res.Steps, res.Inputs, res.Workers)
-	fmt.Fprintf(stdout, "binning: %s (%.3f s for %d samples); gain %.4g, mean rate %.4f, input density %.4f, %.0f synaptic operations per sample; %v mode\n",
-		res.Binning, res.BinSeconds, d.Len(), res.Gain, res.MeanRate, res.InputDensity, res.SynOps, res.Mode)
-	return nil
+	return cli.Emit(stdout, ef.asJSON, res)
 }

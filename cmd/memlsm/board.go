@@ -1,17 +1,6 @@
 package main
 
 // memlsm board emulate: serve the emulated board on a pseudo-terminal.
-//
-//	memlsm board emulate [--preset lin2025] [--params FILE] [--seed N]
-//	                     [--drop P] [--corrupt P] [--delay-prob P --delay D]
-//	                     [--stall-prob P --stall D] [--disconnect-after N] [--faults LIST] [--name NAME]
-//
-// It prints the pty's device path on stdout, alone on one line, so a script
-// can read it and pass it to any command's --board; everything else goes to
-// stderr. It runs until Ctrl-C (or the injected disconnect).
-//
-// This file also holds openArray, the one implementation of the --board
-// flag that every command taking a board uses.
 
 import (
 	"context"
@@ -19,26 +8,27 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"slices"
-	"strings"
-	"time"
 
 	"github.com/memlsm/memlsm/crossbar"
-	"github.com/memlsm/memlsm/device"
 	"github.com/memlsm/memlsm/firmware/emu"
+	"github.com/memlsm/memlsm/internal/cli"
 )
 
+var boardGroup = cli.NewGroup("memlsm board", "", "")
+
 func init() {
-	register(command{name: "board", summary: "hardware-in-the-loop: serve the emulated board on a pty", run: runBoard})
+	boardGroup.Register(cli.Command{Name: "emulate", Summary: "serve the emulated board (the real firmware on the simulated macro) on a pty", Run: runBoardEmulate})
+	register(boardGroup.AsCommand("hardware-in-the-loop: serve the emulated board on a pty"))
 }
 
 const boardUsage = `board emulate [--preset NAME] [--params FILE] [--seed N] [--drop P] [--corrupt P]
-                     [--delay-prob P --delay D] [--stall-prob P --stall D] [--disconnect-after N] [--faults LIST] [--name NAME]
+                     [--delay-prob P --delay D] [--stall-prob P --stall D] [--disconnect-after N]
+                     [--faults LIST] [--name NAME] [--json]
 
 Serves the emulated board (the real firmware on the simulated macro) on a
-pseudo-terminal and prints its device path on stdout. Give that path to any
-command's --board flag, e.g.:
+pseudo-terminal and prints its device path on stdout, alone on one line
+(with --json, one JSON object: path, name, rows, cols, source, seed,
+faults). Give that path to any command's --board flag, e.g.:
 
     memlsm board emulate --seed 7 > board.path &
     sleep 1; memlsm classify ... --board "$(cat board.path)"
@@ -50,102 +40,65 @@ probability P for up to --delay; --stall-prob P makes the board stall for
 then hangs up and exits. --faults sets them in one list, e.g.
 --faults drop=0.01,corrupt=0.01. Runs until Ctrl-C.`
 
-func runBoard(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
-		fmt.Fprintf(stderr, "Usage: memlsm %s\n", boardUsage)
-		if len(args) == 0 {
-			return usagef("board: no subcommand (want emulate)")
-		}
-		return flag.ErrHelp
-	}
-	switch args[0] {
-	case "emulate":
-		return runBoardEmulate(ctx, args[1:], stdout, stderr)
-	}
-	return usagef("board: unknown subcommand %q (want emulate)", args[0])
+// boardInfo is the --json output of board emulate.
+type boardInfo struct {
+	Path   string     `json:"path"`
+	Name   string     `json:"name"`
+	Rows   int        `json:"rows"`
+	Cols   int        `json:"cols"`
+	Source string     `json:"source"` // preset or parameter file
+	Seed   uint64     `json:"seed"`
+	Faults emu.Faults `json:"faults"`
 }
 
-// faultFlags are the flags --faults may set.
-var faultFlags = []string{"drop", "corrupt", "delay-prob", "delay", "stall-prob", "stall", "disconnect-after"}
-
-// setFaults applies a --faults list (name=value pairs separated by commas)
-// to the fault flags of fs. A name outside faultFlags, a value the flag
-// rejects, a repeated name, or a name also given as its own flag is a
-// usage error.
-func setFaults(fs *flag.FlagSet, list string) error {
-	if strings.TrimSpace(list) == "" {
-		return nil
-	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	seen := map[string]bool{}
-	for _, kv := range strings.Split(list, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
-		k = strings.TrimSpace(k)
-		switch {
-		case !ok || k == "":
-			return usagef("board emulate: --faults: %q is not name=value", kv)
-		case !slices.Contains(faultFlags, k):
-			return usagef("board emulate: --faults: unknown fault %q (want one of %s)", k, strings.Join(faultFlags, ", "))
-		case seen[k]:
-			return usagef("board emulate: --faults: %s given twice", k)
-		case given[k]:
-			return usagef("board emulate: --faults sets %s, also given as --%s", k, k)
-		}
-		seen[k] = true
-		if err := fs.Set(k, strings.TrimSpace(v)); err != nil {
-			return usagef("board emulate: --faults: %s=%s: %v", k, v, err)
-		}
-	}
-	return nil
+// faultHelp documents the fault flags (emu.FaultNames).
+var faultHelp = map[string]string{
+	"drop":             "probability that a byte is dropped (each direction)",
+	"corrupt":          "probability that a byte is corrupted (each direction)",
+	"delay-prob":       "probability that the stream stalls before a byte (each direction)",
+	"delay":            "longest such stall, e.g. 5ms (with --delay-prob; alone it implies --delay-prob 0.001)",
+	"stall-prob":       "probability that the board stalls before answering a request",
+	"stall":            "length of a stall, e.g. 300ms (with --stall-prob; alone it implies --stall-prob 0.01)",
+	"disconnect-after": "hang up after answering this many frames (0: never)",
 }
 
 func runBoardEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("board emulate", boardUsage, stderr)
+	fs := newFlagSet("board emulate", boardUsage)
 	var pf macroParamFlags
 	pf.register(fs)
 	seed := fs.Uint64("seed", 1, "seed of the simulated array and of the fault injection")
 	name := fs.String("name", emu.DefaultName, "board name reported by HELLO")
-	drop := fs.Float64("drop", 0, "probability that a byte is dropped (each direction)")
-	corrupt := fs.Float64("corrupt", 0, "probability that a byte is corrupted (each direction)")
-	delayP := fs.Float64("delay-prob", 0, "probability that the stream stalls before a byte (each direction)")
-	delay := fs.Duration("delay", 0, "longest such stall, e.g. 5ms (with --delay-prob; alone it implies --delay-prob 0.001)")
-	stallP := fs.Float64("stall-prob", 0, "probability that the board stalls before answering a request")
-	stall := fs.Duration("stall", 0, "length of a stall, e.g. 300ms (with --stall-prob; alone it implies --stall-prob 0.01)")
-	disconnect := fs.Int("disconnect-after", 0, "hang up after answering this many frames (0: never)")
+	var f emu.Faults
+	for _, n := range emu.FaultNames {
+		fs.Func(n, faultHelp[n], func(v string) error { return f.Set(n, v) })
+	}
 	faults := fs.String("faults", "", "the fault flags in one list, e.g. drop=0.01,corrupt=0.01,stall=300ms (names as the flags; a flag given on its own must not repeat one)")
-	pos, err := parseFlags(fs, args)
+	asJSON := fs.Bool("json", false, "print one JSON object (the path and the board) on stdout instead of the bare path")
+	pos, err := fs.ParseArgs(args, stdout)
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("board emulate: unexpected argument %q", pos[0])
-	}
-	if err := setFaults(fs, *faults); err != nil {
+	if err := cli.NoArgs(pos); err != nil {
 		return err
+	}
+	var given []string
+	fs.Visit(func(fl *flag.Flag) { given = append(given, fl.Name) })
+	if _, err := f.SetList(*faults, given); err != nil {
+		return usagef("--faults: %v", err)
 	}
 	p, source, err := pf.load(fs)
 	if err != nil {
 		return err
 	}
-	if *delay > 0 && *delayP == 0 {
-		*delayP = 0.001 // assumption: a rare hold, as a USB bus under load shows
-	}
-	if *stall > 0 && *stallP == 0 {
-		*stallP = 0.01 // assumption: one request in a hundred
-	}
-	link := emu.Link{Drop: *drop, Corrupt: *corrupt, Delay: *delayP, MaxTime: *delay}
-	opts := &emu.Options{Name: *name, Seed: *seed, Faults: emu.Faults{
-		ToBoard: link, ToHost: link, StallProb: *stallP, Stall: *stall, DisconnectAfter: *disconnect,
-	}}
-	if err := opts.Faults.Validate(); err != nil {
-		return usageError{err}
+	f.Defaults()
+	if err := f.Validate(); err != nil {
+		return cli.UsageError{Err: err}
 	}
 	m, err := crossbar.NewModel(p, *seed)
 	if err != nil {
 		return fmt.Errorf("board emulate: %w", err)
 	}
-	b, err := emu.New(m, opts)
+	b, err := emu.New(m, &emu.Options{Name: *name, Seed: *seed, Faults: f})
 	if err != nil {
 		return fmt.Errorf("board emulate: %w", err)
 	}
@@ -154,28 +107,33 @@ func runBoardEmulate(ctx context.Context, args []string, stdout, stderr io.Write
 		return fmt.Errorf("board emulate: %w", err)
 	}
 	defer pt.Close()
-	fmt.Fprintln(stdout, pt.Path())
-	if f, ok := stdout.(interface{ Sync() error }); ok {
-		f.Sync()
-	}
 	g := m.Geometry()
+	if *asJSON {
+		err = cli.WriteJSON(stdout, boardInfo{Path: pt.Path(), Name: *name, Rows: g.Rows, Cols: g.Cols, Source: source, Seed: *seed, Faults: f})
+	} else {
+		_, err = fmt.Fprintln(stdout, pt.Path())
+	}
+	if err != nil {
+		return err
+	}
+	if s, ok := stdout.(interface{ Sync() error }); ok {
+		s.Sync()
+	}
 	fmt.Fprintf(stderr, "memlsm board emulate: %q, %d×%d macro (%s, seed %d) on %s", *name, g.Rows, g.Cols, source, *seed, pt.Path())
-	if link != (emu.Link{}) || *stallP > 0 || *disconnect > 0 {
+	if f != (emu.Faults{}) {
 		fmt.Fprintf(stderr, "; faults: drop %g, corrupt %g, delay %g×%v, stall %g×%v, disconnect after %d",
-			*drop, *corrupt, *delayP, *delay, *stallP, *stall, *disconnect)
+			f.ToBoard.Drop, f.ToBoard.Corrupt, f.ToBoard.Delay, f.ToBoard.MaxTime, f.StallProb, f.Stall, f.DisconnectAfter)
 	}
 	fmt.Fprintln(stderr, "; Ctrl-C stops it")
 	select {
 	case <-ctx.Done():
 		pt.Close()
-		s := b.Stats()
-		fmt.Fprintf(stderr, "memlsm board emulate: stopped after %d frames\n", s.Frames)
+		fmt.Fprintf(stderr, "memlsm board emulate: stopped after %d frames\n", b.Stats().Frames)
 		return nil
 	case <-pt.Done():
 	}
-	s := b.Stats()
 	if errors.Is(pt.Err(), emu.ErrDisconnected) {
-		fmt.Fprintf(stderr, "memlsm board emulate: disconnected after %d frames, as asked\n", s.Frames)
+		fmt.Fprintf(stderr, "memlsm board emulate: disconnected after %d frames, as asked\n", b.Stats().Frames)
 		return nil
 	}
 	if err := pt.Err(); err != nil {
@@ -183,87 +141,3 @@ func runBoardEmulate(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	return nil
 }
-
-// openArray opens the crossbar.Array that a --board flag names; every
-// command that takes --board calls it. spec is:
-//
-//   - "sim" or "": the simulator, crossbar.NewModel(p, seed).
-//   - "emu": the emulated board in-process: a crossbar.NewModel(p, seed)
-//     behind the real firmware dispatcher, served over a net.Pipe and
-//     reached through the real host driver (device.New), so every request
-//     crosses the wire protocol, framing and CRC. Its results equal "sim"'s
-//     for the same p and seed (the model's randomness is keyed by cell and
-//     column, not by call order).
-//   - anything else: a serial device path, opened with device.Open — a
-//     real board, or the pty that `memlsm board emulate` prints. p and seed
-//     do not apply: the board is what it is (a command should record the
-//     board's name and geometry instead).
-//
-// The caller must Close the array; for "emu" that also stops the emulator.
-func openArray(ctx context.Context, spec string, p crossbar.Params, seed uint64) (crossbar.Array, error) {
-	switch spec {
-	case "", "sim":
-		m, err := crossbar.NewModel(p, seed)
-		if err != nil {
-			return nil, fmt.Errorf("board sim: %w", err)
-		}
-		return m, nil
-	case "emu":
-		m, err := crossbar.NewModel(p, seed)
-		if err != nil {
-			return nil, fmt.Errorf("board emu: %w", err)
-		}
-		eb, err := emu.New(m, nil)
-		if err != nil {
-			return nil, fmt.Errorf("board emu: %w", err)
-		}
-		ectx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-		host, done := emu.Pipe(ectx, eb)
-		b, err := device.New(host, nil)
-		if err != nil {
-			cancel()
-			host.Close()
-			<-done
-			return nil, fmt.Errorf("board emu: %w", err)
-		}
-		return &emuArray{Board: b, host: host, cancel: cancel, done: done}, nil
-	}
-	if strings.HasPrefix(spec, "-") {
-		return nil, usagef("--board %q: want sim, emu or a serial device path", spec)
-	}
-	// Assumption: 10 s covers HELLO and its retries on any working board.
-	octx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	b, err := device.OpenContext(octx, spec, nil)
-	if err != nil {
-		return nil, fmt.Errorf("--board %s (want sim, emu or a serial device path): %w", spec, err)
-	}
-	return b, nil
-}
-
-// emuArray is the in-process emulated board: the host driver plus the
-// emulator goroutine it talks to. Embedding *device.Board keeps every
-// optional interface (Limiter, Clock, Counter, ReservoirRunner,
-// ReadVoltager) visible to type assertions.
-type emuArray struct {
-	*device.Board
-	host   net.Conn
-	cancel context.CancelFunc
-	done   <-chan error
-}
-
-// Close closes the driver, then stops the emulator. Safe to call twice.
-func (e *emuArray) Close() error {
-	err := e.Board.Close()
-	e.cancel()
-	e.host.Close()
-	<-e.done
-	e.done = closedErrChan
-	return err
-}
-
-var closedErrChan = func() <-chan error {
-	c := make(chan error)
-	close(c)
-	return c
-}()

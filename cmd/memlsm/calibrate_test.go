@@ -12,6 +12,7 @@ import (
 
 	"github.com/memlsm/memlsm/calibrate"
 	"github.com/memlsm/memlsm/crossbar"
+	"github.com/memlsm/memlsm/experiment"
 )
 
 // calibrateDecode decodes stdout, which must hold exactly one JSON object.
@@ -58,7 +59,7 @@ func TestCalibrateRoundTripEmu(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var run calibrateRun
+	var run calibrate.RunSummary
 	calibrateDecode(t, stdout, &run)
 	if run.Board != "emu" || run.Seed != 5 || run.Base != "lin2025" || len(run.Experiments) != len(calibrate.Names) {
 		t.Fatalf("run: %+v", run)
@@ -82,7 +83,7 @@ func TestCalibrateRoundTripEmu(t *testing.T) {
 		Fitted int `json:"fitted"`
 	}
 	calibrateDecode(t, stdout, &fit)
-	got, err := calibrateLoadParams(params)
+	got, err := loadParamsFile(params)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +239,7 @@ func TestCalibrateBadInput(t *testing.T) {
 		{[]string{"calibrate", "form", "--config", badCfg, "--out", out}, 1, `unknown field "rowz"`},
 		{[]string{"calibrate", "form"}, 2, "--out DIR is required"},
 		{[]string{"calibrate", "forms", "--out", out}, 2, `unknown experiment "forms"`},
-		{[]string{"calibrate"}, 2, "want an experiment"},
+		{[]string{"calibrate"}, 2, "name an experiment"},
 		{[]string{"calibrate", "fit"}, 2, "want one results folder"},
 	} {
 		_, stderr, code := runCLI(t, c.args...)
@@ -277,8 +278,8 @@ func TestCalibrateCompareClassify(t *testing.T) {
 		t.Fatalf("compare: exit %d: %s", code, stderr)
 	}
 	var res struct {
-		Rows     []calibrate.CompareRow   `json:"rows"`
-		Classify map[string]calibrateSide `json:"classify"`
+		Rows     []calibrate.CompareRow            `json:"rows"`
+		Classify map[string]experiment.DeviceScore `json:"classify"`
 	}
 	calibrateDecode(t, stdout, &res)
 	b, s := res.Classify["board"], res.Classify["simulator"]

@@ -199,13 +199,13 @@ func TestClassifyCLIUsage(t *testing.T) {
 		{"no data", []string{"classify"}, 2, "--data"},
 		{"one fold", []string{"classify", "--data", data, "--cv", "1"}, 2, "--cv"},
 		{"bad split", []string{"classify", "--data", data, "--split", "voice"}, 2, "--split"},
-		{"bad head", []string{"classify", "--data", data, "--head", "svm"}, 2, "--head"},
+		{"bad head", []string{"classify", "--data", data, "--head", "svm"}, 2, "head \"svm\""},
 		{"bad gain", []string{"classify", "--data", data, "--gain", "-1"}, 2, "--gain"},
-		{"bad band", []string{"classify", "--data", data, "--band", "0.5"}, 2, "--band"},
+		{"bad band", []string{"classify", "--data", data, "--band", "0.5"}, 2, "band \"0.5\""},
 		{"bad preset", []string{"classify", "--data", data, "--lsm", "nope"}, 2, "preset"},
 		{"pool on audio", []string{"classify", "--data", writeSynthetic(t, "audio", 2, 3, 1), "--pool", "2"}, 2, "2-D"},
 		{"bad flag", []string{"classify", "--nope"}, 2, "nope"},
-		{"bad source", []string{"classify", "--data", "nosuch:x"}, 1, "unknown scheme"},
+		{"bad source", []string{"classify", "--data", "nosuch:x"}, 2, "unknown scheme"},
 		{"missing file", []string{"classify", "--data", "mev:/nonexistent.mev"}, 1, "nonexistent"},
 		{"too big", []string{"classify", "--data", data, "--neurons", "300"}, 1, "does not hold"},
 		{"bad model", []string{"classify", "--load", "/nonexistent.json", "--data", data}, 1, "nonexistent"},
@@ -221,8 +221,8 @@ func TestClassifyCLIUsage(t *testing.T) {
 			}
 		})
 	}
-	if _, stderr, code := runCLI(t, "classify", "-h"); code != 0 || !strings.Contains(stderr, "Usage: memlsm classify") {
-		t.Errorf("-h: exit %d, %q", code, stderr)
+	if stdout, _, code := runCLI(t, "classify", "-h"); code != 0 || !strings.Contains(stdout, "Usage: memlsm classify") {
+		t.Errorf("-h: exit %d, %q", code, stdout)
 	}
 }
 

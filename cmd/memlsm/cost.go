@@ -7,10 +7,11 @@ import (
 	"os"
 
 	"github.com/memlsm/memlsm/cost"
+	"github.com/memlsm/memlsm/internal/cli"
 )
 
 func init() {
-	register(command{"cost", "the cost model's technology table; price a result's inference again", runCost})
+	register(cli.Command{Name: "cost", Summary: "the cost model's technology table; price a result's inference again", Run: runCost})
 }
 
 const costUsage = `cost params [--tech FILE] [--set cost.KEY=VALUE ...] [--json]
@@ -20,7 +21,7 @@ const costUsage = `cost params [--tech FILE] [--set cost.KEY=VALUE ...] [--json]
 // every key with its value, unit and source), or prices the inference a
 // result's "cost" block records with another technology ("price").
 func runCost(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("cost", costUsage, stderr)
+	fs := newFlagSet("cost", costUsage)
 	techFile := fs.String("tech", "", "technology file: JSON sections of keys over the defaults (partial)")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
 	var sets []string
@@ -29,10 +30,12 @@ func runCost(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		return nil
 	})
 	if len(args) == 0 || (args[0] != "params" && args[0] != "price") {
-		fs.Usage()
+		if len(args) > 0 {
+			return usagef("cost: unknown subcommand %q%s", args[0], cli.DidYouMean(args[0], []string{"params", "price"}))
+		}
 		return usagef("cost: want a subcommand: params or price")
 	}
-	pos, err := parseFlags(fs, args[1:])
+	pos, err := fs.ParseArgs(args[1:], stdout)
 	if err != nil {
 		return err
 	}
@@ -47,14 +50,14 @@ func runCost(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	tech, err := cost.Configure(file, sets)
 	if err != nil {
-		return usageError{err}
+		return cli.UsageError{Err: err}
 	}
 	if args[0] == "params" {
 		if len(pos) > 0 {
 			return usagef("cost params: unexpected argument %q", pos[0])
 		}
 		if *asJSON {
-			return writeJSON(stdout, tech.Table())
+			return cli.WriteJSON(stdout, tech.Table())
 		}
 		_, err := io.WriteString(stdout, tech.Markdown())
 		return err
@@ -76,7 +79,7 @@ func runCost(_ context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *asJSON {
-		return writeJSON(stdout, r)
+		return cli.WriteJSON(stdout, r)
 	}
 	_, err = io.WriteString(stdout, r.Markdown())
 	return err

@@ -55,7 +55,7 @@ func TestDataConvertMNIST(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "m.mev")
 	r := convertCLI(t, "mnist:train?per_class=2", "--out", out)
-	if r.Samples != 20 || r.Converter != "saccade" || len(r.ClassCounts) != 10 || r.ClassCounts["5"] != 2 || r.Seed != defaultConvertSeed || r.Events < 20*1000 {
+	if r.Samples != 20 || r.Converter != "saccade" || len(r.ClassCounts) != 10 || r.ClassCounts["5"] != 2 || r.Seed != source.DefaultSeed || r.Events < 20*1000 {
 		t.Fatalf("result %+v", r)
 	}
 	d := readMEV(t, out)
@@ -196,14 +196,16 @@ func TestDataConvertErrors(t *testing.T) {
 	}{
 		{[]string{"fsdd:" + dir}, 2, "--out"},
 		{[]string{"--out", out}, 2, "want one IN"},
-		{[]string{"flac:" + dir, "--out", out}, 2, "unknown input scheme"},
+		{[]string{"flac:" + dir, "--out", out}, 2, "unknown scheme"},
 		{[]string{"nocolon", "--out", out}, 2, "not scheme:path"},
-		{[]string{"fsdd:" + dir, "--out", out, "--threshold", "0.2"}, 2, "applies to images"},
-		{[]string{"png:" + dir, "--out", out, "--channels", "8"}, 2, "applies to audio"},
+		{[]string{"fsdd:" + dir, "--out", out, "--threshold", "0.2"}, 2, "applies to saccade"},
+		{[]string{"png:" + dir, "--out", out, "--channels", "8"}, 2, "applies to cochlea"},
+		{[]string{"fsdd:" + dir, "--out", filepath.Join(dir, "x.npy")}, 2, "FILE.mev"},
+		{[]string{"nmnist:" + dir, "--out", out}, 2, "reads recorded events"},
 		{[]string{"fsdd:" + dir + "?colour=red", "--out", out}, 2, "unknown option"},
 		{[]string{"wav:" + dir + "?per_class=x", "--out", out}, 2, "non-negative integer"},
 		{[]string{"fsdd:" + filepath.Join(dir, "none"), "--out", out}, 1, ""},
-		{[]string{"fsdd:" + dir, "--out", out, "--tap-q", "-1"}, 1, "Q"},
+		{[]string{"fsdd:" + dir, "--out", out, "--tap-q", "-1"}, 2, "Q"},
 		{[]string{"fsdd:" + dir, "--out", out, "--params", filepath.Join(dir, "none.json")}, 1, ""},
 		{[]string{"png:" + dir, "--out", out}, 1, "no class folders"},
 		{[]string{"fsdd:" + dir, "--out", filepath.Join(dir, "no", "such", "x.mev")}, 1, ""},
@@ -216,7 +218,7 @@ func TestDataConvertErrors(t *testing.T) {
 	if _, err := os.Stat(out); err == nil {
 		t.Error("a failed conversion left an output file")
 	}
-	if stdout, _, code := runCLI(t, "data", "convert", "-h"); code != 0 || stdout != "" {
+	if stdout, _, code := runCLI(t, "data", "convert", "-h"); code != 0 || !strings.Contains(stdout, "Usage: memlsm data convert") {
 		t.Errorf("-h: exit %d, stdout %q", code, stdout)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/memlsm/memlsm/events"
+	"github.com/memlsm/memlsm/events/eventplot"
 	"github.com/memlsm/memlsm/internal/shareddata"
 )
 
@@ -22,13 +23,13 @@ func sharedData(t *testing.T, sub string) string {
 
 const ntidigitsFixture = "../../events/testdata/ntidigits_small.hdf5"
 
-func statsJSON(t *testing.T, src string) dataStatsResult {
+func statsJSON(t *testing.T, src string) events.Summary {
 	t.Helper()
 	stdout, stderr, code := runCLI(t, "data", "stats", src, "--json")
 	if code != 0 {
 		t.Fatalf("data stats %s: exit %d: %s", src, code, stderr)
 	}
-	var r dataStatsResult
+	var r events.Summary
 	dec := json.NewDecoder(strings.NewReader(stdout))
 	if err := dec.Decode(&r); err != nil {
 		t.Fatalf("stdout is not one JSON object: %v\n%s", err, stdout)
@@ -128,13 +129,13 @@ func TestDataShow(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "nm", "Test", "4", "1.bin"), b, 0o644)
 	cases := []struct {
 		args []string
-		w, h int // expected PNG size in pixels (gonum/plot renders at 96 dpi)
+		w, h int // expected PNG size in pixels (figure.DPI, 150 dpi)
 	}{
-		{[]string{"nmnist:" + filepath.Join(dir, "nm")}, 864, 480},
-		{[]string{"nmnist:" + filepath.Join(dir, "nm"), "--frames"}, 768, 422},
-		{[]string{"nmnist:" + filepath.Join(dir, "nm"), "--frames", "--polarity", "both", "--bins", "20", "--bin-width", "1ms"}, 1344, 192},
-		{[]string{"ntidigits:" + ntidigitsFixture, "--index", "17"}, 672, 384},
-		{[]string{"ntidigits:" + ntidigitsFixture, "--index", "2", "--frames"}, 672, 384},
+		{[]string{"nmnist:" + filepath.Join(dir, "nm")}, 1350, 750},
+		{[]string{"nmnist:" + filepath.Join(dir, "nm"), "--frames"}, 1200, 660},
+		{[]string{"nmnist:" + filepath.Join(dir, "nm"), "--frames", "--polarity", "both", "--bins", "20", "--bin-width", "1ms"}, 2100, 300},
+		{[]string{"ntidigits:" + ntidigitsFixture, "--index", "17"}, 1050, 600},
+		{[]string{"ntidigits:" + ntidigitsFixture, "--index", "2", "--frames"}, 1050, 600},
 	}
 	for i, c := range cases {
 		out := filepath.Join(dir, "out.png")
@@ -144,7 +145,7 @@ func TestDataShow(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("case %d: exit %d: %s", i, code, stderr)
 		}
-		var res dataShowResult
+		var res eventplot.Shown
 		if err := json.Unmarshal([]byte(stdout), &res); err != nil || res.Out != out || res.Events == 0 {
 			t.Errorf("case %d: result %s (%v)", i, stdout, err)
 		}
@@ -166,12 +167,13 @@ func TestDataUsage(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{[]string{"data"}, 2, "no subcommand"},
-		{[]string{"data", "nope"}, 2, "unknown subcommand"},
+		{[]string{"data"}, 2, "no command given"},
+		{[]string{"data", "nope"}, 2, "unknown command"},
+		{[]string{"data", "stat"}, 2, "did you mean 'memlsm data stats'?"},
 		{[]string{"data", "stats"}, 2, "want one SRC"},
 		{[]string{"data", "stats", "a:", "b:"}, 2, "want one SRC"},
-		{[]string{"data", "stats", "nosuch:x"}, 1, "unknown scheme"},
-		{[]string{"data", "stats", "ntidigits:" + ntidigitsFixture + "?spilt=train"}, 1, "unknown option"},
+		{[]string{"data", "stats", "nosuch:x"}, 2, "unknown scheme"},
+		{[]string{"data", "stats", "ntidigits:" + ntidigitsFixture + "?spilt=train"}, 2, "did you mean split?"},
 		{[]string{"data", "show", "ntidigits:" + ntidigitsFixture}, 2, "--out"},
 		{[]string{"data", "show", "ntidigits:" + ntidigitsFixture, "--out", "x.png", "--index", "18"}, 2, "outside the 18 samples"},
 		{[]string{"data", "show", "ntidigits:" + ntidigitsFixture, "--out", "x.png", "--polarity", "up"}, 2, "polarity"},

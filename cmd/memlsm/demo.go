@@ -8,21 +8,23 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/memlsm/memlsm/internal/cli"
 )
 
 func init() {
-	register(command{name: "demo", summary: "the main job: zero-shot audio↔image retrieval on the embedded data, simulated macro", run: runDemo})
+	register(cli.Command{Name: "demo", Summary: "the main job: zero-shot audio↔image retrieval on the embedded data, simulated macro", Run: runDemo})
 }
 
-const demoUsage = `demo [--seed N] [--seeds LIST] [--trace] [--json] [--plot FILE.png] [--md FILE] [--save FILE] [flags]
+const demoUsage = `demo [--seed N] [--seeds LIST] [--trace] [--json] [--plot FILE.png|.svg|.pdf] [--md FILE] [--save FILE] [flags]
 
-Runs the paper's zero-shot experiment (PAPER.md §5.2) on the data embedded
+Runs the paper's zero-shot experiment (Lin et al. 2025) on the data embedded
 in the binary: saccade-MNIST images (real MNIST digits through the
 saccade/ATIS converter) and spoken digits (synthetic voices through the
 cochlea converter). Two LSMs on the simulated lin2025 macro encode images
 and audio; a contrastive head is trained on digits 1–7 and retrieval is
 measured both ways on held-out digits 1–7 and on the unseen digits 8–9.
-Prints a table shaped like the paper's (PAPER.md §6.2), then how much the
+Prints a table shaped like the paper's (its Table 2), then how much the
 result depends on the head's seed (a sweep over --seeds, default 1-10: the
 features are encoded once and a head is trained per seed) and, when the
 unseen digits are not clearly above chance, why. Every zeroshot flag
@@ -44,17 +46,20 @@ const (
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	start := time.Now()
-	fs := newExperimentFlagSet("demo", demoUsage, stderr)
+	fs := newFlagSet("demo", demoUsage)
 	var z zeroshotFlags
-	z.register(fs, false, demoSeeds, false)
-	pos, err := parseFlags(fs, args)
+	z.register(fs, false, demoSeeds)
+	pos, err := fs.ParseArgs(args, stdout)
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("demo: unexpected argument %q", pos[0])
+	if err := cli.NoArgs(pos); err != nil {
+		return err
 	}
 	z.images, z.audio = demoImages, demoAudio
+	if _, err := z.check(fs); err != nil {
+		return err
+	}
 	fmt.Fprintf(stderr, "memlsm demo: zero-shot audio↔image on %s + %s, simulated macro (--board %s), seed %d\n", demoImages, demoAudio, z.exp.board, z.exp.seed)
 	res, err := z.run(ctx, fs, stderr)
 	if err != nil {

@@ -4,20 +4,18 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/memlsm/memlsm/events"
+	"github.com/memlsm/memlsm/internal/cli"
 	"github.com/memlsm/memlsm/sweep"
 )
 
 func init() {
-	register(command{name: "sweep", summary: "design-space sweep of an experiment (grid, random, Latin hypercube) over seeds; merge; Slurm", run: runSweep})
+	register(cli.Command{Name: "sweep", Summary: "design-space sweep of an experiment (grid, random, Latin hypercube) over seeds; merge; Slurm", Run: runSweep})
 }
 
 const sweepUsage = `sweep SPEC [--out DIR] [--shard I/N] [--jobs N] [--workers N] [--json]
@@ -49,13 +47,13 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return runSweepSlurm(ctx, args[1:], stdout, stderr)
 		}
 	}
-	fs := newExperimentFlagSet("sweep", sweepUsage, stderr)
+	fs := newFlagSet("sweep", sweepUsage)
 	out := fs.String("out", "", "results folder (default: the spec's name with .out, in the current folder)")
 	shardFlag := fs.String("shard", "", "run part I/N of the tasks (0 ≤ I < N; default from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, else all)")
 	jobs := fs.Int("jobs", 1, "runs at once (each deterministic; helps in-memory mode, whose encoding is one goroutine)")
 	workers := fs.Int("workers", 0, "encoding goroutines per run (default GOMAXPROCS/jobs)")
 	asJSON := fs.Bool("json", false, "print a JSON summary on stdout")
-	pos, err := parseFlags(fs, args)
+	pos, err := fs.ParseArgs(args, stdout)
 	if err != nil {
 		return err
 	}
@@ -65,22 +63,22 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *jobs < 1 || *workers < 0 {
 		return usagef("sweep: --jobs must be at least 1 and --workers not negative")
 	}
-	plan, err := loadPlan(pos[0])
+	plan, err := sweep.LoadPlan(pos[0])
 	if err != nil {
 		return err
 	}
-	shard, err := shardFromEnv(*shardFlag)
+	shard, err := sweep.ShardFromEnv(*shardFlag)
 	if err != nil {
-		return usageError{err}
+		return cli.UsageError{Err: err}
 	}
 	dir := *out
 	if dir == "" {
-		dir = defaultSweepOut(pos[0])
+		dir = sweep.DefaultDir(pos[0])
 	}
 	rep, err := sweep.Run(ctx, plan, sweep.Options{
 		Dir: dir, Shard: shard, Jobs: *jobs, Workers: *workers, Progress: stderr,
 		Data: sweep.NewData(func(ctx context.Context, spec string) (*events.Dataset, error) {
-			return openSourceTo(ctx, "data", spec, stderr)
+			return openSource(ctx, "data", spec, stderr)
 		}),
 	})
 	if err != nil {
@@ -91,7 +89,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stderr, "memlsm sweep: part written; when every shard is done: memlsm sweep merge %s\n", dir)
 	}
 	if *asJSON {
-		return writeJSON(stdout, sweepOutput(dir, plan, rep.Table, rep))
+		return cli.WriteJSON(stdout, sweep.NewOutcome(dir, plan, rep.Table, rep))
 	}
 	if rep.Table != nil {
 		fmt.Fprintf(stdout, "%s\n", filepath.Join(dir, sweep.ResultsCSV))
@@ -99,69 +97,10 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// sweepJSON is the JSON of memlsm sweep and sweep merge.
-type sweepJSON struct {
-	Out      string   `json:"out"`
-	ID       string   `json:"id"`
-	Points   int      `json:"points"`
-	Seeds    int      `json:"seeds"`
-	Tasks    int      `json:"tasks"`
-	Shard    string   `json:"shard,omitempty"`
-	Ran      int      `json:"ran"`
-	Resumed  int      `json:"resumed"`
-	Seconds  float64  `json:"seconds"`
-	Complete bool     `json:"complete"`
-	Files    []string `json:"files,omitempty"`
-	Columns  []string `json:"columns,omitempty"`
-}
-
-func sweepOutput(dir string, p *sweep.Plan, t *sweep.Table, rep *sweep.Report) sweepJSON {
-	o := sweepJSON{Out: dir, ID: p.ID, Points: len(p.Points), Seeds: len(p.Seeds), Tasks: len(p.Tasks())}
-	if rep != nil {
-		o.Shard, o.Ran, o.Resumed, o.Seconds = rep.Shard.String(), rep.Ran, rep.Resumed, rep.Seconds
-	}
-	if t != nil {
-		o.Complete = true
-		o.Files = []string{sweep.ResultsCSV, sweep.ResultsParquet, sweep.SummaryCSV, sweep.TimingsCSV, sweep.PlotsDir}
-		o.Columns = t.Frame.Names()
-	}
-	return o
-}
-
-func loadPlan(path string) (*sweep.Plan, error) {
-	s, err := sweep.Load(path)
-	if err != nil {
-		return nil, err
-	}
-	return sweep.NewPlan(s)
-}
-
-func defaultSweepOut(spec string) string {
-	b := filepath.Base(spec)
-	return strings.TrimSuffix(b, filepath.Ext(b)) + ".out"
-}
-
-// shardFromEnv returns the --shard value, else Slurm's array task, else
-// the whole sweep.
-func shardFromEnv(flagValue string) (sweep.Shard, error) {
-	if flagValue != "" {
-		return sweep.ParseShard(flagValue)
-	}
-	id, count := os.Getenv("SLURM_ARRAY_TASK_ID"), os.Getenv("SLURM_ARRAY_TASK_COUNT")
-	if id != "" && count != "" {
-		s, err := sweep.ParseShard(id + "/" + count)
-		if err != nil {
-			return s, fmt.Errorf("SLURM_ARRAY_TASK_ID=%s, SLURM_ARRAY_TASK_COUNT=%s: %w", id, count, err)
-		}
-		return s, nil
-	}
-	return sweep.All, nil
-}
-
 func runSweepMerge(args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("sweep merge", "sweep merge DIR [--json]", stderr)
+	fs := newFlagSet("sweep merge", "sweep merge DIR [--json]")
 	asJSON := fs.Bool("json", false, "print a JSON summary on stdout")
-	pos, err := parseFlags(fs, args)
+	pos, err := fs.ParseArgs(args, stdout)
 	if err != nil {
 		return err
 	}
@@ -170,10 +109,6 @@ func runSweepMerge(args []string, stdout, stderr io.Writer) error {
 	}
 	t, err := sweep.Merge(pos[0], nil)
 	if err != nil {
-		var inc *sweep.IncompleteError
-		if errors.As(err, &inc) {
-			return err
-		}
 		return err
 	}
 	p, err := sweep.Store{Dir: pos[0]}.LoadPlan()
@@ -182,14 +117,14 @@ func runSweepMerge(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stderr, "memlsm sweep merge: %d rows × %d columns → %s\n", t.Frame.Nrow(), t.Frame.Ncol(), filepath.Join(pos[0], sweep.ResultsCSV))
 	if *asJSON {
-		return writeJSON(stdout, sweepOutput(pos[0], p, t, nil))
+		return cli.WriteJSON(stdout, sweep.NewOutcome(pos[0], p, t, nil))
 	}
 	fmt.Fprintln(stdout, filepath.Join(pos[0], sweep.ResultsCSV))
 	return nil
 }
 
 func runSweepSlurm(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("sweep slurm", "sweep slurm SPEC --tasks N [flags]", stderr)
+	fs := newFlagSet("sweep slurm", "sweep slurm SPEC --tasks N [flags]")
 	var o sweep.SlurmOptions
 	fs.IntVar(&o.Tasks, "tasks", 0, "array tasks (shards)")
 	fs.StringVar(&o.Dir, "out", "", "results folder, on a file system every node sees (default: the spec's name with .out)")
@@ -202,7 +137,7 @@ func runSweepSlurm(ctx context.Context, args []string, stdout, stderr io.Writer)
 	wait := fs.Bool("wait", false, "follow the jobs until they leave the queue and report failed tasks")
 	poll := fs.Duration("poll", 10*time.Second, "how often --wait asks squeue")
 	asJSON := fs.Bool("json", false, "print the submission (and with --wait its outcome) as JSON")
-	pos, err := parseFlags(fs, args)
+	pos, err := fs.ParseArgs(args, stdout)
 	if err != nil {
 		return err
 	}
@@ -214,63 +149,17 @@ func runSweepSlurm(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	o.Spec, o.Poll, o.Log = pos[0], *poll, stderr
 	if o.Dir == "" {
-		o.Dir = defaultSweepOut(pos[0])
+		o.Dir = sweep.DefaultDir(pos[0])
 	}
-	plan, err := loadPlan(pos[0])
+	plan, err := sweep.LoadPlan(pos[0])
 	if err != nil {
 		return err
 	}
-	var job *sweep.SlurmJob
-	if *dry {
-		if job, err = sweep.WriteSlurm(plan, o); err != nil {
-			return err
+	out, err := sweep.RunSlurm(ctx, plan, o, *dry, *wait)
+	if *asJSON && out != nil {
+		if jerr := cli.WriteJSON(stdout, out); err == nil {
+			err = jerr
 		}
-		job.DryRun = true
-		fmt.Fprintf(stderr, "memlsm sweep slurm: scripts in %s; shards to submit %v; submit with:\n", filepath.Join(job.Dir, "slurm"), job.Shards)
-		for _, c := range job.Commands {
-			fmt.Fprintf(stderr, "  %s\n", strings.Join(c, " "))
-		}
-	} else {
-		if job, err = sweep.Submit(ctx, plan, o); err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "memlsm sweep slurm: array job %s (shards %v of %d), merge job %s → %s\n", orDash(job.Array), job.Shards, job.Tasks, job.Merge, job.Dir)
 	}
-	out := struct {
-		*sweep.SlurmJob
-		Wait *sweep.WaitReport `json:"wait,omitempty"`
-	}{SlurmJob: job}
-	if *wait && !*dry {
-		rep, err := sweep.Wait(ctx, plan, job, o)
-		if err != nil {
-			return err
-		}
-		out.Wait = rep
-		for _, t := range rep.Tasks {
-			fmt.Fprintf(stderr, "  array task %d: %s (exit %s)\n", t.Task, t.State, t.ExitCode)
-		}
-		fmt.Fprintf(stderr, "  merge job: %s\n", orDash(rep.MergeState))
-		if len(rep.FailedShards) > 0 {
-			if *asJSON {
-				writeJSON(stdout, out)
-			}
-			return fmt.Errorf("sweep slurm: shards %v of %d failed (no part file; logs in %s); run the same command again to resubmit only them",
-				rep.FailedShards, job.Tasks, filepath.Join(job.Dir, "slurm"))
-		}
-		if !rep.Merged {
-			return fmt.Errorf("sweep slurm: every shard finished but the merge job did not write the table (see %s)", filepath.Join(job.Dir, "slurm", "merge.out"))
-		}
-		fmt.Fprintf(stderr, "memlsm sweep slurm: done → %s\n", filepath.Join(job.Dir, sweep.ResultsCSV))
-	}
-	if *asJSON {
-		return writeJSON(stdout, out)
-	}
-	return nil
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
+	return err
 }

@@ -18,28 +18,6 @@ import (
 	"github.com/memlsm/memlsm/events/source"
 )
 
-func TestParseClasses(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []string
-		ok   bool
-	}{
-		{"1-7", []string{"1", "2", "3", "4", "5", "6", "7"}, true},
-		{"8,9", []string{"8", "9"}, true},
-		{"1-3,7", []string{"1", "2", "3", "7"}, true},
-		{"z", []string{"z"}, true},
-		{"", nil, false},
-		{"5-3", nil, false},
-		{"a-b", nil, false},
-	}
-	for _, tc := range tests {
-		got, err := parseClasses(tc.in)
-		if (err == nil) != tc.ok || !slices.Equal(got, tc.want) {
-			t.Errorf("parseClasses(%q) = %v, %v; want %v (ok %v)", tc.in, got, err, tc.want, tc.ok)
-		}
-	}
-}
-
 func TestZeroShotCLI(t *testing.T) {
 	images := writeSynthetic(t, "images", 10, 10, 1)
 	audio := writeSynthetic(t, "audio", 10, 10, 2)
@@ -266,32 +244,6 @@ func TestZeroShotReal(t *testing.T) {
 		number(t, m, "seen.audio_to_image"), number(t, m, "seen.image_to_audio"),
 		number(t, m, "unseen.audio_to_image"), number(t, m, "unseen.image_to_audio"),
 		number(t, m, "seen.chance_audio_to_image"), number(t, m, "unseen.chance_audio_to_image"))
-}
-
-func TestParseSeeds(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []uint64
-		ok   bool
-	}{
-		{"1-5", []uint64{1, 2, 3, 4, 5}, true},
-		{"1,5,9", []uint64{1, 5, 9}, true},
-		{"1-3, 7", []uint64{1, 2, 3, 7}, true},
-		{"", nil, true},
-		{"none", nil, true},
-		{"18446744073709551615", []uint64{18446744073709551615}, true}, // the largest uint64 ends its range without overflow
-		{"5-3", nil, false},
-		{"1-3,2", nil, false}, // 2 twice
-		{"a", nil, false},
-		{"-1", nil, false},
-		{"1-1000000", nil, false}, // above maxSweepSeeds
-	}
-	for _, tc := range tests {
-		got, err := parseSeeds(tc.in)
-		if (err == nil) != tc.ok || !slices.Equal(got, tc.want) {
-			t.Errorf("parseSeeds(%q) = %v, %v; want %v (ok %v)", tc.in, got, err, tc.want, tc.ok)
-		}
-	}
 }
 
 // TestZeroShotSweepCLI runs a seed sweep with the per-epoch trace: the

@@ -4,27 +4,27 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"os"
 
 	"github.com/memlsm/memlsm/events"
 )
 
 func init() {
-	schemes["mev"] = openCompact
+	register("mev", NoConverter, "memlsm's compact event format (what data convert writes)", openCompact)
 }
 
 // openCompact opens "mev:FILE", a dataset in memlsm's compact event format
 // (events.WriteDataset; what "memlsm data convert" writes). Option
 // split=NAME keeps the samples whose Meta["split"] is NAME.
-func openCompact(ctx context.Context, path string, query url.Values) (*events.Dataset, error) {
+func openCompact(ctx context.Context, path string, query url.Values, _ *Options) (*events.Dataset, error) {
 	if err := checkOptions("mev", query, "split"); err != nil {
 		return nil, err
 	}
-	b, err := os.ReadFile(path)
+	f, _, err := events.OpenRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("source: mev: %w", err)
 	}
-	d, err := events.DecodeDataset(path, b)
+	defer f.Close()
+	d, err := events.ReadDataset(ctx, f)
 	if err != nil {
 		return nil, err
 	}

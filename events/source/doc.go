@@ -12,11 +12,33 @@
 //	                         options: label=NAME (default "?"), channels=N (default 64)
 //	mev:FILE                 memlsm's compact event format (events.WriteDataset)
 //	                         options: split=NAME (keeps Meta["split"] == NAME)
-//	fsdd:DIR                 a folder of <digit>_<speaker>_<index>.wav through the cochlea model
 //	embedded:images          the data sets built into the binary
 //	embedded:audio
 //
+// and the converting schemes, which turn recordings into events with
+// memlsm's sensor models (package convert):
+//
+//	fsdd:DIR                 <digit>_<speaker>_<index>.wav (the Free Spoken Digit
+//	                         Dataset) → cochlea events; options: speakers=a,b,
+//	                         exclude=a,b, split=train|test, per_class=N
+//	wav:DIR                  DIR/<class>/*.wav, or the AudioMNIST tree
+//	                         DIR/<speaker>/<digit>_<speaker>_<i>.wav (speakers kept
+//	                         as speakers) → cochlea events; options: per_class=N
+//	mnist:train, mnist:test  MNIST digits (the GoMNIST module's idx files, or
+//	mnist:DIR?set=train|test those in DIR) → saccade events; options: per_class=N, limit=N
+//	png:DIR                  grey PNG images DIR/<class>/*.png → saccade events;
+//	                         options: per_class=N
+//
+// Every converting scheme also takes seed=N and workers=N. A recording's
+// conversion is seeded by DefaultSeed (or Options.Seed, or seed=N) mixed
+// with the recording's name (SampleSeed), so it converts to the same events
+// whatever else is converted with it, and "memlsm data convert" writes
+// exactly the events that opening the same spec gives. OpenWith takes the
+// converters' models, the seed and the parallelism as Options; the library
+// forms FSDD, WAV, MNIST and ImageFolder take them with their selections.
+//
 // Unknown options are errors, so a typo never silently changes what is
-// read. Each scheme lives in its own file and registers itself in init;
-// Schemes lists them. Open sets the dataset's Name to the spec.
+// read; every error in the spec itself matches ErrSpec and comes before
+// any data is read. Each scheme lives in its own file and registers itself
+// in init; Schemes lists them. Open sets the dataset's Name to the spec.
 package source

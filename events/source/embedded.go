@@ -29,7 +29,7 @@ import (
 var defaults embed.FS
 
 func init() {
-	schemes["embedded"] = openEmbedded
+	register("embedded", NoConverter, "the data sets built into the binary: images, audio", openEmbedded)
 }
 
 // openEmbedded opens "embedded:images" (saccade-MNIST: 300 real MNIST
@@ -40,7 +40,7 @@ func init() {
 // class are "test"; audio: the voices en-029 and en-us+f3 are "test"),
 // per_class=N keeps the first N samples of each class (after split),
 // workers=N sets the parallelism of the image conversion.
-func openEmbedded(ctx context.Context, path string, query url.Values) (*events.Dataset, error) {
+func openEmbedded(ctx context.Context, path string, query url.Values, _ *Options) (*events.Dataset, error) {
 	if err := checkOptions("embedded", query, "split", "per_class", "workers"); err != nil {
 		return nil, err
 	}
@@ -48,7 +48,7 @@ func openEmbedded(ctx context.Context, path string, query url.Values) (*events.D
 	switch split {
 	case "", "train", "test":
 	default:
-		return nil, fmt.Errorf("source: embedded: split %q is not train or test", split)
+		return nil, specErrorf("source: embedded: split %q is not train or test", split)
 	}
 	perClass, err := nonNegInt("embedded", query, "per_class", 0)
 	if err != nil {
@@ -78,7 +78,11 @@ func openEmbedded(ctx context.Context, path string, query url.Values) (*events.D
 		}
 		return d, ctx.Err()
 	}
-	return nil, fmt.Errorf("source: embedded: no data set %q (have images, audio)", path)
+	hint := ""
+	if c := closest(path, []string{"images", "audio"}); c != "" {
+		hint = "; did you mean embedded:" + c + "?"
+	}
+	return nil, specErrorf("source: embedded: no data set %q (have images, audio)%s", path, hint)
 }
 
 // embeddedImages regenerates saccade-MNIST from the embedded recipe.

@@ -141,7 +141,7 @@ func TestFSDDOptions(t *testing.T) {
 	dir := writeFSDD(t)
 	p := convert.DefaultCochleaParams()
 	p.Channels = 32
-	d, err := source.FSDD(context.Background(), dir, source.FSDDOptions{Cochlea: &p, PerClass: 1})
+	d, err := source.FSDD(context.Background(), dir, source.FSDDOptions{Options: source.Options{Cochlea: &p}, PerClass: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestFSDDOptions(t *testing.T) {
 		t.Error(err)
 	}
 	p.TapQ = -1
-	if _, err := source.FSDD(context.Background(), dir, source.FSDDOptions{Cochlea: &p}); err == nil {
+	if _, err := source.FSDD(context.Background(), dir, source.FSDDOptions{Options: source.Options{Cochlea: &p}}); err == nil {
 		t.Error("invalid cochlea parameters: no error")
 	}
 }

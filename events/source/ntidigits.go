@@ -8,14 +8,14 @@ import (
 )
 
 func init() {
-	schemes["ntidigits"] = openNTIDIGITS
+	register("ntidigits", NoConverter, "N-TIDIGITS n-tidigits.hdf5", openNTIDIGITS)
 }
 
 // openNTIDIGITS opens "ntidigits:FILE", N-TIDIGITS' n-tidigits.hdf5.
 // Options: split=train|test keeps one partition (default both, train
 // first); all=1 keeps multi-digit sequences as extra classes (default: the
 // 11 single digits z,1..9,o, as the paper).
-func openNTIDIGITS(ctx context.Context, path string, query url.Values) (*events.Dataset, error) {
+func openNTIDIGITS(ctx context.Context, path string, query url.Values, _ *Options) (*events.Dataset, error) {
 	if err := checkOptions("ntidigits", query, "split", "all"); err != nil {
 		return nil, err
 	}
@@ -23,9 +23,5 @@ func openNTIDIGITS(ctx context.Context, path string, query url.Values) (*events.
 	if err != nil {
 		return nil, err
 	}
-	d, err := events.ReadNTIDIGITS(path, events.NTIDIGITSOptions{Split: query.Get("split"), All: all})
-	if err != nil {
-		return nil, err
-	}
-	return d, ctx.Err()
+	return events.ReadNTIDIGITS(ctx, path, events.NTIDIGITSOptions{Split: query.Get("split"), All: all})
 }

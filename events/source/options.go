@@ -1,13 +1,20 @@
 package source
 
 import (
-	"fmt"
+	"github.com/memlsm/memlsm/audio"
 	"net/url"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/memlsm/memlsm/internal/suggest"
 )
+
+// closest returns the candidate nearest to word (for "did you mean").
+func closest(word string, candidates []string) string {
+	return suggest.Closest(word, candidates)
+}
 
 // checkOptions fails if query holds a key that the scheme does not know, or
 // a key given twice, so that a typo never silently changes what is read.
@@ -20,12 +27,16 @@ func checkOptions(scheme string, query url.Values, known ...string) error {
 	for _, k := range keys {
 		if !slices.Contains(known, k) {
 			if len(known) == 0 {
-				return fmt.Errorf("source: %s: unknown option %q (this scheme takes none)", scheme, k)
+				return specErrorf("source: %s: unknown option %q (this scheme takes none)", scheme, k)
 			}
-			return fmt.Errorf("source: %s: unknown option %q (known: %s)", scheme, k, strings.Join(known, ", "))
+			hint := ""
+			if c := closest(k, known); c != "" {
+				hint = "; did you mean " + c + "?"
+			}
+			return specErrorf("source: %s: unknown option %q (known: %s)%s", scheme, k, strings.Join(known, ", "), hint)
 		}
 		if len(query[k]) > 1 {
-			return fmt.Errorf("source: %s: option %q given %d times", scheme, k, len(query[k]))
+			return specErrorf("source: %s: option %q given %d times", scheme, k, len(query[k]))
 		}
 	}
 	return nil
@@ -42,7 +53,91 @@ func boolOption(scheme string, query url.Values, key string) (bool, error) {
 	}
 	b, err := strconv.ParseBool(v)
 	if err != nil {
-		return false, fmt.Errorf("source: %s: option %s=%q is not a boolean", scheme, key, v)
+		return false, specErrorf("source: %s: option %s=%q is not a boolean", scheme, key, v)
 	}
 	return b, nil
+}
+
+// splitList parses a comma-separated option ("a,b"); absent is nil.
+func splitList(scheme string, query url.Values, key string) ([]string, error) {
+	if !query.Has(key) {
+		return nil, nil
+	}
+	var out []string
+	for _, s := range strings.Split(query.Get(key), ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			return nil, specErrorf("source: %s: empty name in %s=%q", scheme, key, query.Get(key))
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// nonNegInt parses a non-negative integer option, def when absent.
+func nonNegInt(scheme string, query url.Values, key string, def int) (int, error) {
+	if !query.Has(key) {
+		return def, nil
+	}
+	n, err := strconv.Atoi(query.Get(key))
+	if err != nil || n < 0 {
+		return 0, specErrorf("source: %s: %s=%q is not a non-negative integer", scheme, key, query.Get(key))
+	}
+	return n, nil
+}
+
+// conversionOptions applies the options every converting scheme takes,
+// seed=N and workers=N, over opts.
+func conversionOptions(scheme string, query url.Values, opts *Options) error {
+	if query.Has("seed") {
+		s, err := strconv.ParseUint(query.Get("seed"), 10, 64)
+		if err != nil {
+			return specErrorf("source: %s: seed=%q is not an unsigned integer", scheme, query.Get("seed"))
+		}
+		opts.Seed = &s
+	}
+	w, err := nonNegInt(scheme, query, "workers", opts.Workers)
+	if err != nil {
+		return err
+	}
+	opts.Workers = w
+	return nil
+}
+
+// audioKeys are the options of every scheme that converts audio.
+var audioKeys = []string{"perturb", "perturb_seed", "endpoint", "keep_audio"}
+
+// audioOptions applies the options of every scheme that converts audio
+// over opts: perturb=CHAIN (audio.ParseChain, e.g. perturb=level=-20dB,
+// noise=20dB), perturb_seed=N, endpoint=on|off and keep_audio=1.
+func audioOptions(scheme string, query url.Values, opts *Options) error {
+	if query.Has("perturb") {
+		c, err := audio.ParseChain(query.Get("perturb"))
+		if err != nil {
+			return specErrorf("source: %s: %v", scheme, err)
+		}
+		opts.Perturb = c
+	}
+	if query.Has("perturb_seed") {
+		s, err := strconv.ParseUint(query.Get("perturb_seed"), 10, 64)
+		if err != nil {
+			return specErrorf("source: %s: perturb_seed=%q is not an unsigned integer", scheme, query.Get("perturb_seed"))
+		}
+		opts.PerturbSeed = s
+	}
+	if query.Has("endpoint") {
+		switch e := query.Get("endpoint"); e {
+		case "on", "off":
+			opts.Endpoint = e
+		default:
+			return specErrorf("source: %s: endpoint=%q is not on or off", scheme, e)
+		}
+	}
+	if query.Has("keep_audio") {
+		k, err := boolOption(scheme, query, "keep_audio")
+		if err != nil {
+			return err
+		}
+		opts.KeepAudio = k
+	}
+	return nil
 }

@@ -33,12 +33,12 @@ func TestFSDDPerturbAndAudio(t *testing.T) {
 	if n := len(slow.Samples[0].Audio.Samples); n != 2500 || slow.Samples[0].Meta["perturb"] != "tempo=0.8" {
 		t.Errorf("tempo 0.8: %d samples (want 2500), meta %v", n, slow.Samples[0].Meta)
 	}
-	a, err := source.OpenPerturbed(ctx, "fsdd:"+dir, audio.Chain{{Kind: audio.Noise, Value: 10}}, 1)
+	a, err := source.OpenPerturbed(ctx, "fsdd:"+dir, audio.Chain{{Kind: audio.Noise, Value: 10}}, 1, source.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := source.OpenPerturbed(ctx, "fsdd:"+dir, audio.Chain{{Kind: audio.Noise, Value: 10}}, 1)
-	c, _ := source.OpenPerturbed(ctx, "fsdd:"+dir, audio.Chain{{Kind: audio.Noise, Value: 10}}, 2)
+	b, _ := source.OpenPerturbed(ctx, "fsdd:"+dir, audio.Chain{{Kind: audio.Noise, Value: 10}}, 1, source.Options{})
+	c, _ := source.OpenPerturbed(ctx, "fsdd:"+dir, audio.Chain{{Kind: audio.Noise, Value: 10}}, 2, source.Options{})
 	if a.Len() != clean.Len() || !strings.Contains(a.Name, "perturb=noise%3D10dB") {
 		t.Fatalf("perturbed: %d samples, name %q", a.Len(), a.Name)
 	}
@@ -76,7 +76,7 @@ func TestFSDDPerturbAndAudio(t *testing.T) {
 			t.Errorf("%s accepted", bad)
 		}
 	}
-	if _, err := source.OpenPerturbed(ctx, "embedded:audio", audio.Chain{{Kind: audio.Level, Value: 1}}, 1); err == nil {
+	if _, err := source.OpenPerturbed(ctx, "embedded:audio", audio.Chain{{Kind: audio.Level, Value: 1}}, 1, source.Options{}); err == nil {
 		t.Error("embedded:audio perturbed")
 	}
 	if s, err := source.WithOptions("fsdd:d?speakers=a", "perturb", "level=-20dB"); err != nil || s != "fsdd:d?perturb=level%3D-20dB&speakers=a" {

@@ -2,9 +2,7 @@ package source
 
 import (
 	"context"
-	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 
@@ -12,7 +10,7 @@ import (
 )
 
 func init() {
-	schemes["slayer1d"] = openSlayer1D
+	register("slayer1d", NoConverter, "one slayer .bs1 recording of 1-D events", openSlayer1D)
 }
 
 // openSlayer1D opens "slayer1d:FILE", one recording in slayer's 1-D spike
@@ -21,7 +19,7 @@ func init() {
 // Speaker is empty. Option channels=N (default 64, the CochleaAMS1b of
 // N-TIDIGITS, PAPER.md §7.2) bounds the channel numbers. The sensor has 2
 // polarities because the format has a polarity bit.
-func openSlayer1D(ctx context.Context, path string, query url.Values) (*events.Dataset, error) {
+func openSlayer1D(ctx context.Context, path string, query url.Values, _ *Options) (*events.Dataset, error) {
 	if err := checkOptions("slayer1d", query, "channels", "label"); err != nil {
 		return nil, err
 	}
@@ -29,21 +27,17 @@ func openSlayer1D(ctx context.Context, path string, query url.Values) (*events.D
 	if c := query.Get("channels"); c != "" {
 		n, err := strconv.Atoi(c)
 		if err != nil || n < 1 || n > 1<<16 {
-			return nil, fmt.Errorf("source: slayer1d: channels=%q is not in 1..65536", c)
+			return nil, specErrorf("source: slayer1d: channels=%q is not in 1..65536", c)
 		}
 		channels = n
 	}
 	label := "?"
 	if query.Has("label") {
 		if label = query.Get("label"); label == "" {
-			return nil, fmt.Errorf("source: slayer1d: empty label")
+			return nil, specErrorf("source: slayer1d: empty label")
 		}
 	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("source: slayer1d: %w", err)
-	}
-	ev, err := events.DecodeSlayer1D(path, b, channels, nil)
+	ev, err := events.ReadSlayer1DFile(path, channels, events.Limits{})
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"io"
 	"math"
+	"strconv"
 )
 
 // Class is the class of a datatype this reader decodes.
@@ -80,6 +81,11 @@ func (d *Dataset) ElementOffset(i int) int64 {
 	return d.at
 }
 
+// HeaderOffset returns the file offset of the dataset's object header,
+// which identifies the object: two paths with one header offset are hard
+// links to the same dataset.
+func (d *Dataset) HeaderOffset() int64 { return d.at }
+
 // Len returns the number of elements.
 func (d *Dataset) Len() int {
 	n := 1
@@ -122,15 +128,22 @@ func (f *File) openDataset(path string, addr uint64) (*Dataset, error) {
 // byteSize returns the decoded size of the dataset, within the reader's
 // limits.
 func (d *Dataset) byteSize() (int, error) {
-	n := uint64(d.Type.Size)
+	return d.sizeAs(uint64(d.Type.Size))
+}
+
+// sizeAs returns the size of the dataset's elements at es bytes each, or an
+// ErrLimit error if it exceeds the dataset limit.
+func (d *Dataset) sizeAs(es uint64) (int, error) {
+	limit := uint64(d.f.maxDataset)
+	n := es
 	for _, s := range d.Shape {
-		if s != 0 && n > maxDatasetBytes/s {
-			return 0, d.f.unsupported(d.at, "dataset %s of shape %v is larger than this reader's %d-byte limit", d.Path, d.Shape, maxDatasetBytes)
+		if s != 0 && n > limit/s {
+			return 0, d.f.errAt(d.at, ErrLimit, "dataset %s of shape %v (%d-byte elements) is larger than the %d-byte limit", d.Path, d.Shape, es, limit)
 		}
 		n *= s
 	}
-	if n > maxDatasetBytes {
-		return 0, d.f.unsupported(d.at, "dataset %s of %d bytes is larger than this reader's %d-byte limit", d.Path, n, maxDatasetBytes)
+	if n > limit {
+		return 0, d.f.errAt(d.at, ErrLimit, "dataset %s of %d bytes (%d-byte elements) is larger than the %d-byte limit", d.Path, n, es, limit)
 	}
 	return int(n), nil
 }
@@ -407,17 +420,29 @@ func (d *Dataset) Raw() ([]byte, error) {
 		}
 		return c.b, nil
 	}
-	// Chunked data comes from the file, DEFLATE expanding at most ~1032:1
-	// (zlib technical details); a larger dataset would be mostly chunks
-	// never written, which this reader refuses rather than allocate.
-	if limit := 1032*f.size + 1<<20; int64(total) > limit {
-		return nil, f.unsupported(l.at, "chunked dataset %s of %d bytes in a %d-byte file", d.Path, total, f.size)
+	// Chunked data may be compressed or never written (zeros): what it
+	// yields beyond the bytes it occupies counts against the file's
+	// expansion limit, which a dataset larger than the file plus what is
+	// left of that limit cannot fit, so it is refused before allocating.
+	if room := f.size + f.maxExpanded - f.expanded.Load(); int64(total) > room {
+		return nil, f.errAt(l.at, ErrLimit, "chunked dataset %s of %d bytes in a %d-byte file would exceed the file's expansion limit (%d× its size, at least %d bytes)",
+			d.Path, total, f.size, MaxExpansion, ExpansionFloor)
 	}
 	out := make([]byte, total)
-	if total == 0 || l.addr == undef {
+	if total == 0 {
 		return out, nil
 	}
-	return out, d.readChunks(out)
+	stored := int64(0)
+	if l.addr != undef {
+		var err error
+		if stored, err = d.readChunks(out); err != nil {
+			return nil, err
+		}
+	}
+	if err := f.expand(int64(total)-stored, l.at, "dataset "+d.Path); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // chunkBytes returns the decoded size of one chunk.
@@ -432,11 +457,13 @@ func (d *Dataset) chunkBytes() (int, error) {
 	return int(n), nil
 }
 
-func (d *Dataset) readChunks(out []byte) error {
+// readChunks decodes every stored chunk into out and returns how many bytes
+// the chunks occupy in the file. Each chunk of the grid may be stored once.
+func (d *Dataset) readChunks(out []byte) (int64, error) {
 	f, l := d.f, d.layout
 	cb, err := d.chunkBytes()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	rank := len(d.Shape)
 	grid := make([]uint64, rank)
@@ -453,36 +480,47 @@ func (d *Dataset) readChunks(out []byte) error {
 		}
 		return off
 	}
+	w := &chunkWalk{out: out, cb: cb, grid: grid, placed: map[uint64]bool{}}
 	switch l.index {
 	case 0:
-		return d.walkChunkBTree(l.addr, 0, map[uint64]bool{}, out, cb)
+		err = d.walkChunkBTree(l.addr, 0, map[uint64]bool{}, w)
 	case 1:
 		size, mask := uint64(cb), uint32(0)
 		filtered := l.flags&0x02 != 0
 		if filtered {
 			size, mask = l.single.size, l.single.mask
 		}
-		return d.chunk(l.addr, size, mask, make([]uint64, rank), out, cb, filtered)
+		err = d.chunk(l.addr, size, mask, make([]uint64, rank), w, filtered)
 	case 2:
 		// Implicit index: every chunk stored in grid order from addr.
 		if start := f.abs(l.addr); start < 0 || nchunks > uint64(f.size-start)/uint64(cb) {
-			return f.formatErr(l.at, "%d implicit chunks of %d bytes do not fit the file", nchunks, cb)
+			return 0, f.formatErr(l.at, "%d implicit chunks of %d bytes do not fit the file", nchunks, cb)
 		}
 		for k := range nchunks {
-			if err := d.chunk(l.addr+k*uint64(cb), uint64(cb), 0, coords(k), out, cb, false); err != nil {
-				return err
+			if err = d.chunk(l.addr+k*uint64(cb), uint64(cb), 0, coords(k), w, false); err != nil {
+				break
 			}
 		}
-		return nil
 	case 3:
-		return d.fixedArray(nchunks, coords, out, cb)
+		err = d.fixedArray(nchunks, coords, w)
+	default:
+		err = f.formatErr(l.at, "chunk index %d", l.index)
 	}
-	return f.formatErr(l.at, "chunk index %d", l.index)
+	return w.stored, err
+}
+
+// chunkWalk is the state of one dataset's chunk reads.
+type chunkWalk struct {
+	out    []byte
+	cb     int             // decoded bytes of a whole chunk
+	grid   []uint64        // chunks along each dimension
+	placed map[uint64]bool // chunks read so far, by grid index
+	stored int64           // file bytes of the chunks read
 }
 
 // walkChunkBTree reads the chunks indexed by a version-1 B-tree ("TREE",
 // node type 1): keys hold the chunk size, filter mask and coordinates.
-func (d *Dataset) walkChunkBTree(addr uint64, depth int, seen map[uint64]bool, out []byte, cb int) error {
+func (d *Dataset) walkChunkBTree(addr uint64, depth int, seen map[uint64]bool, w *chunkWalk) error {
 	f := d.f
 	if depth > maxDepth {
 		return f.formatErr(d.layout.at, "chunk B-tree deeper than %d", maxDepth)
@@ -524,12 +562,12 @@ func (d *Dataset) walkChunkBTree(addr uint64, depth int, seen map[uint64]bool, o
 			return c.err
 		}
 		if level > 0 {
-			if err := d.walkChunkBTree(child, depth+1, seen, out, cb); err != nil {
+			if err := d.walkChunkBTree(child, depth+1, seen, w); err != nil {
 				return err
 			}
 			continue
 		}
-		if err := d.chunk(child, uint64(size), mask, off, out, cb, len(d.filters) > 0); err != nil {
+		if err := d.chunk(child, uint64(size), mask, off, w, len(d.filters) > 0); err != nil {
 			return err
 		}
 	}
@@ -537,7 +575,8 @@ func (d *Dataset) walkChunkBTree(addr uint64, depth int, seen map[uint64]bool, o
 }
 
 // fixedArray reads the chunks indexed by a fixed array ("FAHD", "FADB").
-func (d *Dataset) fixedArray(nchunks uint64, coords func(uint64) []uint64, out []byte, cb int) error {
+func (d *Dataset) fixedArray(nchunks uint64, coords func(uint64) []uint64, w *chunkWalk) error {
+	cb := w.cb
 	f := d.f
 	c, err := f.read(d.layout.addr, 4+1+1+1+1+f.lenSize+f.offSize+4, "fixed array header")
 	if err != nil {
@@ -595,7 +634,7 @@ func (d *Dataset) fixedArray(nchunks uint64, coords func(uint64) []uint64, out [
 		if addr == undef {
 			continue // never written: fill value (zeros)
 		}
-		if err := d.chunk(addr, size, mask, coords(k), out, cb, client == 1); err != nil {
+		if err := d.chunk(addr, size, mask, coords(k), w, client == 1); err != nil {
 			return err
 		}
 	}
@@ -603,14 +642,22 @@ func (d *Dataset) fixedArray(nchunks uint64, coords func(uint64) []uint64, out [
 }
 
 // chunk reads the chunk stored at addr (size bytes, filters masked by mask),
-// decodes it and copies it into out at element coordinates off.
-func (d *Dataset) chunk(addr, size uint64, mask uint32, off []uint64, out []byte, cb int, filtered bool) error {
-	f := d.f
+// decodes it and copies it into w.out at element coordinates off. A chunk
+// of the grid listed a second time is an error: a well-formed index lists
+// each once, and a repeated one would be decoded again and again.
+func (d *Dataset) chunk(addr, size uint64, mask uint32, off []uint64, w *chunkWalk, filtered bool) error {
+	f, out, cb := d.f, w.out, w.cb
+	var k uint64
 	for i, o := range off {
 		if o >= d.Shape[i] || o%d.layout.chunk[i] != 0 {
 			return f.formatErr(max(f.abs(addr), 0), "chunk at %v outside the dataset %v or off the chunk grid", off, d.Shape)
 		}
+		k = k*w.grid[i] + o/d.layout.chunk[i]
 	}
+	if w.placed[k] {
+		return f.formatErr(max(f.abs(addr), 0), "chunk at %v of %s listed twice in its index", off, d.Path)
+	}
+	w.placed[k] = true
 	if size > uint64(f.size) {
 		return f.formatErr(max(f.abs(addr), 0), "chunk of %d bytes in a %d-byte file", size, f.size)
 	}
@@ -633,6 +680,7 @@ func (d *Dataset) chunk(addr, size uint64, mask uint32, off []uint64, out []byte
 	if len(data) != cb {
 		return f.formatErr(c.at, "chunk decodes to %d bytes, want %d", len(data), cb)
 	}
+	w.stored += int64(size)
 	d.place(data, off, out)
 	return nil
 }
@@ -765,6 +813,9 @@ func (d *Dataset) Int64s() ([]int64, error) {
 	if d.Type.Class != Integer {
 		return nil, d.f.formatErr(d.at, "dataset %s holds %vs, not integers", d.Path, d.Type.Class)
 	}
+	if _, err := d.sizeAs(8); err != nil {
+		return nil, err
+	}
 	raw, err := d.Raw()
 	if err != nil {
 		return nil, err
@@ -806,6 +857,9 @@ func (d *Dataset) Float64s() ([]float64, error) {
 	t := d.Type
 	if t.Class != Integer && t.Class != Float {
 		return nil, d.f.formatErr(d.at, "dataset %s holds %vs, not numbers", d.Path, t.Class)
+	}
+	if _, err := d.sizeAs(8); err != nil {
+		return nil, err
 	}
 	raw, err := d.Raw()
 	if err != nil {
@@ -877,6 +931,11 @@ func (d *Dataset) Strings() ([]string, error) {
 	es := t.Size
 	out := make([]string, len(raw)/es)
 	heaps := map[uint64]map[uint16][]byte{}
+	type ref struct {
+		coll uint64
+		idx  uint32
+	}
+	used := map[ref]bool{}
 	for i := range out {
 		e := raw[i*es : (i+1)*es]
 		if t.Class == String {
@@ -906,6 +965,14 @@ func (d *Dataset) Strings() ([]string, error) {
 		}
 		if uint64(n) > uint64(len(obj)) {
 			return nil, f.formatErr(max(f.abs(coll), 0), "string %d of %s: %d bytes in a %d-byte heap object", i, d.Path, n, len(obj))
+		}
+		// A heap object used by several strings yields its bytes again.
+		if r := (ref{coll, idx}); used[r] {
+			if err := f.expand(int64(n), d.at, "string "+strconv.Itoa(i)+" of "+d.Path); err != nil {
+				return nil, err
+			}
+		} else {
+			used[r] = true
 		}
 		out[i] = trimPad(obj[:n], t.Pad)
 	}

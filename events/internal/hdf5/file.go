@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"strings"
+	"sync/atomic"
 )
 
 // ErrUnsupported is matched (errors.Is) by errors for valid HDF5 features
@@ -32,7 +33,7 @@ func (e *Error) Error() string {
 		file = "<input>"
 	}
 	s := fmt.Sprintf("hdf5: %s: byte offset %d: %s", file, e.Offset, e.Msg)
-	if e.Err != nil && e.Err != ErrFormat && e.Err != ErrUnsupported {
+	if e.Err != nil && e.Err != ErrFormat && e.Err != ErrUnsupported && e.Err != ErrLimit {
 		s += ": " + e.Err.Error()
 	}
 	return s
@@ -59,7 +60,62 @@ const (
 	// maxLinks bounds the members of one group (assumption: 10 million,
 	// far above the ~25,000 ids of N-TIDIGITS).
 	maxLinks = 10_000_000
+	// readFactor and readSlack bound the bytes read from a file over its
+	// life to readFactor × its size + readSlack. A well-formed file is read
+	// about once (each structure when it is needed, each dataset's data
+	// once); a file whose structures point into each other (overlapping
+	// continuation blocks, many objects sharing one large block, a chunk
+	// listed many times) would otherwise cost time quadratic in its size.
+	readFactor = 4
+	readSlack  = 16 << 20
+	// MaxExpansion bounds how much data may come out of a file beyond the
+	// bytes stored in it: decompressed chunks, never-written chunks (read
+	// as zeros) and data referenced more than once may add at most
+	// MaxExpansion × the file's size (at least ExpansionFloor) to what
+	// the file holds. Real event data compresses far less (N-TIDIGITS'
+	// float64 timestamps a few times); DEFLATE's theoretical maximum is
+	// 1032:1, which is what a decompression bomb uses.
+	MaxExpansion   = 64
+	ExpansionFloor = 16 << 20
 )
+
+// Limits bounds the data a File decodes; a zero field means the default.
+type Limits struct {
+	// Dataset is the largest decoded size of one dataset, as stored and
+	// after conversion (Float64s and Int64s take 8 bytes per element);
+	// default 1 GiB.
+	Dataset int64
+	// Expanded is the most data the file may yield beyond its stored
+	// bytes, over its whole life; default MaxExpansion × size, at least
+	// ExpansionFloor. A caller may lower it, never raise it above that.
+	Expanded int64
+}
+
+// ErrLimit is matched by errors for data that would exceed the Limits.
+var ErrLimit = errors.New("over the read limit")
+
+// SetLimits sets the limits of f; call it before reading data.
+func (f *File) SetLimits(l Limits) {
+	if l.Dataset > 0 {
+		f.maxDataset = l.Dataset
+	}
+	def := max(MaxExpansion*f.size, ExpansionFloor)
+	if l.Expanded > 0 && l.Expanded < def {
+		f.maxExpanded = l.Expanded
+	}
+}
+
+// expand commits n more bytes of data beyond what the file stores.
+func (f *File) expand(n int64, at int64, what string) error {
+	if n <= 0 {
+		return nil
+	}
+	if got := f.expanded.Add(n); got > f.maxExpanded {
+		return f.errAt(at, ErrLimit, "%s would make the file yield %d bytes more than it stores, over the limit of %d (%d× its %d bytes, at least %d)",
+			what, got, f.maxExpanded, MaxExpansion, f.size, ExpansionFloor)
+	}
+	return nil
+}
 
 // undef is HDF5's "undefined address": all bits set.
 const undef = math.MaxUint64
@@ -76,10 +132,23 @@ type File struct {
 	base    int64
 	root    uint64 // object header address of the root group
 	sbVer   int
+
+	readBytes   atomic.Int64 // bytes read so far (readFactor bound)
+	expanded    atomic.Int64 // data yielded beyond the stored bytes
+	maxDataset  int64
+	maxExpanded int64
 }
 
-// Open opens the named file.
+// Open opens the named file, which must be a regular file (checked before
+// opening, so a FIFO is refused instead of blocking; readers that must be
+// immune to the file being swapped in between open it themselves and call
+// NewFile).
 func Open(name string) (*File, error) {
+	if st, err := os.Stat(name); err != nil {
+		return nil, fmt.Errorf("hdf5: %w", err)
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("hdf5: %s is not a regular file", name)
+	}
 	fh, err := os.Open(name)
 	if err != nil {
 		return nil, fmt.Errorf("hdf5: %w", err)
@@ -101,7 +170,7 @@ func Open(name string) (*File, error) {
 // NewFile reads the superblock of an HDF5 file of size bytes read through
 // r; name is used in errors.
 func NewFile(r io.ReaderAt, size int64, name string) (*File, error) {
-	f := &File{r: r, size: size, name: name}
+	f := &File{r: r, size: size, name: name, maxDataset: maxDatasetBytes, maxExpanded: max(MaxExpansion*size, ExpansionFloor)}
 	if err := f.readSuperblock(); err != nil {
 		return nil, err
 	}
@@ -138,6 +207,10 @@ func (f *File) readAbs(off int64, n int, what string) ([]byte, error) {
 	if n < 0 || off < 0 || off > f.size || int64(n) > f.size-off {
 		return nil, f.errAt(max(min(off, f.size), 0), causeError{ErrFormat, io.ErrUnexpectedEOF},
 			"%s of %d bytes at %d runs past the end of the %d-byte file", what, n, off, f.size)
+	}
+	if total := f.readBytes.Add(int64(n)); total > readFactor*f.size+readSlack {
+		return nil, f.errAt(off, ErrLimit, "%s: %d bytes read from a %d-byte file: its structures point into each other (read at most %d× its size)",
+			what, total, f.size, readFactor)
 	}
 	b := make([]byte, n)
 	if _, err := f.r.ReadAt(b, off); err != nil && !(errors.Is(err, io.EOF) && n == 0) {

@@ -124,10 +124,11 @@ func (f *File) openGroup(path string, addr uint64) (*Group, error) {
 		if c.err != nil {
 			return nil, c.err
 		}
-		names, err := f.localHeap(heap)
+		heapData, err := f.localHeap(heap)
 		if err != nil {
 			return nil, err
 		}
+		names := &nameHeap{c: heapData, ends: map[int]uint64{}}
 		if err := f.walkGroupBTree(tree, names, 0, map[uint64]bool{}, add); err != nil {
 			return nil, err
 		}
@@ -188,22 +189,37 @@ func (f *File) localHeap(addr uint64) (*cursor, error) {
 	return f.read(data, int(size), "local heap data")
 }
 
+// nameHeap is a group's local heap of link names. Names in a well-formed
+// heap do not overlap; ends records, for each name's terminating NUL, where
+// the name started, so overlapping names (which would make reading the
+// names quadratic in the heap's size) are an error.
+type nameHeap struct {
+	c    *cursor
+	ends map[int]uint64
+}
+
 // heapString returns the NUL-terminated string at off in a local heap.
-func (f *File) heapString(heap *cursor, off uint64, at int64) (string, error) {
-	if off >= uint64(len(heap.b)) {
-		return "", f.formatErr(at, "name offset %d outside the %d-byte local heap", off, len(heap.b))
+func (f *File) heapString(heap *nameHeap, off uint64, at int64) (string, error) {
+	b := heap.c.b
+	if off >= uint64(len(b)) {
+		return "", f.formatErr(at, "name offset %d outside the %d-byte local heap", off, len(b))
 	}
-	s := heap.b[off:]
+	s := b[off:]
 	i := slices.Index(s, 0)
 	if i < 0 {
-		return "", f.formatErr(heap.at+int64(off), "unterminated name in the local heap")
+		return "", f.formatErr(heap.c.at+int64(off), "unterminated name in the local heap")
 	}
+	end := int(off) + i
+	if start, dup := heap.ends[end]; dup && start != off {
+		return "", f.formatErr(at, "name at heap offset %d overlaps the name at %d", off, start)
+	}
+	heap.ends[end] = off
 	return string(s[:i]), nil
 }
 
 // walkGroupBTree visits the symbol table nodes of a version-1 group B-tree
 // ("TREE", node type 0).
-func (f *File) walkGroupBTree(addr uint64, heap *cursor, depth int, seen map[uint64]bool, add func(string, link) error) error {
+func (f *File) walkGroupBTree(addr uint64, heap *nameHeap, depth int, seen map[uint64]bool, add func(string, link) error) error {
 	if depth > maxDepth {
 		return f.formatErr(0, "group B-tree deeper than %d", maxDepth)
 	}
@@ -249,7 +265,7 @@ func (f *File) walkGroupBTree(addr uint64, heap *cursor, depth int, seen map[uin
 }
 
 // symbolNode reads a symbol table node ("SNOD") and adds its entries.
-func (f *File) symbolNode(addr uint64, heap *cursor, add func(string, link) error) error {
+func (f *File) symbolNode(addr uint64, heap *nameHeap, add func(string, link) error) error {
 	c, err := f.read(addr, 8, "symbol table node")
 	if err != nil {
 		return err

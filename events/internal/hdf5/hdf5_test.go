@@ -262,8 +262,8 @@ func damage(t *testing.T, orig []byte, step int) {
 		if !errors.As(err, &he) || he.Offset < 0 || he.Offset > int64(len(b)) || he.File != "damaged.h5" {
 			t.Fatalf("%s: error %v is not an *Error inside the file", what, err)
 		}
-		if !errors.Is(err, ErrFormat) && !errors.Is(err, ErrUnsupported) {
-			t.Fatalf("%s: error %v is neither ErrFormat nor ErrUnsupported", what, err)
+		if !errors.Is(err, ErrFormat) && !errors.Is(err, ErrUnsupported) && !errors.Is(err, ErrLimit) {
+			t.Fatalf("%s: error %v is neither ErrFormat, ErrUnsupported nor ErrLimit", what, err)
 		}
 	}
 	for n := 0; n < len(orig); n += 53 {

@@ -118,7 +118,11 @@ func (f *File) readObject(addr uint64) (*object, error) {
 			return nil, err
 		}
 	}
+	// Each continuation block is parsed once, and together they cannot
+	// hold more bytes than the file: parsing an object stays linear in the
+	// file's size whatever its continuation messages claim.
 	seen := map[uint64]bool{}
+	var total uint64
 	for len(conts) > 0 {
 		b := conts[0]
 		conts = conts[1:]
@@ -128,6 +132,9 @@ func (f *File) readObject(addr uint64) (*object, error) {
 		seen[b.addr] = true
 		if b.length > uint64(f.size) {
 			return nil, f.formatErr(b.at, "continuation block of %d bytes in a %d-byte file", b.length, f.size)
+		}
+		if total += b.length; total > uint64(f.size) {
+			return nil, f.formatErr(b.at, "continuation blocks of object %#x add up to %d bytes, more than the %d-byte file (they overlap)", addr, total, f.size)
 		}
 		body, err := f.read(b.addr, int(b.length), "continuation block")
 		if err != nil {

