@@ -189,6 +189,32 @@ func (c *Chain) UnmarshalText(b []byte) error {
 	return nil
 }
 
+// Chains is a list of chains and a flag.Value for a repeatable flag: every
+// Set parses one chain and appends it.
+type Chains []Chain
+
+// String lists the chains, space-separated.
+func (c *Chains) String() string {
+	s := make([]string, len(*c))
+	for i, x := range *c {
+		s[i] = x.String()
+	}
+	return strings.Join(s, " ")
+}
+
+// Set parses a chain and appends it; an empty chain is an error.
+func (c *Chains) Set(v string) error {
+	x, err := ParseChain(v)
+	if err != nil {
+		return err
+	}
+	if len(x) == 0 {
+		return fmt.Errorf("audio: empty perturbation %q", v)
+	}
+	*c = append(*c, x)
+	return nil
+}
+
 // Apply returns x (sampled at rate Hz) with every perturbation of c
 // applied in order; x itself is not changed. The result is a pure function
 // of (x, rate, c, seed): seed draws the noise.

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/memlsm/memlsm/audio"
 	"github.com/memlsm/memlsm/events"
+	"github.com/memlsm/memlsm/events/source"
 )
 
 // FeatureKind names the features a classification head is trained on.
@@ -243,6 +245,40 @@ func mfccFeatures(ctx context.Context, d *events.Dataset, c MFCCConfig, workers 
 	wg.Wait()
 	if first != nil {
 		return nil, first
+	}
+	return out, nil
+}
+
+// SourceFor returns the data source spec to open for the features kinds:
+// with FeaturesMFCC, an audio source (fsdd:, wav:) asked to keep the
+// waveforms the cochlea heard (keep_audio=1); else spec unchanged.
+func SourceFor(spec string, kinds []FeatureKind) string {
+	if !slices.Contains(kinds, FeaturesMFCC) {
+		return spec
+	}
+	if c, err := source.ConverterOf(spec); err != nil || c != source.Cochlea {
+		return spec // not audio: Classify reports the missing waveforms
+	}
+	s, err := source.WithOptions(spec, "keep_audio", "1")
+	if err != nil {
+		return spec
+	}
+	return s
+}
+
+// PerturbedConditions opens the recordings of an audio source spec once
+// per chain, perturbed before the cochlea (source.OpenPerturbed, the noise
+// seeded by seed), keeping the first perClass samples of every class (all
+// for 0) as Dataset.PerClass does: the test conditions of Classify for
+// that source.
+func PerturbedConditions(ctx context.Context, spec string, chains []audio.Chain, seed uint64, perClass int) ([]Condition, error) {
+	var out []Condition
+	for _, c := range chains {
+		d, err := source.OpenPerturbed(ctx, spec, c, seed, source.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c, err)
+		}
+		out = append(out, Condition{Name: c.String(), Data: d.PerClass(perClass)})
 	}
 	return out, nil
 }
