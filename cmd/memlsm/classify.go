@@ -111,7 +111,8 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 			}
 		}
 	}
-	if err := cli.FirstErr(checkSource("data", *data), optionalSource("test", *test), ef.check(fs), enc.check(fs), out.Check()); err != nil {
+	if err := cli.FirstErr(checkSource("data", *data), optionalSource("test", *test), ef.check(fs), enc.check(fs), out.Check(),
+		cli.CheckSources([]string{*data, *test, ef.params.file}, append(out.Outs(), cli.Out{Flag: "save", Path: *save})...)); err != nil {
 		return err
 	}
 	keepAudio := func(spec string) string { return experiment.SourceFor(spec, kinds) }

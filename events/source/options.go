@@ -104,12 +104,16 @@ func conversionOptions(scheme string, query url.Values, opts *Options) error {
 }
 
 // audioKeys are the options of every scheme that converts audio.
-var audioKeys = []string{"perturb", "perturb_seed", "endpoint", "keep_audio"}
+var audioKeys = []string{"channels", "perturb", "perturb_seed", "endpoint", "keep_audio"}
 
 // audioOptions applies the options of every scheme that converts audio
-// over opts: perturb=CHAIN (audio.ParseChain, e.g. perturb=level=-20dB,
-// noise=20dB), perturb_seed=N, endpoint=on|off and keep_audio=1.
+// over opts: channels=N (cochleaChannels), perturb=CHAIN (audio.ParseChain,
+// e.g. perturb=level=-20dB,noise=20dB), perturb_seed=N, endpoint=on|off and
+// keep_audio=1.
 func audioOptions(scheme string, query url.Values, opts *Options) error {
+	if err := cochleaChannels(scheme, query, opts); err != nil {
+		return err
+	}
 	if query.Has("perturb") {
 		c, err := audio.ParseChain(query.Get("perturb"))
 		if err != nil {
@@ -139,5 +143,23 @@ func audioOptions(scheme string, query url.Values, opts *Options) error {
 		}
 		opts.KeepAudio = k
 	}
+	return nil
+}
+
+// cochleaChannels reads the channels=N option of an audio scheme: the
+// cochlea model with N channels over the same band (default 64, the
+// CochleaAMS1b's). More channels resolve the band more finely, e.g. 192
+// to feed an encoder of 192 inputs.
+func cochleaChannels(scheme string, query url.Values, opts *Options) error {
+	if !query.Has("channels") {
+		return nil
+	}
+	n, err := strconv.Atoi(query.Get("channels"))
+	if err != nil || n < 1 || n > 1<<15 {
+		return specErrorf("source: %s: channels=%q is not in 1..32768", scheme, query.Get("channels"))
+	}
+	c := opts.cochlea()
+	c.Channels = n
+	opts.Cochlea = &c
 	return nil
 }
