@@ -60,7 +60,8 @@ type Array interface {
 
 // Geometry is the size of an array.
 type Geometry struct {
-	Rows, Cols int
+	Rows int `json:"rows"`
+	Cols int `json:"cols"`
 }
 
 // Cells returns Rows*Cols.
@@ -78,8 +79,10 @@ func (g Geometry) Contains(r Region) bool {
 // Region is a rectangle of cells: rows [Row, Row+Rows) and columns
 // [Col, Col+Cols).
 type Region struct {
-	Row, Col   int
-	Rows, Cols int
+	Row  int `json:"row"`
+	Col  int `json:"col"`
+	Rows int `json:"rows"`
+	Cols int `json:"cols"`
 }
 
 // Cells returns Rows*Cols.
@@ -194,13 +197,13 @@ type Counter interface {
 
 // Counters are cumulative operation counts and the energy they cost.
 type Counters struct {
-	Pulses         int64 // programming pulses, counted per cell
-	CellReads      int64 // cell-read events (one cell under read voltage in one read or MVM plane)
-	MVMs           int64 // MVM calls
-	ADCConversions int64
-	DACUpdates     int64
-	Saturations    int64 // ADC conversions that clipped
-	Energy         units.Joules
+	Pulses         int64        `json:"pulses"`          // programming pulses, counted per cell
+	CellReads      int64        `json:"cell_reads"`      // cell-read events (one cell under read voltage in one read or MVM plane)
+	MVMs           int64        `json:"mvms"`            // MVM calls
+	ADCConversions int64        `json:"adc_conversions"` //
+	DACUpdates     int64        `json:"dac_updates"`     //
+	Saturations    int64        `json:"saturations"`     // ADC conversions that clipped
+	Energy         units.Joules `json:"energy_j"`
 }
 
 // ReservoirRunner is an Array that can run a whole LIF reservoir sample on
@@ -218,8 +221,9 @@ type ReservoirRunner interface {
 // Region.Col+2j+1 (G⁻), so its signed weight from row i is
 // Gain·(G⁺ᵢⱼ − G⁻ᵢⱼ)/GUnit with GUnit = 1 µS (PAPER.md §2.2: w = const·G[µS]).
 type ReservoirLayout struct {
-	Region Region // Rows == In+N, Cols == 2N
-	In, N  int
+	Region Region `json:"region"` // Rows == In+N, Cols == 2N
+	In     int    `json:"inputs"`
+	N      int    `json:"neurons"`
 }
 
 // Validate checks the layout's internal consistency.

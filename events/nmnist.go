@@ -443,3 +443,22 @@ func parallel(ctx context.Context, n, workers int, fn func(buf *[]byte, i int) e
 	}
 	return nil
 }
+
+// ReadNMNISTFile reads one N-MNIST recording (.bin, or slayer's .bs2,
+// which is the same format) within lim (zero: DefaultLimits).
+func ReadNMNISTFile(path string, lim Limits) ([]Event2D, error) {
+	lim, err := lim.resolve()
+	if err != nil {
+		return nil, err
+	}
+	var buf []byte
+	b, err := readFileInto(path, &buf, lim)
+	if err != nil {
+		var fe *FormatError
+		if errors.As(err, &fe) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("events: N-MNIST: %w", err)
+	}
+	return DecodeNMNIST(path, b, make([]Event2D, 0, len(b)/nmnistEventSize))
+}

@@ -556,7 +556,7 @@ func trainHead(ctx context.Context, h HeadConfig, x *mat.Dense, labels []int, id
 	}
 	p := prog.start("training head", -1)
 	defer p.Done()
-	epoch := func(projection.EpochStat) error { p.Add(1); return nil }
+	epoch := func(s projection.EpochStat) error { setTotal(p, s.Epochs); p.Add(1); return nil }
 	h.Linear.OnEpoch, h.MLP.OnEpoch = epoch, epoch
 	head, log, err := h.train(ctx, x, y, classes)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/memlsm/memlsm/crossbar"
@@ -23,6 +24,14 @@ type Progress interface {
 // advance. Experiments call it for every stage that may take a while
 // (binning, gain calibration, encoding, training).
 type ProgressFunc func(desc string, total int) Progress
+
+// setTotal tells p its total when it is learnt after the stage started
+// (the epochs of a training run); internal/progress.Bar has SetTotal.
+func setTotal(p Progress, n int) {
+	if t, ok := p.(interface{ SetTotal(int) }); ok {
+		t.SetTotal(n)
+	}
+}
 
 type noProgress struct{}
 
@@ -182,9 +191,9 @@ func (e *encoder) calibrate(ctx context.Context, frames []events.Frames, train [
 	for i := range k {
 		inputs[i] = &frames[train[i*len(train)/k]]
 	}
-	p := prog.start("calibrating gain", -1)
+	p := prog.start(fmt.Sprintf("calibrating gain (probes of %d samples, the search stops in band)", k), lsm.MaxCalibrationProbes)
 	defer p.Done()
-	cal, err := lsm.Calibrate(ctx, e.res.dense, c, inputs, e.cfg.Band, &lsm.Options{Workers: e.workers, Progress: p})
+	cal, err := lsm.Calibrate(ctx, e.res.dense, c, inputs, e.cfg.Band, &lsm.Options{Workers: e.workers, Progress: &perProbe{p: p, k: k}})
 	if err != nil {
 		return c, &cal, fmt.Errorf("experiment: %w", err)
 	}
@@ -366,4 +375,20 @@ func (c *countSynapses) Current(ctx context.Context, in []int32, inVal []float32
 		}
 	}
 	return nil
+}
+
+// perProbe counts gain-calibration probes: every k encoded samples are one.
+type perProbe struct {
+	mu   sync.Mutex
+	p    Progress
+	k, n int
+}
+
+func (c *perProbe) Add(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n += n
+	for ; c.n >= c.k; c.n -= c.k {
+		c.p.Add(1)
+	}
 }

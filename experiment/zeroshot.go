@@ -957,7 +957,9 @@ func ZeroShot(ctx context.Context, cfg ZeroShotConfig) (*ZeroShotResult, error) 
 	res.Encoders = f.reports[:]
 
 	bar := cfg.Progress.start("training CLIP head", -1)
+	hc.OnEpoch = func(s projection.EpochStat) error { setTotal(bar, s.Epochs); return nil }
 	head, log, err := f.train(ctx, hc, func() { bar.Add(1) })
+	hc.OnEpoch = nil
 	bar.Done()
 	if err != nil {
 		return nil, err

@@ -52,7 +52,8 @@ func runBenchEncode(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := cli.FirstErr(checkSource("data", *data), ef.check(fs), enc.check(fs)); err != nil {
 		return err
 	}
-	d, err := openSource(ctx, "data", *data, stderr)
+	stderr = ef.stderr(stderr)
+	d, err := openSource(ctx, ef.runFlags, "data", *data, stderr)
 	if err != nil {
 		return err
 	}

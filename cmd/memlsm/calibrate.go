@@ -99,10 +99,13 @@ func runCalibrateMeasure(ctx context.Context, args []string, stdout, stderr io.W
 	seed := fs.Uint64("seed", 1, "seed of the simulated array and of the switch experiment's row shuffle (recorded)")
 	dry := fs.Bool("dry-run", false, "print the planned pulses, checked against the limits, and touch nothing")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
+	var rf runFlags
+	fs.Var(&rf.progress, "progress", "progress on stderr: auto (a bar on a terminal, plain lines otherwise), tty, plain or none")
 	pos, err := fs.ParseArgs(args, stdout)
 	if err != nil {
 		return err
 	}
+	stderr = rf.stderr(stderr)
 	names, err := calibrate.ParseNames(pos)
 	if err != nil {
 		return cli.UsageError{Err: err}
@@ -218,10 +221,13 @@ func runCalibrateCompare(ctx context.Context, args []string, stdout, stderr io.W
 	limit := fs.Int("per-class", 0, "with --data: use only the first N samples of every class")
 	device := fs.String("device", "", "with --data: the measured sim/emu device's parameters, a preset or file (default: DIR's)")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
+	var rf runFlags
+	rf.register(fs)
 	pos, err := fs.ParseArgs(args, stdout)
 	if err != nil {
 		return err
 	}
+	stderr = rf.stderr(stderr)
 	switch {
 	case len(pos) != 1:
 		return usagef("want one results folder, got %d arguments", len(pos))
@@ -260,7 +266,7 @@ func runCalibrateCompare(ctx context.Context, args []string, stdout, stderr io.W
 				return err
 			}
 		}
-		if cfg.Data, err = openSource(ctx, "data", *data, stderr); err != nil {
+		if cfg.Data, err = openSource(ctx, rf, "data", *data, stderr); err != nil {
 			return err
 		}
 		cfg.Data = cfg.Data.PerClass(*limit)

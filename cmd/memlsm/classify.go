@@ -76,6 +76,7 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := experiment.CheckProtocol(*test != "", *cv, *splitBy == "speaker", *frac); err != nil {
 		return usagef("--test, --cv, --split, --test-fraction: %w", err)
 	}
+	stderr = ef.stderr(stderr)
 	if *load != "" {
 		if err := cli.FirstErr(checkSource("data", *data), ef.check(fs)); err != nil {
 			return err
@@ -88,7 +89,7 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := cli.FirstErr(checkSource("data", *data), optionalSource("test", *test), ef.check(fs), enc.check(fs), out.Check()); err != nil {
 		return err
 	}
-	d, err := openSource(ctx, "data", *data, stderr)
+	d, err := openSource(ctx, ef.runFlags, "data", *data, stderr)
 	if err != nil {
 		return err
 	}
@@ -99,7 +100,7 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		Progress: progressFunc(stderr), KeepModel: *save != "",
 	}
 	if *test != "" {
-		if cfg.Test, err = openSource(ctx, "test", *test, stderr); err != nil {
+		if cfg.Test, err = openSource(ctx, ef.runFlags, "test", *test, stderr); err != nil {
 			return err
 		}
 		cfg.Test = cfg.Test.PerClass(*limit)
@@ -146,7 +147,7 @@ func classifyLoad(ctx context.Context, file, data string, limit int, ef experime
 	if m.Task != "classify" {
 		return fmt.Errorf("classify: --load %s is a %s model", file, m.Task)
 	}
-	d, err := openSource(ctx, "data", data, stderr)
+	d, err := openSource(ctx, ef.runFlags, "data", data, stderr)
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,8 @@ func runDataStats(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		"events, events_on, events_off (both 0 when the sensor has no polarity, see\n"+
 		"has_polarity), t_max_us, sensor, and more.")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
+	var rf runFlags
+	rf.register(fs)
 	pos, err := fs.ParseArgs(args, stdout)
 	if err != nil {
 		return err
@@ -46,7 +48,7 @@ func runDataStats(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if len(pos) != 1 {
 		return usagef("want one SRC, got %d arguments", len(pos))
 	}
-	d, err := openSource(ctx, "", pos[0], stderr)
+	d, err := openSource(ctx, rf, "", pos[0], rf.stderr(stderr))
 	if err != nil {
 		return err
 	}
@@ -64,6 +66,8 @@ func runDataShow(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&o.Bins, "bins", 0, "frames: number of time steps (0: the paper's, 50 for 2-D, 129 for 1-D)")
 	fs.Var(&o.BinWidth, "bin-width", "2-D frames: bin width, e.g. 6ms (0: the default 6 ms)")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
+	var rf runFlags
+	rf.register(fs)
 	pos, err := fs.ParseArgs(args, stdout)
 	if err != nil {
 		return err
@@ -81,7 +85,7 @@ func runDataShow(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := cli.CheckFigure("out", *out); err != nil {
 		return err
 	}
-	d, err := openSource(ctx, "", pos[0], stderr)
+	d, err := openSource(ctx, rf, "", pos[0], rf.stderr(stderr))
 	if err != nil {
 		return err
 	}

@@ -107,6 +107,8 @@ func runDataConvert(ctx context.Context, args []string, stdout, stderr io.Writer
 	seed := fs.Uint64("seed", source.DefaultSeed, "base seed of the conversions (recorded in the output)")
 	workers := fs.Int("workers", 0, "conversions in parallel (0: one per CPU)")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
+	var rf runFlags
+	rf.register(fs)
 	paramsFile := fs.String("params", "", "JSON file of converter parameters (defaults: the N-MNIST / N-TIDIGITS models)")
 	set := map[string]string{}
 	for _, f := range converterFlags {
@@ -138,10 +140,10 @@ func runDataConvert(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return cli.WithCmd("memlsm data convert", err)
 	}
-	opts := source.Options{Seed: seed, Workers: *workers}
+	opts := source.Options{Seed: seed, Workers: *workers, NoCache: rf.noCache}
 	opts.Cochlea, _ = params.(*convert.CochleaParams)
 	opts.Saccade, _ = params.(*convert.SaccadeParams)
-	d, err := source.OpenWith(source.WithProgress(ctx, progressStart(stderr)), spec, opts)
+	d, err := source.OpenWith(source.WithProgress(ctx, progressStart(rf.stderr(stderr))), spec, opts)
 	if err != nil {
 		return err
 	}

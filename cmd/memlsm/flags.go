@@ -63,9 +63,25 @@ func loadParamsFile(path string) (crossbar.Params, error) {
 	return p, nil
 }
 
+// runFlags are the flags of every command that opens data or works long:
+// how progress is reported and whether conversions may be cached.
+type runFlags struct {
+	progress progress.Mode
+	noCache  bool
+}
+
+func (r *runFlags) register(fs *cli.FlagSet) {
+	fs.Var(&r.progress, "progress", "progress on stderr: auto (a bar on a terminal, plain lines otherwise), tty, plain or none")
+	fs.BoolVar(&r.noCache, "no-cache", false, "convert recordings afresh: neither read nor write the conversion cache")
+}
+
+// stderr returns w with progress drawn as --progress asks.
+func (r *runFlags) stderr(w io.Writer) io.Writer { return progress.WithMode(w, r.progress) }
+
 // experimentFlags are the flags every experiment shares: the macro and the
 // run's seed, workers and output.
 type experimentFlags struct {
+	runFlags
 	board    string
 	params   macroParamFlags
 	mode     experiment.Mode
@@ -83,6 +99,7 @@ func (f *experimentFlags) register(fs *cli.FlagSet) {
 	fs.Uint64Var(&f.seed, "seed", experiment.DefaultSeed, "seed of the simulated macro, splits and head training")
 	fs.IntVar(&f.workers, "workers", 0, "encoding goroutines (default GOMAXPROCS)")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object on stdout")
+	f.runFlags.register(fs)
 }
 
 // check validates the flags before any work.
@@ -170,7 +187,7 @@ func progressFunc(w io.Writer) experiment.ProgressFunc {
 		if total == 0 {
 			return nil
 		}
-		return progress.New(w, max(total, -1), desc) // -1: a spinner
+		return progress.New(w, total, desc)
 	}
 }
 
@@ -181,11 +198,11 @@ func progressStart(w io.Writer) func(desc string, total int) source.Progress {
 
 // openSource opens the data source a flag names, with progress bars on
 // stderr for slow conversions.
-func openSource(ctx context.Context, flagName, spec string, stderr io.Writer) (*events.Dataset, error) {
+func openSource(ctx context.Context, r runFlags, flagName, spec string, stderr io.Writer) (*events.Dataset, error) {
 	if spec == "" {
 		return nil, usagef("--%s SRC is required", flagName)
 	}
-	d, err := source.Open(source.WithProgress(ctx, progressStart(stderr)), spec)
+	d, err := source.OpenWith(source.WithProgress(ctx, progressStart(stderr)), spec, source.Options{NoCache: r.noCache})
 	if err != nil && flagName != "" {
 		return nil, fmt.Errorf("--%s: %w", flagName, err)
 	}

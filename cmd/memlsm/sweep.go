@@ -53,6 +53,8 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	jobs := fs.Int("jobs", 1, "runs at once (each deterministic; helps in-memory mode, whose encoding is one goroutine)")
 	workers := fs.Int("workers", 0, "encoding goroutines per run (default GOMAXPROCS/jobs)")
 	asJSON := fs.Bool("json", false, "print a JSON summary on stdout")
+	var rf runFlags
+	rf.register(fs)
 	pos, err := fs.ParseArgs(args, stdout)
 	if err != nil {
 		return err
@@ -78,7 +80,7 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	rep, err := sweep.Run(ctx, plan, sweep.Options{
 		Dir: dir, Shard: shard, Jobs: *jobs, Workers: *workers, Progress: stderr,
 		Data: sweep.NewData(func(ctx context.Context, spec string) (*events.Dataset, error) {
-			return openSource(ctx, "data", spec, stderr)
+			return openSource(ctx, rf, "data", spec, rf.stderr(stderr))
 		}),
 	})
 	if err != nil {

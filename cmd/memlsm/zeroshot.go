@@ -161,6 +161,7 @@ func (z *zeroshotFlags) run(ctx context.Context, fs *cli.FlagSet, stderr io.Writ
 	if err != nil {
 		return nil, err
 	}
+	stderr = z.exp.stderr(stderr)
 	head, _ := z.head.Config()
 	cfg := experiment.ZeroShotConfig{
 		A: experiment.Side{Name: "image"}, B: experiment.Side{Name: "audio"},
@@ -175,7 +176,7 @@ func (z *zeroshotFlags) run(ctx context.Context, fs *cli.FlagSet, stderr io.Writ
 		if s.spec == "" {
 			continue
 		}
-		d, err := openSource(ctx, s.flag, s.spec, stderr)
+		d, err := openSource(ctx, z.exp.runFlags, s.flag, s.spec, stderr)
 		if err != nil {
 			return nil, err
 		}
@@ -272,15 +273,16 @@ func (z *zeroshotFlags) runLoad(ctx context.Context, fs *cli.FlagSet, stdout, st
 	if err != nil {
 		return err
 	}
+	stderr = z.exp.stderr(stderr)
 	m, err := experiment.LoadModelFile(z.load)
 	if err != nil {
 		return err
 	}
-	imgs, err := openSource(ctx, "images", z.images, stderr)
+	imgs, err := openSource(ctx, z.exp.runFlags, "images", z.images, stderr)
 	if err != nil {
 		return err
 	}
-	auds, err := openSource(ctx, "audio", z.audio, stderr)
+	auds, err := openSource(ctx, z.exp.runFlags, "audio", z.audio, stderr)
 	if err != nil {
 		return err
 	}

@@ -41,19 +41,22 @@ func ImageFolder(ctx context.Context, dir string, opts ImageFolderOptions) (*eve
 	if err != nil {
 		return nil, fmt.Errorf("source: png: %w", err)
 	}
-	var imgs []*image.Gray
 	d := &events.Dataset{Classes: classes}
 	for c, fl := range files {
 		for _, f := range fl {
-			g, err := readGreyPNG(f)
-			if err != nil {
-				return nil, err
-			}
-			imgs = append(imgs, g)
 			d.Samples = append(d.Samples, events.Sample{Label: c, ID: relID(dir, f), Meta: map[string]string{"file": f}})
 		}
 	}
-	return convertImages(ctx, d, imgs, &opts.Options)
+	return cached(ctx, &opts.Options, cacheKey{Scheme: "png", Selection: dir, Params: opts.saccade()}, filePaths(d), func() (*events.Dataset, error) {
+		imgs := make([]*image.Gray, len(d.Samples))
+		for i := range d.Samples {
+			var err error
+			if imgs[i], err = readGreyPNG(d.Samples[i].Meta["file"]); err != nil {
+				return nil, err
+			}
+		}
+		return convertImages(ctx, d, imgs, &opts.Options)
+	})
 }
 
 func readGreyPNG(path string) (*image.Gray, error) {

@@ -55,32 +55,39 @@ func MNIST(ctx context.Context, dir string, opts MNISTOptions) (*events.Dataset,
 			return nil, fmt.Errorf("source: mnist: %w", err)
 		}
 	}
-	all, lb, err := convert.LoadMNIST(dir, set, 0)
+	imagesFile, labelsFile, err := convert.MNISTFiles(dir, set)
 	if err != nil {
 		return nil, fmt.Errorf("source: mnist: %w", err)
 	}
-	d := &events.Dataset{Classes: digitNames()}
-	var imgs []*image.Gray
-	var n [10]int
-	for k, l := range lb {
-		if opts.Limit > 0 && len(imgs) >= opts.Limit {
-			break
+	sel := []any{dir, set, opts.PerClass, opts.Limit}
+	return cached(ctx, &opts.Options, cacheKey{Scheme: "mnist", Selection: sel, Params: opts.saccade()}, []string{imagesFile, labelsFile}, func() (*events.Dataset, error) {
+		all, lb, err := convert.LoadMNIST(dir, set, 0)
+		if err != nil {
+			return nil, fmt.Errorf("source: mnist: %w", err)
 		}
-		if int(l) >= len(n) {
-			return nil, fmt.Errorf("source: mnist: %s: label %d of digit %d is not a digit", dir, l, k+1)
+		d := &events.Dataset{Classes: digitNames()}
+		var imgs []*image.Gray
+		var n [10]int
+		for k, l := range lb {
+			if opts.Limit > 0 && len(imgs) >= opts.Limit {
+				break
+			}
+			if int(l) >= len(n) {
+				return nil, fmt.Errorf("source: mnist: %s: label %d of digit %d is not a digit", dir, l, k+1)
+			}
+			if opts.PerClass > 0 && n[l] >= opts.PerClass {
+				continue
+			}
+			n[l]++
+			imgs = append(imgs, all[k])
+			d.Samples = append(d.Samples, events.Sample{Label: int(l), ID: fmt.Sprintf("mnist-%s-%d", set, k+1),
+				Meta: map[string]string{"mnist_index": strconv.Itoa(k + 1), "split": set}})
 		}
-		if opts.PerClass > 0 && n[l] >= opts.PerClass {
-			continue
+		if len(imgs) == 0 {
+			return nil, fmt.Errorf("source: mnist: nothing selected")
 		}
-		n[l]++
-		imgs = append(imgs, all[k])
-		d.Samples = append(d.Samples, events.Sample{Label: int(l), ID: fmt.Sprintf("mnist-%s-%d", set, k+1),
-			Meta: map[string]string{"mnist_index": strconv.Itoa(k + 1), "split": set}})
-	}
-	if len(imgs) == 0 {
-		return nil, fmt.Errorf("source: mnist: nothing selected")
-	}
-	return convertImages(ctx, d, imgs, &opts.Options)
+		return convertImages(ctx, d, imgs, &opts.Options)
+	})
 }
 
 // openMNIST opens "mnist:train", "mnist:test" (the GoMNIST module's files)
