@@ -144,4 +144,3 @@ func filePaths(d *events.Dataset) []string {
 	}
 	return slices.Clip(out)
 }
-
