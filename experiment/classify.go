@@ -17,7 +17,7 @@ import (
 )
 
 // DefaultSeed is the seed of the paper's runs (torch.manual_seed(10),
-// PAPER.md §2.2); the CLI uses it when --seed is not given.
+// Lin et al. 2025, the authors' run scripts); the CLI uses it when --seed is not given.
 const DefaultSeed = 10
 
 // DefaultTestFraction is the stratified hold-out fraction of Classify when

@@ -50,7 +50,7 @@ func (f ProgressFunc) start(desc string, total int) Progress {
 
 // Defaults of the reservoir that EncoderConfig fills into zero fields.
 const (
-	// DefaultNeurons is the paper's reservoir size N = 200 (PAPER.md §2.2).
+	// DefaultNeurons is the paper's reservoir size N = 200 (Lin et al. 2025, the authors' run scripts).
 	DefaultNeurons = 200
 	// DefaultWindows is the number of time windows, each contributing one
 	// spike rate per neuron (lsm.Config.Windows). Chosen with the binning by
@@ -78,7 +78,7 @@ type EncoderConfig struct {
 	// Inputs must agree with it); zero fields are filled in: Neurons
 	// DefaultNeurons, Steps the binning's steps, Decay and Threshold the
 	// paper's values for the kind of sensor (0.9 and 5.0 for a 2-D sensor,
-	// 0.97 and 5.3 for a 1-D one, PAPER.md §2.2), Windows DefaultWindows
+	// 0.97 and 5.3 for a 1-D one, Lin et al. 2025, the authors' run scripts), Windows DefaultWindows
 	// (set 1 for the paper's single rate). A zero Gain is calibrated.
 	Reservoir lsm.Config `json:"reservoir"`
 	// Band is the activity the gain is calibrated to; the zero Band means
@@ -112,9 +112,9 @@ func (cfg EncoderConfig) resolve(s events.Sensor) (EncoderConfig, events.Binner,
 	if r.Steps == 0 {
 		r.Steps = b.Steps()
 	}
-	decay, vth := 0.97, 5.3 // N-TIDIGITS (PAPER.md §2.2)
+	decay, vth := 0.97, 5.3 // N-TIDIGITS (Lin et al. 2025, the authors' run scripts)
 	if s.Is2D() {
-		decay, vth = 0.9, 5.0 // N-MNIST (PAPER.md §2.2)
+		decay, vth = 0.9, 5.0 // N-MNIST (Lin et al. 2025, the authors' run scripts)
 	}
 	if r.Decay == 0 {
 		r.Decay = decay

@@ -270,8 +270,8 @@ type BenchResult struct {
 	Cost *cost.Report `json:"cost"`
 }
 
-// BenchEncode measures encoding alone, as the peer benchmark
-// (../shared/bench/peer_lsm_torch.py) does: the data are binned first
+// BenchEncode measures encoding alone, the way a benchmark of a PyTorch
+// implementation of the same network times it: the data are binned first
 // (timed apart), the weights made, the gain calibrated if it is zero, and
 // then one Encode of Repeat copies of the data is timed.
 func BenchEncode(ctx context.Context, cfg BenchConfig) (*BenchResult, error) {

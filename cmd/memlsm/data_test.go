@@ -41,7 +41,7 @@ func statsJSON(t *testing.T, src string) events.Summary {
 }
 
 // TestDataStatsNMNISTSmall checks the numbers the brief asks for (counted
-// independently in Python, ../shared/data/nmnist/SOURCE.md).
+// independently in Python, the nmnist data notes).
 func TestDataStatsNMNISTSmall(t *testing.T) {
 	dir := sharedData(t, "nmnist/NMNISTsmall")
 	r := statsJSON(t, "nmnist:"+dir)

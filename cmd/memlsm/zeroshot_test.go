@@ -30,7 +30,7 @@ func TestZeroShotCLI(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	m := jsonObject(t, stdout)
-	// The CLI contract's keys (DESIGN.md).
+	// The CLI contract's keys (docs/cli.md).
 	for _, k := range []string{"seen.audio_to_image", "seen.image_to_audio", "unseen.audio_to_image", "unseen.image_to_audio", "seed"} {
 		if v := number(t, m, k); v < 0 || (k != "seed" && v > 1) {
 			t.Errorf("%s = %v", k, v)

@@ -3,8 +3,8 @@
 // were recorded: an ATIS camera making saccades in front of a display
 // (N-MNIST) and a silicon cochlea listening to a loudspeaker (N-TIDIGITS).
 // The converters let the project make its own event data from plain MNIST
-// digits and WAV files, and they are validated against the real recordings
-// in ../shared/data.
+// digits and WAV files, and they are validated against real recordings
+// (N-MNIST, FSDD, N-TIDIGITS) by the tests when those are at hand.
 //
 // # Saccades (N-MNIST)
 //

@@ -155,7 +155,7 @@ func TestWAVAudioMNIST(t *testing.T) {
 }
 
 // TestWAVAudioMNISTReal reads the six AudioMNIST recordings kept in
-// ../shared/data/audiomnist_samples (SOURCE.md there).
+// in the shared test data (audiomnist_samples).
 func TestWAVAudioMNISTReal(t *testing.T) {
 	dir := sharedDir(t, "audiomnist_samples/data")
 	d, err := source.Open(context.Background(), "wav:"+dir)
@@ -243,7 +243,7 @@ func TestSpecErrors(t *testing.T) {
 }
 
 // TestNMNISTOneFile reads Tonic's single N-MNIST recording
-// (../shared/data/nmnist/tonic, SOURCE.md there: 4325 events, label
+// (in the shared test data: 4325 events, label
 // unknown) as one sample, not as a label list.
 func TestNMNISTOneFile(t *testing.T) {
 	dir := sharedDir(t, "nmnist/tonic/test/test_data")

@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/palette"
+	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -77,4 +80,28 @@ func (f Figure) Save(path string) error {
 		return err
 	}
 	return atomicfile.Write(path, func(w io.Writer) error { return f.Write(w, format) })
+}
+
+// ColorBarWidth is the strip right of a plot that holds its colour bar.
+const ColorBarWidth = 1.05 * vg.Inch
+
+// ColorBar returns a vertical colour bar of cm, labelled, to draw beside
+// a heat map (Beside).
+func ColorBar(cm palette.ColorMap, label string) *plot.Plot {
+	pc := plot.New()
+	pc.Add(&plotter.ColorBar{ColorMap: cm, Vertical: true})
+	pc.HideX()
+	pc.Y.Label.Text = label
+	pc.Y.Padding = 0
+	pc.Title.Text = " " // aligns the bar with the plot under its title
+	return pc
+}
+
+// Beside draws p on dc with bar (a ColorBar) in a strip on its right.
+func Beside(dc draw.Canvas, p, bar *plot.Plot) {
+	bar.Title.Text = strings.Repeat(" \n", strings.Count(p.Title.Text, "\n")) + " "
+	bar.Title.TextStyle.Font.Size = p.Title.TextStyle.Font.Size
+	w := dc.Max.X - dc.Min.X
+	p.Draw(draw.Crop(dc, 0, -ColorBarWidth, 0, 0))
+	bar.Draw(draw.Crop(dc, w-ColorBarWidth+0.12*vg.Inch, 0, 0.45*vg.Inch, 0))
 }
