@@ -247,7 +247,10 @@ func similarityPlot(name string, ret Retrieval) (*plot.Plot, palette.ColorMap, e
 	cm.SetMin(lo)
 	cm.SetMax(hi)
 	h := plotter.NewHeatMap(grid{z: z, min: lo, max: hi}, cm.Palette(256))
-	h.Rasterized = true
+	// Cells are vector rectangles (crisp in SVG and PDF) unless the matrix
+	// is so large that its file would bloat (assumption: 250,000 cells,
+	// about 25 MB of SVG).
+	h.Rasterized = rows*cols > 250_000
 	p.Add(h)
 	// Class blocks: pairs come class by class.
 	starts := []int{0}
