@@ -10,7 +10,14 @@
 //     randomness is keyed by cell and column, not by call order).
 //   - anything else: a serial device path opened with device.Open — a real
 //     board, or the pty that "memlsm board emulate" serves. p and seed do
-//     not apply: the board is what it is.
+//     not apply: the board is what it is. Link options may follow a "?",
+//     as in data sources: PATH?retries=500&chunk=64&timeout=100ms (see
+//     Options).
+//
+// A reservoir larger than one array runs on a grid of them
+// (crossbar.Tiled); Tiles turns a --board value — one of the words above,
+// or a comma-separated list of them — into the opener of those arrays that
+// experiments take (experiment.Macro.Tiles).
 //
 // The package sits above device and firmware/emu and below the commands,
 // so that neither the driver nor the emulator depends on the other.
@@ -21,6 +28,9 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,8 +44,9 @@ import (
 var ErrSpec = errors.New("board: bad board name")
 
 // OpenTimeout bounds opening a serial board: HELLO and its retries
-// (assumption: 10 s covers them on any working board).
-const OpenTimeout = 10 * time.Second
+// (assumption: 30 s covers them on any working board, even on a line that
+// damages one byte in fifty).
+const OpenTimeout = 30 * time.Second
 
 // Open opens the array spec names. The caller must Close it; for "emu"
 // that also stops the emulator.
@@ -70,13 +81,75 @@ func Open(ctx context.Context, spec string, p crossbar.Params, seed uint64) (cro
 	if strings.HasPrefix(spec, "-") {
 		return nil, fmt.Errorf("%w %q: want sim, emu or a serial device path", ErrSpec, spec)
 	}
+	path, opts, err := Options(spec)
+	if err != nil {
+		return nil, err
+	}
 	octx, cancel := context.WithTimeout(ctx, OpenTimeout)
 	defer cancel()
-	b, err := device.OpenContext(octx, spec, nil)
+	b, err := device.OpenContext(octx, path, opts)
 	if err != nil {
 		return nil, fmt.Errorf("board %s (want sim, emu or a serial device path): %w", spec, err)
 	}
 	return b, nil
+}
+
+// Options splits a serial board spec "PATH[?key=value&...]" into the path
+// and the driver's link options (device.Options): retries=N (resends of
+// one frame), chunk=N (largest frame payload of ranged transfers; -1 turns
+// them off), payload=N (largest request the driver builds), timeout=D (per
+// attempt, e.g. 100ms), silence=N (attempts without a byte from the board
+// before it is declared gone), baud=N. A spec without "?" gives nil
+// options (every default).
+func Options(spec string) (string, *device.Options, error) {
+	path, query, ok := strings.Cut(spec, "?")
+	if !ok {
+		return spec, nil, nil
+	}
+	vals, err := url.ParseQuery(query)
+	if err != nil {
+		return "", nil, fmt.Errorf("%w %q: bad options %q: %v", ErrSpec, spec, query, err)
+	}
+	keys := make([]string, 0, len(vals))
+	for k := range vals {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var o device.Options
+	for _, k := range keys {
+		v := vals[k]
+		if len(v) != 1 {
+			return "", nil, fmt.Errorf("%w %q: option %s given %d times", ErrSpec, spec, k, len(v))
+		}
+		var dst *int
+		switch k {
+		case "retries":
+			dst = &o.Retries
+		case "chunk":
+			dst = &o.Chunk
+		case "payload":
+			dst = &o.MaxPayload
+		case "silence":
+			dst = &o.Silence
+		case "baud":
+			dst = &o.BaudRate
+		case "timeout":
+			d, err := time.ParseDuration(v[0])
+			if err != nil || d <= 0 {
+				return "", nil, fmt.Errorf("%w %q: timeout=%q is not a positive duration", ErrSpec, spec, v[0])
+			}
+			o.Timeout = d
+			continue
+		default:
+			return "", nil, fmt.Errorf("%w %q: unknown option %q (known: baud, chunk, payload, retries, silence, timeout)", ErrSpec, spec, k)
+		}
+		n, err := strconv.Atoi(v[0])
+		if err != nil || (n < 0 && k != "chunk" && k != "retries") {
+			return "", nil, fmt.Errorf("%w %q: %s=%q is not a count", ErrSpec, spec, k, v[0])
+		}
+		*dst = n
+	}
+	return path, &o, nil
 }
 
 // Simulated reports whether spec names a simulated array (sim or emu),
@@ -91,6 +164,9 @@ func Label(spec, params string, seed uint64) string {
 		return fmt.Sprintf("simulated macro (%s, seed %d)", params, seed)
 	case "emu":
 		return fmt.Sprintf("emulated board through the wire protocol (%s, seed %d)", params, seed)
+	}
+	if strings.Contains(spec, ",") {
+		return fmt.Sprintf("arrays %s, one per macro (%s, seed %d for the simulated ones)", spec, params, seed)
 	}
 	return "board at " + spec
 }

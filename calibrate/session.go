@@ -152,14 +152,18 @@ const dutyMargin = 0.9
 
 // pace waits, before a pulse of width w, long enough that pulses keep the
 // array's duty limit: after each pulse the array idles for
-// w·(1/(dutyMargin·MaxDuty) − 1), and for at least 1 ms/dutyPulsesPerWindow.
-// Arrays with MaxDuty ≥ 1 (or 0, unspecified) are not paced.
+// w·(1/(dutyMargin·MaxDuty) − 1), and for at least 1 ms/dutyPulsesPerWindow
+// whatever the duty limit — a board's firmware refuses a 65th pulse in any
+// 1 ms window even without one (PROTOCOL.md, PULSE), and the simulator is
+// paced the same way so that a board and the simulator see the same clock.
 func (s *session) pace(ctx context.Context, w units.Seconds) error {
-	d := s.lim.MaxDuty
-	if d <= 0 || d >= 1 || s.ops.Pulses == 0 {
+	if s.ops.Pulses == 0 {
 		return nil
 	}
-	gap := max(w*units.Seconds(1/(dutyMargin*d)-1), 1e-3/dutyPulsesPerWindow)
+	gap := units.Seconds(1e-3 / dutyPulsesPerWindow)
+	if d := s.lim.MaxDuty; d > 0 && d < 1 {
+		gap = max(w*units.Seconds(1/(dutyMargin*d)-1), gap)
+	}
 	return s.wait(ctx, gap)
 }
 

@@ -71,13 +71,21 @@
 // source (a datasheet and its table, a published table, or "assumption")
 // in Table; Set takes "key=value" overrides with units ("cost.chip.adc_fom_j=10fJ",
 // "cost.board.channels=32") and LoadTech a partial JSON file over Default.
+// `memlsm cost params` prints the table; every result records its
+// Workload, so `memlsm cost price RESULT.json --set …` prices the same
+// inference again on other technology without rerunning the experiment
+// (ReadWorkload), and sweeps take cost keys as axes.
 //
 // # Counted versus modelled
 //
 // When an experiment runs on the array (in-memory or on-board), the
-// array's crossbar.Counters over the encoding are reported beside the
-// model (Count): the ADC conversions agree exactly for binary inputs, the
-// cells' read energy within the spread of conductances (the model prices
-// every cell at the layout's mean). Count inputs (audio) differ by
-// construction: a count's bit planes are priced as half set.
+// array's crossbar.Counters over the encodings are reported beside the
+// model (Count): the ADC conversions and cell reads agree exactly for
+// binary inputs (measured on N-MNIST: 19,996,400 conversions both ways),
+// the cells' read energy within the spread of conductances (the model
+// prices every cell at the layout's mean as read once, which a coarse ADC
+// biases: +10 % at 8 bits). Count inputs (audio) differ by construction —
+// a count's bit planes are priced as half set — and so does a grid of
+// macros, whose tile rows without driven rows are not read (the model's
+// figure is an upper bound there).
 package cost

@@ -96,10 +96,15 @@ func Count(c crossbar.Counters, w Workload, p crossbar.Params) *Counted {
 	k.ADCConversionsError = rel(float64(k.ADCConversions), k.ModelADCConversions)
 	k.CellReadsError = rel(float64(k.CellReads), k.ModelCellReads)
 	k.ArrayEnergyError = rel(k.ArrayEnergyJ, k.ModelArrayEnergyJ)
-	k.Agree = math.Abs(k.ADCConversionsError) < 1e-9 && math.Abs(k.ArrayEnergyError) < 0.05
-	if !k.Agree {
+	convOK, energyOK := math.Abs(k.ADCConversionsError) < 1e-9, math.Abs(k.ArrayEnergyError) < 0.05
+	k.Agree = convOK && energyOK
+	switch {
+	case !convOK:
 		k.Note = "counted and modelled reads differ: expected with count inputs (a count's bit planes are priced as half set), " +
 			"separate input and recurrent gains (two reads per step) or a grid of macros (tile rows without driven rows are not read)"
+	case !energyOK:
+		k.Note = fmt.Sprintf("the reads agree but the cells' energy differs by %+.1f %%: the model prices the cells at their mean "+
+			"conductance as read once through the ADC, which a coarse ADC (an LSB near one cell's conductance) biases", 100*k.ArrayEnergyError)
 	}
 	return k
 }

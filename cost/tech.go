@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/memlsm/memlsm/crossbar"
 	"github.com/memlsm/memlsm/units"
 )
 
@@ -599,4 +600,36 @@ func Configure(file io.Reader, settings []string) (Tech, error) {
 		}
 	}
 	return t, nil
+}
+
+// Settings is the repeatable --set flag of a command that builds a macro
+// and prices its results: a "cost.…" key goes to the cost technology
+// (Cost, applied by Configure), every other key to the macro's parameters
+// (Macro, applied by crossbar.Params.Apply). Each is checked as it is
+// parsed, so a bad key is a usage error naming it.
+type Settings struct {
+	Macro crossbar.Settings
+	Cost  []string
+}
+
+// Set implements flag.Value.
+func (s *Settings) Set(v string) error {
+	k, _, _ := strings.Cut(v, "=")
+	if IsKey(strings.TrimSpace(k)) {
+		t := Default()
+		if err := t.ParseSetting(v); err != nil {
+			return err
+		}
+		s.Cost = append(s.Cost, v)
+		return nil
+	}
+	return s.Macro.Set(v)
+}
+
+// String implements flag.Value.
+func (s *Settings) String() string {
+	if s == nil {
+		return ""
+	}
+	return strings.TrimSpace(s.Macro.String() + " " + strings.Join(s.Cost, " "))
 }

@@ -2,12 +2,15 @@ package cost_test
 
 import (
 	"bytes"
+	"flag"
+	"io"
 	"math"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/memlsm/memlsm/cost"
+	"github.com/memlsm/memlsm/crossbar"
 )
 
 // TestSpecsCoverEveryField: every Tech field has exactly one table row, in
@@ -131,5 +134,36 @@ func TestTechMarkdown(t *testing.T) {
 	}
 	if n := strings.Count(md, "\n| cost."); n != len(cost.Keys()) {
 		t.Errorf("%d rows, want %d", n, len(cost.Keys()))
+	}
+}
+
+// TestSettings: one --set flag feeds both the macro's parameters and the
+// cost technology, and refuses a bad key of either kind as it parses.
+func TestSettings(t *testing.T) {
+	var s cost.Settings
+	fs := flag.NewFlagSet("x", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Var(&s, "set", "")
+	if err := fs.Parse([]string{"--set", "adc_bits=8", "--set", "cost.chip.adc_share=4", "--set", "read_noise=0.05"}); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Macro) != 2 || len(s.Cost) != 1 {
+		t.Fatalf("macro %v, cost %v", s.Macro, s.Cost)
+	}
+	p, _ := crossbar.Preset("lin2025")
+	if err := p.Apply(s.Macro...); err != nil || p.ADCBits != 8 || p.ReadNoise != 0.05 {
+		t.Errorf("macro settings: %v, adc_bits %d, read_noise %g", err, p.ADCBits, p.ReadNoise)
+	}
+	tech, err := cost.Configure(nil, s.Cost)
+	if err != nil || tech.Chip.ADCShare != 4 {
+		t.Errorf("cost settings: %v, adc_share %g", err, tech.Chip.ADCShare)
+	}
+	for _, bad := range []string{"cost.chip.adc_sharez=4", "adc_bitz=8", "cost.chip.adc_share=0"} {
+		if err := s.Set(bad); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+	if got := s.String(); got != "adc_bits=8 read_noise=0.05 cost.chip.adc_share=4" {
+		t.Errorf("String() = %q", got)
 	}
 }

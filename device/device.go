@@ -24,12 +24,33 @@ const (
 	// request), short enough that a lost frame costs little.
 	DefaultTimeout = 250 * time.Millisecond
 	// DefaultRetries is how many times a request is resent after a timeout,
-	// a NAK or a corrupt response before the call fails. Assumption: on a
-	// poor link (10⁻³ of the bytes damaged) a 1 KiB exchange gets through
-	// with p ≈ 0.36 per try, so 32 tries all fail with p ≈ 10⁻⁶; a link 10×
-	// worse needs Options.Retries raised (hwtests uses 200 at 1 % drop +
-	// 1 % corruption).
-	DefaultRetries = 32
+	// a NAK or a corrupt response before the call fails. With ranged
+	// transfers every exchange is short (DefaultChunk bytes at most, less
+	// on a bad line): at 2 % of the bytes dropped or corrupted in each
+	// direction (--faults drop=0.01,corrupt=0.01) a 64-byte exchange gets
+	// through with p ≈ 0.98^(2·64+40) ≈ 0.03... and a 24-byte one with
+	// p ≈ 0.3, so 200 tries of the smallest pieces all fail with p < 10⁻³⁰.
+	// A board that is gone is noticed sooner, by DefaultSilence.
+	DefaultRetries = 200
+	// DefaultChunk is the largest payload a frame carries when the board
+	// supports ranged transfers (wire.CapRanges): longer requests are
+	// staged and longer responses fetched in pieces of at most this size,
+	// so that a damaged byte costs one piece. Within it the driver adapts
+	// the piece size to the line: with a fraction e of the bytes damaged
+	// and about h bytes of framing per exchange (request frame, response
+	// header, COBS, delimiters: pieceOverhead), the bytes sent per payload
+	// byte, (C+h)/(C·(1−e)^(C+h)), are least at C ≈ √(h/e); the driver
+	// estimates e from the exchanges that needed a resend. Assumption:
+	// 256 bytes (≈ √(48/10⁻³)) costs ~15 % framing on a clean line.
+	DefaultChunk = 256
+	// MinChunk is the smallest piece size the driver adapts down to.
+	MinChunk = 16
+	// DefaultSilence is how many attempts in a row may time out with
+	// nothing at all received from the board before the call fails with
+	// ErrTimeout: a board that is gone is noticed in a few timeouts, a
+	// noisy but working one (NAKs and damaged frames keep arriving) gets
+	// all of DefaultRetries.
+	DefaultSilence = 8
 	// DefaultBaudRate is the serial rate Open sets: 921,600 baud 8N1, the
 	// fastest rate common USB-UART bridges (FT232R, CP2102) run error-free,
 	// and what ArC ONE uses. Assumption; a USB CDC-ACM board ignores it.
@@ -53,11 +74,25 @@ type Options struct {
 	// BaudRate is the serial rate (Open) and the rate line times are
 	// estimated at; 0 means DefaultBaudRate.
 	BaudRate int
-	// MaxPayload caps the payload of the frames the driver sends and asks
-	// for (READ, MVM and LSM requests are split to fit); 0 means the
-	// board's own maximum from HELLO. A smaller value suits a board with
-	// small buffers or a link where long frames rarely survive.
+	// MaxPayload caps the payload of the requests the driver builds (READ,
+	// MVM and LSM requests are split to fit); 0 means the board's own
+	// maximum from HELLO. A smaller value suits a board with small buffers.
 	MaxPayload int
+	// Chunk is the largest frame payload of ranged transfers (see
+	// DefaultChunk); 0 means DefaultChunk, a negative value turns ranged
+	// transfers off (every request and response in one frame, as with a
+	// firmware 1.0 board).
+	Chunk int
+	// Silence is how many attempts in a row may time out without a byte
+	// from the board (see DefaultSilence); 0 means DefaultSilence.
+	Silence int
+}
+
+func (o *Options) silence() int {
+	if o.Silence > 0 {
+		return o.Silence
+	}
+	return DefaultSilence
 }
 
 func (o *Options) timeout() time.Duration {
@@ -84,15 +119,8 @@ func (o *Options) baud() int {
 	return DefaultBaudRate
 }
 
-// LinkStats counts what the link went through.
-type LinkStats struct {
-	Requests  int64 // transactions started
-	Resends   int64 // requests sent again (after a timeout, NAK or corrupt frame)
-	Timeouts  int64 // attempts that timed out
-	NAKs      int64 // NAKs received (the board got a corrupt frame)
-	BadFrames int64 // frames from the board that failed to decode
-	Stale     int64 // valid responses to an earlier request, ignored
-}
+// LinkStats counts what the link went through (crossbar.LinkStats).
+type LinkStats = crossbar.LinkStats
 
 // Board is a board reached over a byte stream, speaking the firmware
 // protocol. It implements crossbar.Array, Limiter, Clock, Counter,
@@ -114,6 +142,12 @@ type Board struct {
 	tx      [wire.MaxWire]byte
 	req     [wire.MaxPayload]byte
 	rbuf    [wire.MaxPayload]byte
+	piece   [wire.MaxPayload]byte // STAGE, EXEC and FETCH requests of a ranged transfer
+	abuf    [wire.MaxPayload]byte // a ranged response, assembled
+	chunk   int                   // current piece size (0: no ranged transfers)
+	seenB   float64               // bytes of recent exchanges, attempts included (decaying)
+	seenF   float64               // resends among them (decaying)
+	lastRx  atomic.Int64          // UnixNano of the last byte received
 	timer   *time.Timer
 	scratch []uint16 // sorted LSM frame indices
 
@@ -130,6 +164,7 @@ type Board struct {
 	lastNow  units.Seconds
 	maxLoad  int     // payload limit of the frames the driver builds
 	eConv    float64 // J per conversion (Info.EnergyConv)
+	pairs    bool    // column pairs subtracted before the ADC in MVM and LSM (wire.CapAnalogDiff)
 	eDAC     float64 // J per DAC update (Info.EnergyDAC)
 }
 
@@ -140,6 +175,8 @@ var (
 	_ crossbar.Counter         = (*Board)(nil)
 	_ crossbar.ReservoirRunner = (*Board)(nil)
 	_ crossbar.ReadVoltager    = (*Board)(nil)
+	_ crossbar.AnalogDiffer    = (*Board)(nil)
+	_ crossbar.Linker          = (*Board)(nil)
 )
 
 // inFrame is what the reader goroutine delivers: a decoded frame (header
@@ -249,14 +286,21 @@ func (b *Board) setInfo(i wire.Info) error {
 		return fmt.Errorf("board reports a calibration table with non-positive entries (read %v, DAC FS %v, LSB %v)", per.ReadVoltage, per.DACFullScale, per.LSB)
 	case int(i.MaxLoad) < 64:
 		return fmt.Errorf("board's maximum payload %d is too small", i.MaxLoad)
+	case i.Caps&^wire.KnownCaps != 0:
+		return fmt.Errorf("board reports capabilities %#04x this host does not know (known: %#04x)", i.Caps, wire.KnownCaps)
 	}
 	per.CodeMax = int32(1)<<(per.ADCBits-1) - 1
 	per.CodeMin = -int32(1) << (per.ADCBits - 1)
 	per.ReadCode = per.DACCode(per.ReadVoltage)
 	b.info, b.per = i, per
+	b.pairs = i.Caps&wire.CapAnalogDiff != 0
 	b.maxLoad = int(i.MaxLoad)
 	if b.opts.MaxPayload > 0 {
 		b.maxLoad = min(b.maxLoad, max(b.opts.MaxPayload, 64))
+	}
+	b.chunk = 0
+	if i.Caps&wire.CapRanges != 0 && b.opts.Chunk >= 0 {
+		b.chunk = b.maxChunk()
 	}
 	b.eConv, b.eDAC = max(f(i.EnergyConv), 0), max(f(i.EnergyDAC), 0)
 	if math.IsNaN(b.eConv) || math.IsInf(b.eConv, 0) || math.IsNaN(b.eDAC) || math.IsInf(b.eDAC, 0) {
@@ -299,6 +343,46 @@ func (b *Board) Stats() LinkStats {
 	return b.stats
 }
 
+// LinkStats implements crossbar.Linker.
+func (b *Board) LinkStats() crossbar.LinkStats { return b.Stats() }
+
+// maxChunk is the largest piece size of ranged transfers.
+func (b *Board) maxChunk() int {
+	c := DefaultChunk
+	if b.opts.Chunk > 0 {
+		c = b.opts.Chunk
+	}
+	return min(max(c, MinChunk+wire.ExecReqHeader), b.maxLoad)
+}
+
+// pieceOverhead is the framing of one exchange of a ranged transfer, in
+// bytes on the line: a FETCH request (8-byte payload, header, CRC, COBS,
+// two delimiters ≈ 23) and the response's header, CRC, COBS and delimiters
+// (≈ 16), plus slack for STAGE's and EXEC's own headers.
+const pieceOverhead = 48
+
+// note updates the piece size after an attempt of about wireBytes bytes
+// that failed or not: the damaged-byte rate e is estimated as failed
+// attempts per byte exchanged (decaying over the last megabyte or so, with
+// a prior of 10⁻⁵), and the piece size set to √(pieceOverhead/e) within
+// [MinChunk, the largest].
+func (b *Board) note(failed bool, wireBytes int) {
+	if b.chunk == 0 {
+		return
+	}
+	b.seenB += float64(wireBytes)
+	if failed {
+		b.seenF++
+	}
+	if b.seenB > 1<<20 {
+		b.seenB, b.seenF = b.seenB/2, b.seenF/2
+	}
+	e := (b.seenF + 0.5) / (b.seenB + 5e4)
+	c := int(math.Sqrt(pieceOverhead / e))
+	b.chunk = min(max(c, MinChunk+wire.ExecReqHeader), b.maxChunk())
+	b.count(func(s *LinkStats) { s.Chunk = b.chunk })
+}
+
 func (b *Board) count(f func(s *LinkStats)) {
 	b.statsMu.Lock()
 	f(&b.stats)
@@ -333,6 +417,10 @@ func (b *Board) reader() {
 	}
 	for {
 		n, err := b.rw.Read(buf)
+		if n > 0 {
+			b.lastRx.Store(time.Now().UnixNano())
+			b.count(func(s *LinkStats) { s.BytesIn += int64(n) })
+		}
 		if n == 0 && err == nil {
 			// A serial read timeout (go.bug.st/serial returns (0, nil)):
 			// nothing arrived. Back off a little for readers that return
@@ -382,6 +470,9 @@ func (b *Board) write(p []byte, deadline time.Time) error {
 	}
 	for len(p) > 0 {
 		n, err := b.rw.Write(p)
+		if n > 0 {
+			b.count(func(s *LinkStats) { s.BytesOut += int64(n) })
+		}
 		if err != nil {
 			return err
 		}
@@ -411,8 +502,133 @@ func (b *Board) do(ctx context.Context, opName string, op wire.Op, n, respLen in
 }
 
 // doBusy is do for a request the board needs busy to carry out (WAIT): the
-// attempt timeout grows by it.
+// attempt timeout grows by it. A request or response longer than the
+// current piece size goes as a ranged transfer when the board supports
+// them.
 func (b *Board) doBusy(ctx context.Context, opName string, op wire.Op, n, respLen int, busy time.Duration) ([]byte, error) {
+	if b.chunk > 0 && op != wire.OpHello && (n > b.plainMax() || respLen > b.plainMax()) {
+		return b.ranged(ctx, opName, op, b.req[:n], respLen, busy)
+	}
+	return b.exchange(ctx, opName, op, b.req[:n], respLen, busy, 0)
+}
+
+// plainMax is the longest request or response payload that goes in one
+// frame (or inline in EXEC and its answer): such frames are resent as
+// they are, so they are kept to half the piece size the line supports,
+// where they rarely fail; anything longer moves in pieces that can shrink.
+func (b *Board) plainMax() int { return max(b.chunk/2, 24) }
+
+// errShrink ends an exchange of a piece that the line has shown to be too
+// long for it; the caller sends a shorter piece instead.
+var errShrink = errors.New("device: piece too long for the line")
+
+// ranged runs op with payload through STAGE, EXEC and FETCH: the payload
+// is staged in pieces unless it fits EXEC's frame, and the response is
+// fetched in pieces unless EXEC returns it inline. Every piece is its own
+// transaction (with its own resends); the whole request and the whole
+// response are checked against the CRC-32C EXEC carries. EXEC runs the
+// request exactly once (the board answers a resent EXEC from its replay
+// cache), so a response that fails its whole-payload check is fetched
+// again, never run again.
+func (b *Board) ranged(ctx context.Context, opName string, op wire.Op, payload []byte, respLen int, busy time.Duration) ([]byte, error) {
+	crc := wire.CRC32C(payload)
+	for attempt := 0; ; attempt++ {
+		staged := len(payload) > b.plainMax()
+		if staged {
+			for off := 0; off < len(payload); {
+				k := min(b.chunk-wire.StageReqHeader, len(payload)-off)
+				p := b.piece[:wire.StageReqHeader+k]
+				wire.PutU16(p, uint16(off))
+				wire.PutU16(p[2:], 0)
+				copy(p[wire.StageReqHeader:], payload[off:off+k])
+				b.count(func(s *LinkStats) { s.Pieces++ })
+				_, err := b.exchange(ctx, opName, wire.OpStage, p, 0, 0, len(p))
+				if err == errShrink {
+					continue // the same offset, in a shorter piece
+				}
+				if err != nil {
+					return nil, err
+				}
+				off += k
+			}
+		}
+		q := wire.ExecReq{Op: op, Inline: uint16(b.plainMax())}
+		ex := b.piece[:wire.ExecReqHeader]
+		if staged {
+			q.Flags, q.Len, q.CRC = wire.ExecStaged, uint16(len(payload)), crc
+		} else {
+			ex = b.piece[:wire.ExecReqHeader+len(payload)]
+			copy(ex[wire.ExecReqHeader:], payload)
+		}
+		q.Put(ex)
+		p, err := b.exchange(ctx, opName, wire.OpExec, ex, wire.ExecRespHeader+min(respLen, int(q.Inline)), busy, 0)
+		if err != nil {
+			var se *StatusError
+			if staged && errors.As(err, &se) && se.Info.Detail == wire.DetailStaged && attempt < 3 {
+				b.count(func(s *LinkStats) { s.Restarts++ })
+				continue // the staged copy differs (a board reset?): stage again
+			}
+			return nil, err
+		}
+		seq := b.seq
+		r, ok := wire.ParseExecResp(p)
+		if !ok || r.Op != op || (r.Flags&wire.ExecHeld == 0 && len(p) != wire.ExecRespHeader+int(r.Len)) {
+			return nil, b.opErr(opName, fmt.Errorf("%w: malformed EXEC answer % x", ErrProtocol, p[:min(len(p), 16)]))
+		}
+		out := b.abuf[:r.Len]
+		if r.Flags&wire.ExecHeld == 0 {
+			copy(out, p[wire.ExecRespHeader:])
+		}
+		for try := 0; ; try++ {
+			if r.Flags&wire.ExecHeld != 0 {
+				if err := b.fetch(ctx, opName, seq, out); err != nil {
+					return nil, err
+				}
+			}
+			if wire.CRC32C(out) == r.CRC {
+				break
+			}
+			if r.Flags&wire.ExecHeld == 0 || try >= 3 {
+				return nil, b.opErr(opName, fmt.Errorf("%w: the %d-byte response fails its CRC-32C after %d fetches", ErrProtocol, len(out), try+1))
+			}
+			b.count(func(s *LinkStats) { s.Restarts++ })
+		}
+		if r.Status != wire.StatusOK {
+			return nil, b.opErr(opName, b.statusErr(op, r.Status, out))
+		}
+		return out, nil
+	}
+}
+
+// fetch reads the response held for EXEC seq into out, in pieces.
+func (b *Board) fetch(ctx context.Context, opName string, seq uint16, out []byte) error {
+	for off := 0; off < len(out); {
+		k := min(b.chunk, len(out)-off)
+		p := b.piece[:wire.FetchReqSize]
+		wire.FetchReq{Seq: seq, Offset: uint16(off), Len: uint16(k)}.Put(p)
+		b.count(func(s *LinkStats) { s.Pieces++ })
+		got, err := b.exchange(ctx, opName, wire.OpFetch, p, k, 0, k)
+		if err == errShrink {
+			continue // the same offset, in a shorter piece
+		}
+		if err != nil {
+			return err
+		}
+		if len(got) != k {
+			return b.opErr(opName, fmt.Errorf("%w: FETCH of %d bytes answered with %d", ErrProtocol, k, len(got)))
+		}
+		copy(out[off:], got)
+		off += k
+	}
+	return nil
+}
+
+// exchange runs one transaction: request op with payload, expecting about
+// respLen bytes of response payload. piece > 0 marks an idempotent piece of
+// that many bytes: if an attempt fails and the piece size the line supports
+// has dropped below it, exchange gives up with errShrink so the caller can
+// send a shorter one.
+func (b *Board) exchange(ctx context.Context, opName string, op wire.Op, payload []byte, respLen int, busy time.Duration, piece int) ([]byte, error) {
 	if b.closed.Load() {
 		return nil, b.opErr(opName, ErrClosed)
 	}
@@ -424,18 +640,27 @@ func (b *Board) doBusy(ctx context.Context, opName string, op wire.Op, n, respLe
 	}
 	b.seq++
 	seq := b.seq
-	m, err := wire.Encode(b.tx[:], wire.Header{Op: op, Seq: seq}, b.req[:n])
+	m, err := wire.Encode(b.tx[:], wire.Header{Op: op, Seq: seq}, payload)
 	if err != nil {
 		return nil, b.opErr(opName, fmt.Errorf("%w: %w", ErrProtocol, err))
 	}
 	b.count(func(s *LinkStats) { s.Requests++ })
-	attempt := b.opts.timeout() + busy + b.lineTime(m+wire.EncodedLen(wire.HeaderSize+respLen+wire.CRCSize)+2)
+	wireBytes := m + wire.EncodedLen(wire.HeaderSize+respLen+wire.CRCSize) + 2
+	attempt := b.opts.timeout() + busy + b.lineTime(wireBytes)
 	retries := b.opts.retries()
 	lastWhy := ErrTimeout
+	silent := 0
 	for try := 0; ; try++ {
 		if try > 0 {
+			b.note(true, wireBytes)
+			if piece > 0 && try >= 2 && b.chunk < piece {
+				return nil, errShrink
+			}
 			if try > retries {
 				return nil, b.opErr(opName, fmt.Errorf("%w: no valid response after %d attempts", lastWhy, try))
+			}
+			if silent >= b.opts.silence() {
+				return nil, b.opErr(opName, fmt.Errorf("%w: nothing received from the board in %d attempts of %v", ErrTimeout, silent, attempt))
 			}
 			b.count(func(s *LinkStats) { s.Resends++ })
 		}
@@ -469,6 +694,7 @@ func (b *Board) doBusy(ctx context.Context, opName string, op wire.Op, n, respLe
 			return nil, b.opErr(opName, e)
 		}
 		b.timer.Reset(time.Until(deadline))
+		sent := now.UnixNano()
 		resend := false
 		for !resend {
 			select {
@@ -481,6 +707,11 @@ func (b *Board) doBusy(ctx context.Context, opName string, op wire.Op, n, respLe
 			case <-b.timer.C:
 				b.count(func(s *LinkStats) { s.Timeouts++ })
 				lastWhy, resend = ErrTimeout, true
+				if b.lastRx.Load() < sent {
+					silent++
+				} else {
+					silent = 0
+				}
 			case ev := <-b.full:
 				p, status, done, why := b.judge(ev, op, seq)
 				readErr := ev.readErr
@@ -488,6 +719,7 @@ func (b *Board) doBusy(ctx context.Context, opName string, op wire.Op, n, respLe
 				switch {
 				case done:
 					b.timer.Stop()
+					b.note(false, wireBytes)
 					if status != wire.StatusOK {
 						return nil, b.opErr(opName, b.statusErr(op, status, p))
 					}

@@ -280,7 +280,7 @@ func TestCloseUnblocks(t *testing.T) {
 // a NAK before the real answer are all handled.
 func TestNoiseOnTheLine(t *testing.T) {
 	r := newRig(t, idealInfo())
-	b := r.board(t, nil)
+	b := r.board(t, &device.Options{Chunk: -1}) // STATUS in one frame, as the filter expects
 	var n atomic.Int32
 	r.setFilter(func(out []byte) []byte {
 		f, err := decodeReq(out)

@@ -34,8 +34,22 @@
 // crossbar.ErrClosed). A refusal by the firmware is a *StatusError that
 // names the limit in SI units.
 //
-// Large reads, wide MVMs and long LSM samples are split into frames of at
-// most the board's maximum payload (or Options.MaxPayload). The on-board
+// Large reads, wide MVMs and long LSM samples are split into requests of
+// at most the board's maximum payload (or Options.MaxPayload). On a
+// firmware-1.1 board, a request or response longer than half the current
+// piece size then moves as a ranged transfer (PROTOCOL.md: STAGE, EXEC,
+// FETCH): the payload is staged and the response fetched in pieces, each a
+// frame with its own CRC and resends, and the whole is checked against a
+// CRC-32C, so a damaged byte costs one piece, not a 4 KiB frame. The piece
+// size adapts to the line (about √(h/e) for h bytes of framing and a
+// damaged-byte rate e the driver estimates from its resends), and a piece
+// the line has shown to be too long is sent again shorter: on a line that
+// damages 2 % of the bytes every call still completes, only slower. Retries
+// (Options.Retries, default 200) bound the attempts of one frame; a board
+// that sends nothing at all for Options.Silence attempts in a row (default
+// 8) is declared gone. Stats (also crossbar.Linker) reports requests,
+// resends, pieces and bytes; State (crossbar.Stater) the board's pulse
+// count and history hash. The on-board
 // LSM run (RunReservoir) sends each time step's active inputs as sparse
 // indices or a bitmap, whichever is smaller, and gets the spike counts
 // back in one response: one round trip per sample instead of one per step.

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/memlsm/memlsm/device"
 	"github.com/memlsm/memlsm/firmware/wire"
 )
 
@@ -20,7 +21,7 @@ func FuzzResponses(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 0, 0})
 	f.Fuzz(func(t *testing.T, reply []byte) {
 		r := newRig(t, idealInfo())
-		b := r.board(t, nil)
+		b := r.board(t, &device.Options{Chunk: -1}) // STATUS in one frame
 		r.setFilter(func(out []byte) []byte {
 			if f, err := decodeReq(out); err == nil && f.Op == wire.OpStatus {
 				return append([]byte(nil), reply...)

@@ -119,6 +119,14 @@ type Macro struct {
 	// Cost is the technology description results are priced with
 	// (package cost); nil means cost.Default().
 	Cost *cost.Tech
+	// ReuseFormed, on an array that reports its programming state
+	// (crossbar.Stater, a board) and has been programmed since it started,
+	// uses the reservoir's cells as they are when they already read as
+	// formed: no forming pulse, just the read. Without it such cells are an
+	// error, because the reservoir assumes pristine cells and forming them
+	// again moves their conductances (the weights would drift from run to
+	// run on one board).
+	ReuseFormed bool
 }
 
 // Opener opens tile k of a tiled macro with the given seed (see
@@ -150,6 +158,20 @@ type MacroInfo struct {
 	// Counters), how many macros or boards it is, which weights sit on
 	// which of them, how well each is used, and each one's own counters.
 	Placements []crossbar.Placement `json:"placements,omitempty"`
+	// Link holds, per array reached over a link (a board; in the order of
+	// Counters), what the link went through: requests, resends, pieces.
+	Link []crossbar.LinkStats `json:"link,omitempty"`
+	// State records, per array that reports its programming state (a
+	// board), its state before the experiment touched it and after.
+	State []StateRecord `json:"board_state,omitempty"`
+}
+
+// StateRecord is an array's programming state before and after an
+// experiment, and whether the experiment reused cells formed before it.
+type StateRecord struct {
+	Before crossbar.ArrayState `json:"before"`
+	After  crossbar.ArrayState `json:"after"`
+	Reused bool                `json:"reused_formed_cells"`
 }
 
 // reservoir is one encoder's weights: its place on an array and the
@@ -196,13 +218,18 @@ type macroRun struct {
 	setup   map[crossbar.Array]crossbar.Counters
 	enc     crossbar.Counters
 	counter bool // some array counted
+	// states holds, per array that reports its state, the record of
+	// StateRecord (Before filled when the array is first touched).
+	states  map[crossbar.Array]*StateRecord
+	stateOf []crossbar.Array // arrays of states, in order
 }
 
 // openMacro prepares the arrays of cfg for an experiment seeded with seed.
 func openMacro(cfg Macro, seed uint64) (*macroRun, error) {
 	m := &macroRun{cfg: cfg, seed: seed, formed: map[crossbar.Array][]crossbar.Region{}, reads: map[crossbar.Array][]regionRead{},
 		agedReads: map[crossbar.Array][]regionRead{}, ageReads: map[crossbar.Array]crossbar.Counters{},
-		layouts: map[crossbar.Array][]crossbar.ReservoirLayout{}, setup: map[crossbar.Array]crossbar.Counters{}}
+		layouts: map[crossbar.Array][]crossbar.ReservoirLayout{}, setup: map[crossbar.Array]crossbar.Counters{},
+		states: map[crossbar.Array]*StateRecord{}}
 	m.info = MacroInfo{Seed: seed, Mode: cfg.Mode, Software: cfg.Software}
 	if !(cfg.Age >= 0) || math.IsInf(float64(cfg.Age), 0) {
 		return nil, fmt.Errorf("experiment: age %v: want a finite duration ≥ 0", cfg.Age)
@@ -275,6 +302,16 @@ func (m *macroRun) close() error {
 			m.counter = true
 		}
 		m.info.Placements = append(m.info.Placements, crossbar.PlacementOf(a, m.layouts[a]...))
+		if l, ok := a.(crossbar.Linker); ok {
+			m.info.Link = append(m.info.Link, l.LinkStats())
+		}
+	}
+	for _, a := range m.stateOf {
+		rec := m.states[a]
+		if s, err := a.(crossbar.Stater).State(context.Background()); err == nil {
+			rec.After = s
+		}
+		m.info.State = append(m.info.State, *rec)
 	}
 	m.info.Saturation = newSaturation(m.encConv, m.encClipped)
 	var errs []error
@@ -335,8 +372,14 @@ func (m *macroRun) place(ctx context.Context, in, n int, second bool) (*reservoi
 		m.info.Placement += fmt.Sprintf("; audio reservoir time-shares the cells %v", l.Region)
 	}
 	if !m.covered(a, l.Region) {
-		if err := a.Program(ctx, l.Region, m.cfg.Forming); err != nil {
-			return nil, fmt.Errorf("experiment: forming the reservoir at %v: %w", l.Region, err)
+		reuse, err := m.checkPristine(ctx, a, l.Region)
+		if err != nil {
+			return nil, err
+		}
+		if !reuse {
+			if err := a.Program(ctx, l.Region, m.cfg.Forming); err != nil {
+				return nil, fmt.Errorf("experiment: forming the reservoir at %v: %w", l.Region, err)
+			}
 		}
 		m.formed[a] = append(m.formed[a], l.Region)
 	}
@@ -364,6 +407,54 @@ func (m *macroRun) place(ctx context.Context, in, n int, second bool) (*reservoi
 		meanG: cost.MeanConductance(gs), run: m}
 	m.placed = append(m.placed, r)
 	return r, nil
+}
+
+// checkPristine asks an array that reports its programming state
+// (crossbar.Stater) for it the first time the experiment touches it, and
+// records it. If the array has been programmed since it started, the
+// region about to be formed is read first: cells that read as formed
+// (above Params.FormedThreshold) are an error, or, with Macro.ReuseFormed,
+// are used as they are (reuse is true: do not form). An array that is not a
+// Stater, or a fresh one, is formed without a read, so a fresh board and
+// the simulator see the same sequence of operations.
+func (m *macroRun) checkPristine(ctx context.Context, a crossbar.Array, r crossbar.Region) (reuse bool, err error) {
+	st, ok := a.(crossbar.Stater)
+	if !ok {
+		return false, nil
+	}
+	s, err := st.State(ctx)
+	if err != nil {
+		return false, fmt.Errorf("experiment: asking the board for its state: %w", err)
+	}
+	rec := m.states[a]
+	if rec == nil {
+		rec = &StateRecord{Before: s}
+		m.states[a] = rec
+		m.stateOf = append(m.stateOf, a)
+	}
+	if s.Pulses == 0 {
+		return false, nil
+	}
+	gs := make([]units.Siemens, r.Cells())
+	if err := a.Read(ctx, r, gs); err != nil {
+		return false, fmt.Errorf("experiment: reading the cells at %v before forming them: %w", r, err)
+	}
+	thr := m.params.FormedThreshold
+	formed := 0
+	for _, g := range gs {
+		if g > thr {
+			formed++
+		}
+	}
+	if formed == 0 {
+		return false, nil
+	}
+	if !m.cfg.ReuseFormed {
+		return false, fmt.Errorf("experiment: %d of the %d cells at %v already read as formed (> %v): the board has been programmed since it started (%d pulses on %d cells, history %s) and the reservoir needs pristine cells; use a fresh board (restart it, or a new `memlsm board emulate`), another region, or reuse the formed cells as they are (--reuse-formed)",
+			formed, len(gs), r, thr, s.Pulses, s.PulseCells, s.History)
+	}
+	rec.Reused = true
+	return true, nil
 }
 
 // regionRead is one Read of a region.

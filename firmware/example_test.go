@@ -58,6 +58,6 @@ func ExampleFirmware_Feed() {
 	}
 	fmt.Println()
 	// Output:
-	// demo: 4×4, firmware 1.0.0
+	// demo: 4×4, firmware 1.1.0
 	// 8 10 12 14
 }

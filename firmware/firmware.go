@@ -8,7 +8,7 @@ import (
 )
 
 // Version is the firmware's version, reported by HELLO.
-var Version = [3]uint8{1, 0, 0}
+var Version = [3]uint8{1, 1, 0}
 
 // Compile-time capacities. Every buffer of the firmware is a fixed-size
 // array sized by these, so nothing is allocated after New.
@@ -36,8 +36,9 @@ type Config struct {
 
 // Firmware is the board's command dispatcher. It has no goroutines and no
 // clock of its own: the main loop feeds it received bytes and transmits
-// what it returns. All buffers are inside the struct (about 28 KiB); Feed
-// does not allocate.
+// what it returns. All buffers are inside the struct (about 41 KiB, of
+// which 12 KiB serve ranged transfers: the staging buffer, the held
+// response and its frame buffer); Feed does not allocate.
 type Firmware struct {
 	fe       Frontend
 	info     wire.Info
@@ -51,6 +52,14 @@ type Firmware struct {
 	tx    [wire.MaxWire]byte    // encoded last response: the replay cache
 	txn   int
 	nak   [64]byte
+
+	// Ranged transfers (STAGE, EXEC, FETCH).
+	stage   [wire.MaxPayload]byte // request payload pieces stored by STAGE
+	held    [wire.MaxPayload]byte // the response EXEC left for FETCH
+	heldN   int
+	heldSeq uint16
+	heldOK  bool
+	ftx     [wire.MaxWire]byte // encoded STAGE and FETCH answers (not cached)
 
 	// Replay cache key: the last request answered.
 	cached   bool
@@ -93,6 +102,8 @@ func New(fe Frontend, c Config) (*Firmware, error) {
 		return nil, errors.New("firmware: duty limit outside (0, 1e6] ppm")
 	case int(i.NameLen) > wire.MaxNameLen:
 		return nil, errors.New("firmware: name longer than 32 bytes")
+	case i.Caps&^wire.CapAnalogDiff != 0:
+		return nil, errors.New("firmware: Config may only set the front end's capability bits (CapAnalogDiff)")
 	}
 	maxCode := uint32(1)<<i.DACBits - 1
 	for _, a := range i.MaxAmplitude {
@@ -106,6 +117,7 @@ func New(fe Frontend, c Config) (*Firmware, error) {
 	i.Protocol = wire.Version
 	i.Firmware = Version
 	i.MaxLoad = wire.MaxPayload
+	i.Caps = wire.CapRanges | i.Caps&wire.CapAnalogDiff
 	f := &Firmware{fe: fe, info: i, readCode: c.ReadCode}
 	if err := f.park(); err != nil {
 		return nil, errors.New("firmware: front end failed while parking the DACs: " + err.Error())
@@ -119,6 +131,7 @@ func (f *Firmware) Info() wire.Info { return f.info }
 // Status returns what STATUS reports.
 func (f *Firmware) Status() wire.BoardStatus {
 	s := f.st
+	s.HasState = true
 	s.Halted = f.halted
 	s.LSMActive = f.lsm.active
 	s.NowNs = f.fe.Now()
@@ -183,12 +196,31 @@ func (f *Firmware) Handle(enc []byte) []byte {
 		return nil
 	}
 	f.st.FramesOK++
+	if fr.Op == wire.OpStage || fr.Op == wire.OpFetch {
+		// Idempotent pieces of a ranged transfer: they neither replay nor
+		// replace the cached answer of the request they belong to.
+		status, n := f.piece(fr.Op, fr.Payload)
+		if status != wire.StatusOK {
+			f.st.LastStatus = status
+		}
+		m, err := wire.Encode(f.ftx[:], wire.Header{Op: fr.Op, Status: status, Seq: fr.Seq, Resp: true}, f.resp[:n])
+		if err != nil {
+			return nil // unreachable: n ≤ MaxPayload
+		}
+		return f.ftx[:m]
+	}
 	crc := wire.U32(f.rx[wire.HeaderSize+len(fr.Payload):])
 	if f.cached && fr.Seq == f.cacheSeq && fr.Op == f.cacheOp && crc == f.cacheCRC && len(fr.Payload) == f.cacheLen {
 		f.st.Replays++
 		return f.tx[:f.txn]
 	}
-	status, n := f.dispatch(fr.Op, fr.Payload)
+	var status wire.Status
+	var n int
+	if fr.Op == wire.OpExec {
+		status, n = f.exec(fr.Seq, fr.Payload)
+	} else {
+		status, n = f.dispatch(fr.Op, fr.Payload)
+	}
 	if status != wire.StatusOK {
 		f.st.LastStatus = status
 	}
@@ -227,6 +259,75 @@ func (f *Firmware) badLength(got, want int) (wire.Status, int) {
 func (f *Firmware) hwFault() (wire.Status, int) {
 	_ = f.park()
 	return f.fail(wire.StatusHardware, wire.DetailFrontend, 0, 0, 0)
+}
+
+// piece answers STAGE (store bytes in the staging buffer) and FETCH (return
+// a piece of the held response) in f.resp.
+func (f *Firmware) piece(op wire.Op, p []byte) (wire.Status, int) {
+	if op == wire.OpStage {
+		if len(p) < wire.StageReqHeader || wire.U16(p[2:]) != 0 {
+			return f.badLength(len(p), wire.StageReqHeader)
+		}
+		off, data := int(wire.U16(p)), p[wire.StageReqHeader:]
+		if off+len(data) > len(f.stage) {
+			return f.fail(wire.StatusRange, wire.DetailPiece, 0, uint32(off+len(data)), uint32(len(f.stage)))
+		}
+		copy(f.stage[off:], data)
+		return wire.StatusOK, 0
+	}
+	q, ok := wire.ParseFetchReq(p)
+	if !ok {
+		return f.badLength(len(p), wire.FetchReqSize)
+	}
+	if !f.heldOK || q.Seq != f.heldSeq {
+		return f.fail(wire.StatusState, wire.DetailNotHeld, 0, uint32(q.Seq), uint32(f.heldSeq))
+	}
+	end := int(q.Offset) + int(q.Len)
+	if end > f.heldN {
+		return f.fail(wire.StatusRange, wire.DetailPiece, 2, uint32(end), uint32(f.heldN))
+	}
+	copy(f.resp[:], f.held[q.Offset:end])
+	return wire.StatusOK, int(q.Len)
+}
+
+// exec runs the request an EXEC names (its payload inline or staged),
+// keeps the response for FETCH and answers with its summary, and the
+// response itself when it is short enough.
+func (f *Firmware) exec(seq uint16, p []byte) (wire.Status, int) {
+	q, ok := wire.ParseExecReq(p)
+	if !ok {
+		if len(p) < wire.ExecReqHeader {
+			return f.badLength(len(p), wire.ExecReqHeader)
+		}
+		return f.fail(wire.StatusBadRequest, wire.DetailField, 1, uint32(p[1]), wire.ExecStaged)
+	}
+	switch q.Op {
+	case wire.OpNak, wire.OpStage, wire.OpExec, wire.OpFetch:
+		return f.fail(wire.StatusBadRequest, wire.DetailPiece, 0, uint32(q.Op), 0)
+	}
+	inner := p[wire.ExecReqHeader:]
+	if q.Flags&wire.ExecStaged != 0 {
+		if len(inner) != 0 {
+			return f.badLength(len(p), wire.ExecReqHeader)
+		}
+		inner = f.stage[:q.Len]
+		if wire.CRC32C(inner) != q.CRC {
+			return f.fail(wire.StatusBadRequest, wire.DetailStaged, 8, wire.CRC32C(inner), q.CRC)
+		}
+	}
+	status, n := f.dispatch(q.Op, inner)
+	copy(f.held[:n], f.resp[:n])
+	f.heldN, f.heldSeq, f.heldOK = n, seq, true
+	r := wire.ExecResp{Op: q.Op, Status: status, Len: uint16(n), CRC: wire.CRC32C(f.held[:n])}
+	out := wire.ExecRespHeader
+	if n <= int(q.Inline) && wire.ExecRespHeader+n <= wire.MaxPayload {
+		copy(f.resp[wire.ExecRespHeader:], f.held[:n])
+		out += n
+	} else {
+		r.Flags = wire.ExecHeld
+	}
+	r.Put(f.resp[:])
+	return wire.StatusOK, out
 }
 
 // dispatch runs one request and leaves its response payload in f.resp.
@@ -321,10 +422,9 @@ func (f *Firmware) checkPulse(q wire.PulseReq, now uint64) (wire.Detail, int, ui
 	}
 	// Duty cycle: the on-time inside the 1 ms window that ends when this
 	// pulse ends (the worst window, since on-time in a sliding window can
-	// only grow while a pulse is on) must stay within MaxDutyPPM ns.
-	if i.MaxDutyPPM >= dutyWindowNs {
-		return wire.DetailNone, 0, 0, 0 // duty 1: no thermal budget to keep
-	}
+	// only grow while a pulse is on) must stay within MaxDutyPPM ns, and at
+	// most DutyRing pulses may fall in that window — with or without a
+	// duty limit (MaxDutyPPM = 10⁶), as PROTOCOL.md promises.
 	w := uint64(q.WidthNs)
 	end := now + w
 	var lo uint64
@@ -344,7 +444,7 @@ func (f *Firmware) checkPulse(q wire.PulseReq, now uint64) (wire.Detail, int, ui
 		on += e - s
 		inWindow++
 	}
-	if on > uint64(i.MaxDutyPPM) || inWindow >= DutyRing {
+	if inWindow >= DutyRing || (i.MaxDutyPPM < dutyWindowNs && on > uint64(i.MaxDutyPPM)) {
 		got := on
 		if got > math.MaxUint32 {
 			got = math.MaxUint32
@@ -389,6 +489,8 @@ func (f *Firmware) pulse(p []byte) (wire.Status, int) {
 		return f.hwFault()
 	}
 	f.st.PulseCells += uint64(q.Region.Cells())
+	f.st.Pulses++
+	f.st.History = wire.CRC32CUpdate(f.st.History, p)
 	if f.setDAC(ampCh, 0) != nil || f.setDAC(ChanGate, 0) != nil {
 		return f.hwFault()
 	}
@@ -396,9 +498,15 @@ func (f *Firmware) pulse(p []byte) (wire.Status, int) {
 }
 
 // convert runs one conversion of the current selection into f.codes.
-func (f *Firmware) convert(rows, cols int) (int, error) {
+// pairs is set for MVM and LSM reads on a board whose column pairs are
+// subtracted before the ADC (wire.CapAnalogDiff): one conversion a pair.
+func (f *Firmware) convert(rows, cols int, pairs bool) (int, error) {
 	sat, err := f.fe.Convert(f.codes[:cols])
-	f.st.ADCConv += uint64(cols)
+	if pairs {
+		f.st.ADCConv += uint64(cols / 2)
+	} else {
+		f.st.ADCConv += uint64(cols)
+	}
 	f.st.CellReads += uint64(rows) * uint64(cols)
 	f.st.Saturated += uint64(sat)
 	return sat, err
@@ -425,7 +533,7 @@ func (f *Firmware) read(p []byte) (wire.Status, int) {
 		if f.fe.Select(row, nil) != nil {
 			return f.hwFault()
 		}
-		s, err := f.convert(1, int(r.Cols))
+		s, err := f.convert(1, int(r.Cols), false)
 		if err != nil {
 			return f.hwFault()
 		}
@@ -460,10 +568,11 @@ func (f *Firmware) mvm(p []byte) (wire.Status, int) {
 	if bits < 1 || bits > 16 {
 		return f.fail(wire.StatusBadRequest, wire.DetailField, 8, uint32(bits), 16)
 	}
-	if !f.checkRegion(r) {
+	if !f.checkRegion(r) || !f.pairAligned(r) {
 		return f.badRegion(r)
 	}
 	rows, cols := int(r.Rows), int(r.Cols)
+	pairs := f.info.Caps&wire.CapAnalogDiff != 0
 	x := p[wire.MVMReqHeader:]
 	want := wire.BitmapLen(rows)
 	if bits > 1 {
@@ -495,7 +604,7 @@ func (f *Firmware) mvm(p []byte) (wire.Status, int) {
 		if f.fe.Select(r, x) != nil {
 			return f.hwFault()
 		}
-		s, err := f.convert(popcount(x), cols)
+		s, err := f.convert(popcount(x), cols, pairs)
 		if err != nil {
 			return f.hwFault()
 		}
@@ -530,7 +639,7 @@ func (f *Firmware) mvm(p []byte) (wire.Status, int) {
 		if f.fe.Select(r, mask) != nil {
 			return f.hwFault()
 		}
-		s, err := f.convert(active, cols)
+		s, err := f.convert(active, cols, pairs)
 		if err != nil {
 			return f.hwFault()
 		}
@@ -544,6 +653,12 @@ func (f *Firmware) mvm(p []byte) (wire.Status, int) {
 	}
 	wire.PutU32(f.resp[:], uint32(sat))
 	return wire.StatusOK, size
+}
+
+// pairAligned reports whether r holds whole column pairs, as MVM and LSM
+// need on a board with wire.CapAnalogDiff (always true without it).
+func (f *Firmware) pairAligned(r wire.Region) bool {
+	return f.info.Caps&wire.CapAnalogDiff == 0 || (r.Col%2 == 0 && r.Cols%2 == 0)
 }
 
 // checkBitmap checks that the bits past n are zero.

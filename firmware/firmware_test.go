@@ -99,7 +99,7 @@ func TestHello(t *testing.T) {
 		t.Fatalf("HELLO: status %v, payload % x", f.Status, f.Payload)
 	}
 	want := testInfo()
-	want.Protocol, want.Firmware, want.MaxLoad = wire.Version, firmware.Version, wire.MaxPayload
+	want.Protocol, want.Firmware, want.MaxLoad, want.Caps = wire.Version, firmware.Version, wire.MaxPayload, wire.CapRanges
 	if info != want {
 		t.Fatalf("HELLO info\n got %+v\nwant %+v", info, want)
 	}
@@ -228,14 +228,24 @@ func TestDutyWindow(t *testing.T) {
 	if last != wire.StatusLimit {
 		t.Fatalf("pulse %d in one window: %v", firmware.DutyRing+1, last)
 	}
-	// Duty 1 (the simulator's): no window at all.
+	// Duty 1 (the simulator's): no on-time budget, but still at most
+	// DutyRing pulses in one window (PROTOCOL.md), e.g. 80 pulses of 100 ns
+	// back to back are not all applied.
 	info := testInfo()
 	info.MaxDutyPPM = 1_000_000
 	r = newRig(t, info)
-	for range firmware.DutyRing * 2 {
+	for k := range firmware.DutyRing {
 		if f := r.do(wire.OpPulse, pulseReq(reg, wire.ModeSet, 100, 100, 100)); f.Status != wire.StatusOK {
-			t.Fatal("duty 1 refused a pulse")
+			t.Fatalf("duty 1 refused pulse %d of %d in one window", k+1, firmware.DutyRing)
 		}
+	}
+	f = r.do(wire.OpPulse, pulseReq(reg, wire.ModeSet, 100, 100, 100))
+	if e, _ := wire.ParseErrorInfo(f.Payload); f.Status != wire.StatusLimit || e.Detail != wire.LimitDuty {
+		t.Fatalf("duty 1, pulse %d in one window: %v %v", firmware.DutyRing+1, f.Status, e.Detail)
+	}
+	r.arr.Idle(1_000_000)
+	if f := r.do(wire.OpPulse, pulseReq(reg, wire.ModeSet, 100, 100, 100)); f.Status != wire.StatusOK {
+		t.Fatalf("duty 1, pulse after the window moved refused: %v", f.Status)
 	}
 }
 
@@ -507,6 +517,18 @@ func TestNoAllocations(t *testing.T) {
 		op wire.Op
 		p  []byte
 	}{wire.OpStatus, nil}
+	exec := make([]byte, wire.ExecReqHeader+wire.RegionSize)
+	wire.ExecReq{Op: wire.OpRead, Inline: 16}.Put(exec)
+	wire.Region{Rows: 2, Cols: 512}.Put(exec[wire.ExecReqHeader:])
+	reqs["exec"] = struct {
+		op wire.Op
+		p  []byte
+	}{wire.OpExec, exec}
+	stage := make([]byte, wire.StageReqHeader+64)
+	reqs["stage"] = struct {
+		op wire.Op
+		p  []byte
+	}{wire.OpStage, stage}
 	buf := make([]byte, wire.MaxWire)
 	for name, req := range reqs {
 		seq := uint16(0)
@@ -529,5 +551,111 @@ func TestNoAllocations(t *testing.T) {
 		if allocs != 0 {
 			t.Errorf("%s: %v allocations per request", name, allocs)
 		}
+	}
+}
+
+// TestRanges: a READ staged in pieces, run by EXEC and fetched in pieces
+// gives the same bytes as a plain READ; EXEC runs once however often it is
+// resent; STAGE and FETCH neither replay nor replace EXEC's cached answer.
+func TestRanges(t *testing.T) {
+	r := newRig(t, testInfo())
+	for i := range r.arr.G {
+		r.arr.G[i] = int32(i%29) - 9
+	}
+	reg := wire.Region{Row: 0, Col: 0, Rows: 16, Cols: 16}
+	read := make([]byte, wire.RegionSize)
+	reg.Put(read)
+	plain := r.do(wire.OpRead, read)
+	want := append([]byte(nil), plain.Payload...)
+	// Stage the 8-byte READ payload in two pieces.
+	for off := 0; off < len(read); off += 4 {
+		p := make([]byte, wire.StageReqHeader+4)
+		wire.PutU16(p, uint16(off))
+		copy(p[wire.StageReqHeader:], read[off:off+4])
+		if f := r.do(wire.OpStage, p); f.Status != wire.StatusOK || len(f.Payload) != 0 {
+			t.Fatalf("STAGE at %d: %v", off, f.Status)
+		}
+	}
+	ex := make([]byte, wire.ExecReqHeader)
+	wire.ExecReq{Op: wire.OpRead, Flags: wire.ExecStaged, Inline: 16, Len: uint16(len(read)), CRC: wire.CRC32C(read)}.Put(ex)
+	conv := r.fw.Status().ADCConv
+	f := r.doSeq(wire.OpExec, 500, ex)
+	er, ok := wire.ParseExecResp(f.Payload)
+	if f.Status != wire.StatusOK || !ok || er.Status != wire.StatusOK || er.Flags != wire.ExecHeld ||
+		int(er.Len) != len(want) || er.CRC != wire.CRC32C(want) || len(f.Payload) != wire.ExecRespHeader {
+		t.Fatalf("EXEC: %v %+v (%d bytes)", f.Status, er, len(f.Payload))
+	}
+	ranOnce := r.fw.Status().ADCConv
+	var got []byte
+	for off := 0; off < len(want); off += 100 {
+		q := make([]byte, wire.FetchReqSize)
+		wire.FetchReq{Seq: 500, Offset: uint16(off), Len: uint16(min(100, len(want)-off))}.Put(q)
+		f := r.do(wire.OpFetch, q)
+		if f.Status != wire.StatusOK {
+			t.Fatalf("FETCH at %d: %v", off, f.Status)
+		}
+		got = append(got, f.Payload...)
+	}
+	if !slices.Equal(got, want) || ranOnce-conv != 256 {
+		t.Fatalf("fetched %d bytes (equal %v) after %d conversions", len(got), slices.Equal(got, want), ranOnce-conv)
+	}
+	// A resent EXEC is answered from the cache, even after FETCHes.
+	if f := r.doSeq(wire.OpExec, 500, ex); f.Status != wire.StatusOK || r.fw.Status().ADCConv != ranOnce || r.fw.Status().Replays != 1 {
+		t.Fatalf("resent EXEC ran again (%d conversions, %d replays)", r.fw.Status().ADCConv-ranOnce, r.fw.Status().Replays)
+	}
+	// Errors: FETCH beyond the response, of another sequence number; EXEC
+	// with a wrong CRC or a nested ranged opcode; STAGE past the buffer.
+	bad := func(name string, op wire.Op, p []byte, st wire.Status, d wire.Detail) {
+		t.Helper()
+		f := r.do(op, p)
+		e, _ := wire.ParseErrorInfo(f.Payload)
+		if f.Status != st || e.Detail != d {
+			t.Errorf("%s: %v %v, want %v %v", name, f.Status, e.Detail, st, d)
+		}
+	}
+	q := make([]byte, wire.FetchReqSize)
+	wire.FetchReq{Seq: 500, Offset: 500, Len: 100}.Put(q)
+	bad("fetch past the end", wire.OpFetch, q, wire.StatusRange, wire.DetailPiece)
+	wire.FetchReq{Seq: 501, Len: 1}.Put(q)
+	bad("fetch another seq", wire.OpFetch, q, wire.StatusState, wire.DetailNotHeld)
+	wire.ExecReq{Op: wire.OpRead, Flags: wire.ExecStaged, Len: uint16(len(read)), CRC: 1}.Put(ex)
+	bad("staged CRC", wire.OpExec, ex, wire.StatusBadRequest, wire.DetailStaged)
+	wire.ExecReq{Op: wire.OpFetch}.Put(ex)
+	bad("nested", wire.OpExec, ex, wire.StatusBadRequest, wire.DetailPiece)
+	st := make([]byte, wire.StageReqHeader+8)
+	wire.PutU16(st, wire.MaxPayload-4)
+	bad("stage past the end", wire.OpStage, st, wire.StatusRange, wire.DetailPiece)
+	// A short response comes inline; an inner error too.
+	ex = make([]byte, wire.ExecReqHeader+wire.RegionSize)
+	wire.ExecReq{Op: wire.OpRead, Inline: 64}.Put(ex)
+	wire.Region{Rows: 2, Cols: 3}.Put(ex[wire.ExecReqHeader:])
+	f = r.do(wire.OpExec, ex)
+	if er, _ := wire.ParseExecResp(f.Payload); er.Flags != 0 || int(er.Len) != len(f.Payload)-wire.ExecRespHeader || er.Len != 4+12 {
+		t.Errorf("inline EXEC: %+v, %d bytes", er, len(f.Payload))
+	}
+	wire.Region{Rows: 20, Cols: 3}.Put(ex[wire.ExecReqHeader:])
+	f = r.do(wire.OpExec, ex)
+	if er, _ := wire.ParseExecResp(f.Payload); f.Status != wire.StatusOK || er.Status != wire.StatusRange {
+		t.Errorf("EXEC of a bad READ: %v %+v", f.Status, er)
+	}
+}
+
+// TestHistory: STATUS counts applied pulses and chains their requests into
+// a CRC-32C; refused pulses change neither.
+func TestHistory(t *testing.T) {
+	r := newRig(t, testInfo())
+	if s := r.fw.Status(); !s.HasState || s.Pulses != 0 || s.History != 0 {
+		t.Fatalf("fresh board: %+v", s)
+	}
+	a := pulseReq(wire.Region{Rows: 1, Cols: 2}, wire.ModeSet, 100, 100, 100)
+	b := pulseReq(wire.Region{Row: 3, Rows: 1, Cols: 1}, wire.ModeForm, 1000, 100, 100)
+	r.do(wire.OpPulse, a)
+	r.do(wire.OpPulse, pulseReq(wire.Region{Rows: 1, Cols: 1}, wire.ModeSet, 50000, 100, 100)) // refused
+	r.do(wire.OpPulse, b)
+	want := wire.CRC32C(append(append([]byte(nil), a...), b...))
+	f := r.do(wire.OpStatus, nil)
+	s, ok := wire.ParseStatus(f.Payload)
+	if !ok || s.Pulses != 2 || s.History != want || s.Refused != 1 {
+		t.Fatalf("status %+v, want 2 pulses, history %08x", s, want)
 	}
 }

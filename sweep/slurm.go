@@ -363,7 +363,7 @@ func Wait(ctx context.Context, p *Plan, job *SlurmJob, o SlurmOptions) (*WaitRep
 		case <-time.After(o.Poll):
 		}
 	}
-	rep := &WaitReport{}
+	rep := &WaitReport{FailedShards: []int{}}
 	if job.Array != "" {
 		if out, err := o.Exec(ctx, "scontrol", "-o", "show", "job", job.Array); err == nil {
 			rep.Tasks = parseScontrol(out)

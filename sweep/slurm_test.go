@@ -106,7 +106,10 @@ func slurmCluster(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := append(os.Environ(), "MEMLSM_SLURM_DIR="+dir, "MEMLSM_SLURM_PORT=6837")
+	// A port pair of its own, so that two test processes (two developers on
+	// one machine) can each run a cluster.
+	port := 20000 + 2*(os.Getpid()%10000)
+	env := append(os.Environ(), "MEMLSM_SLURM_DIR="+dir, fmt.Sprintf("MEMLSM_SLURM_PORT=%d", port))
 	run := func(arg string) ([]byte, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 		defer cancel()

@@ -59,7 +59,8 @@ func runEncode(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if _, err := experiment.FeatureFormat(*out); err != nil {
 		return err
 	}
-	if err := cli.FirstErr(checkSource("data", *data), ef.check(fs), enc.check(fs)); err != nil {
+	if err := cli.FirstErr(checkSource("data", *data), ef.check(fs), enc.check(fs),
+		cli.CheckSources([]string{*data, ef.params.file}, cli.Out{Flag: "out", Path: *out}, cli.Out{Flag: "out", Path: experiment.SidecarPath(*out)})); err != nil {
 		return err
 	}
 	stderr = ef.stderr(stderr)
@@ -82,6 +83,7 @@ func runEncode(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	warn(stderr, "encode", f.Macro.Warnings())
 	files, err := f.Save(*out)
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/memlsm/memlsm/events"
+	"github.com/memlsm/memlsm/events/convert"
 	"github.com/memlsm/memlsm/internal/atomicfile"
 )
 
@@ -143,4 +144,17 @@ func filePaths(d *events.Dataset) []string {
 		out = append(out, s.Meta["file"])
 	}
 	return slices.Clip(out)
+}
+
+// imageKey is the part of a cache key that says how images are converted:
+// the code and its parameters.
+func (o *Options) imageKey() any {
+	if o.ImageCode == Rate {
+		var rp convert.RateParams
+		if o.RateCode != nil {
+			rp = *o.RateCode
+		}
+		return []any{Rate, rp}
+	}
+	return []any{Saccade, o.saccade()}
 }

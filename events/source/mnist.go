@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	register("mnist", Saccade, "MNIST digits (train|test, or the idx files of DIR) through the saccade model", openMNIST)
+	register("mnist", Saccade, "MNIST digits (train|test, or the idx files of DIR) through the saccade model, or rate-coded (code=rate)", openMNIST)
 }
 
 // MNISTOptions select digits of MNIST and set up their conversion. The
@@ -34,10 +34,13 @@ type MNISTOptions struct {
 // convert.MNISTDir: $MEMLSM_MNIST or the GoMNIST module in the Go module
 // cache) and converts each to saccade events, the way N-MNIST was recorded
 // (Orchard et al. 2015: an ATIS camera making three saccades in front of
-// the digit on a screen). Classes are "0".."9"; a sample's ID is
+// the digit on a screen), or with Options.ImageCode Rate to the rate code
+// of the neural↔visual image encoder (convert.RateCode). Classes are "0".."9"; a sample's ID is
 // "mnist-<set>-<k>" with k the 1-based index in the set (NMNISTsmall's
 // <k>.bs2 records the same training digit); its Meta holds "split" (the
-// set), "mnist_index" and "seed".
+// set), "mnist_index", "seed" and events.MetaInstance, the ID again: the
+// pen trajectory that strokes: traced from the same digit carries the same
+// instance.
 func MNIST(ctx context.Context, dir string, opts MNISTOptions) (*events.Dataset, error) {
 	set := opts.Set
 	if set == "" {
@@ -55,47 +58,65 @@ func MNIST(ctx context.Context, dir string, opts MNISTOptions) (*events.Dataset,
 			return nil, fmt.Errorf("source: mnist: %w", err)
 		}
 	}
+	// limit and per_class are applied while reading: the labels are read
+	// up to the last one selected, then the images up to the last one
+	// selected, keeping only the selected ones.
+	var n [10]int
+	keep := func(k int, l uint8) (take, done bool) {
+		if opts.PerClass > 0 && n[l] >= opts.PerClass {
+			return false, full(n[:], opts.PerClass)
+		}
+		n[l]++
+		total := 0
+		for _, c := range n {
+			total += c
+		}
+		return true, opts.Limit > 0 && total >= opts.Limit || opts.PerClass > 0 && full(n[:], opts.PerClass)
+	}
 	imagesFile, labelsFile, err := convert.MNISTFiles(dir, set)
 	if err != nil {
 		return nil, fmt.Errorf("source: mnist: %w", err)
 	}
 	sel := []any{dir, set, opts.PerClass, opts.Limit}
-	return cached(ctx, &opts.Options, cacheKey{Scheme: "mnist", Selection: sel, Params: opts.saccade()}, []string{imagesFile, labelsFile}, func() (*events.Dataset, error) {
-		all, lb, err := convert.LoadMNIST(dir, set, 0)
+	return cached(ctx, &opts.Options, cacheKey{Scheme: "mnist", Selection: sel, Params: opts.imageKey()}, []string{imagesFile, labelsFile}, func() (*events.Dataset, error) {
+		imgs, idx, labels, err := convert.SelectMNIST(ctx, dir, set, opts.Limit > 0 || opts.PerClass > 0, keep)
 		if err != nil {
 			return nil, fmt.Errorf("source: mnist: %w", err)
 		}
 		d := &events.Dataset{Classes: digitNames()}
-		var imgs []*image.Gray
-		var n [10]int
-		for k, l := range lb {
-			if opts.Limit > 0 && len(imgs) >= opts.Limit {
-				break
-			}
-			if int(l) >= len(n) {
-				return nil, fmt.Errorf("source: mnist: %s: label %d of digit %d is not a digit", dir, l, k+1)
-			}
-			if opts.PerClass > 0 && n[l] >= opts.PerClass {
-				continue
-			}
-			n[l]++
-			imgs = append(imgs, all[k])
-			d.Samples = append(d.Samples, events.Sample{Label: int(l), ID: fmt.Sprintf("mnist-%s-%d", set, k+1),
-				Meta: map[string]string{"mnist_index": strconv.Itoa(k + 1), "split": set}})
+		for j, k := range idx {
+			id := fmt.Sprintf("mnist-%s-%d", set, k+1)
+			d.Samples = append(d.Samples, events.Sample{Label: int(labels[j]), ID: id,
+				Meta: map[string]string{"mnist_index": strconv.Itoa(k + 1), "split": set, events.MetaInstance: id}})
 		}
 		if len(imgs) == 0 {
 			return nil, fmt.Errorf("source: mnist: nothing selected")
 		}
-		return convertImages(ctx, d, imgs, &opts.Options)
+		return convertImages(ctx, d, func(i int) (*image.Gray, error) { return imgs[i], nil }, &opts.Options)
 	})
+}
+
+// full reports whether every class has reached per.
+func full(n []int, per int) bool {
+	for _, c := range n {
+		if c < per {
+			return false
+		}
+	}
+	return true
 }
 
 // openMNIST opens "mnist:train", "mnist:test" (the GoMNIST module's files)
 // or "mnist:DIR?set=train|test" (the idx files in DIR). Options:
 // per_class=N keeps the first N digits of each class, limit=N the first N
-// digits, seed=N and workers=N as for fsdd:.
+// digits, code=saccade|rate the conversion (the saccade model, the
+// default, or the rate code of the BTV image encoder: static 28×28 images,
+// convert.RateCode), seed=N and workers=N as for fsdd:.
 func openMNIST(ctx context.Context, path string, query url.Values, o *Options) (*events.Dataset, error) {
-	if err := checkOptions("mnist", query, "set", "per_class", "limit", "seed", "workers"); err != nil {
+	if err := checkOptions("mnist", query, "set", "per_class", "limit", "code", "seed", "workers"); err != nil {
+		return nil, err
+	}
+	if err := imageCode("mnist", query, o); err != nil {
 		return nil, err
 	}
 	opts := MNISTOptions{Set: query.Get("set"), Options: *o}

@@ -44,6 +44,10 @@ func init() {
 // CRC32C returns the CRC-32C of p.
 func CRC32C(p []byte) uint32 { return ^crcUpdate(^uint32(0), p) }
 
+// CRC32CUpdate returns the CRC-32C of a's bytes followed by p, given
+// crc = CRC32C(a) (CRC32CUpdate(0, p) = CRC32C(p)).
+func CRC32CUpdate(crc uint32, p []byte) uint32 { return ^crcUpdate(^crc, p) }
+
 // crcUpdate feeds p into the running (pre-inverted) CRC register c.
 func crcUpdate(c uint32, p []byte) uint32 {
 	for _, b := range p {

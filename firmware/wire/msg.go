@@ -67,6 +67,8 @@ type Info struct {
 
 	NameLen uint8
 	Name    [MaxNameLen]byte // board name, UTF-8
+
+	Caps uint16 // capability bits (CapRanges); 0 from firmware 1.0
 }
 
 // Info sizes.
@@ -95,7 +97,7 @@ func (i *Info) Put(p []byte) {
 	PutU32(p[26:], i.MaxWidthNs)
 	PutU32(p[30:], i.MaxDutyPPM)
 	PutU32(p[34:], i.MaxCells)
-	PutU16(p[38:], 0) // reserved, aligns the f64 fields
+	PutU16(p[38:], i.Caps) // capabilities (reserved, 0, in firmware 1.0)
 	PutU64(p[40:], i.DACFullScale)
 	PutU64(p[48:], i.ReadVoltage)
 	PutU64(p[56:], i.TIAGain)
@@ -124,6 +126,7 @@ func ParseInfo(p []byte) (Info, bool) {
 	i.MaxGate = U16(p[20:])
 	i.MinWidthNs, i.MaxWidthNs = U32(p[22:]), U32(p[26:])
 	i.MaxDutyPPM, i.MaxCells = U32(p[30:]), U32(p[34:])
+	i.Caps = U16(p[38:])
 	i.DACFullScale, i.ReadVoltage = U64(p[40:]), U64(p[48:])
 	i.TIAGain, i.ADCFullScale, i.ADCLSB = U64(p[56:]), U64(p[64:]), U64(p[72:])
 	i.EnergyConv, i.EnergyDAC = U64(p[80:]), U64(p[88:])
@@ -177,10 +180,24 @@ type BoardStatus struct {
 	ADCConv    uint64 // ADC conversions
 	DACUpdates uint64 // DAC channel writes
 	Saturated  uint64 // ADC conversions that clipped
+
+	// Board state since power-up (firmware 1.1; zero from 1.0, see
+	// HasState): how many pulses were applied, and a hash chaining every
+	// applied pulse (CRC-32C of the previous hash and the pulse's request
+	// payload, from 0). A board that reports Pulses 0 has not been
+	// programmed since it started; two boards with the same history hash
+	// were programmed the same way.
+	HasState bool
+	Pulses   uint64
+	History  uint32
 }
 
-// StatusSize is the encoded size of BoardStatus.
-const StatusSize = 76
+// StatusSize is the encoded size of BoardStatus; StatusSizeV10 that of
+// firmware 1.0, without the state fields.
+const (
+	StatusSize    = 88
+	StatusSizeV10 = 76
+)
 
 // Put stores s at p[0:76].
 func (s *BoardStatus) Put(p []byte) {
@@ -204,20 +221,27 @@ func (s *BoardStatus) Put(p []byte) {
 	PutU64(p[52:], s.ADCConv)
 	PutU64(p[60:], s.DACUpdates)
 	PutU64(p[68:], s.Saturated)
+	PutU64(p[76:], s.Pulses)
+	PutU32(p[84:], s.History)
 }
 
-// ParseStatus decodes a STATUS response payload.
+// ParseStatus decodes a STATUS response payload (of firmware 1.1, or 1.0
+// without the state fields).
 func ParseStatus(p []byte) (BoardStatus, bool) {
-	if len(p) != StatusSize {
+	if len(p) != StatusSize && len(p) != StatusSizeV10 {
 		return BoardStatus{}, false
 	}
-	return BoardStatus{
+	s := BoardStatus{
 		Halted: p[0]&1 != 0, LSMActive: p[0]&2 != 0, LastStatus: Status(p[1]),
 		NowNs: U64(p[4:]), FramesOK: U32(p[12:]), FramesBad: U32(p[16:]),
 		Replays: U32(p[20:]), Refused: U32(p[24:]), PulseCells: U64(p[28:]),
 		CellReads: U64(p[36:]), MVMs: U64(p[44:]), ADCConv: U64(p[52:]),
 		DACUpdates: U64(p[60:]), Saturated: U64(p[68:]),
-	}, true
+	}
+	if len(p) == StatusSize {
+		s.HasState, s.Pulses, s.History = true, U64(p[76:]), U32(p[84:])
+	}
+	return s, true
 }
 
 // PulseReq is the PULSE request. 18 bytes: region, mode u8, reserved u8,

@@ -19,6 +19,15 @@ const (
 	OpHalt Op = 0x03
 	// OpWait idles the array for a duration (relaxation experiments).
 	OpWait Op = 0x04
+	// OpStage stores a piece of a long request payload on the board
+	// (CapRanges).
+	OpStage Op = 0x05
+	// OpExec runs a request whose payload was staged, or whose response is
+	// to be fetched in pieces (CapRanges).
+	OpExec Op = 0x06
+	// OpFetch returns a piece of the response EXEC left on the board
+	// (CapRanges).
+	OpFetch Op = 0x07
 	// OpPulse applies one form/set/reset pulse to a region.
 	OpPulse Op = 0x10
 	// OpRead reads the ADC code of every cell of a region, row by row.
@@ -42,6 +51,12 @@ func (o Op) String() string {
 		return "HALT"
 	case OpWait:
 		return "WAIT"
+	case OpStage:
+		return "STAGE"
+	case OpExec:
+		return "EXEC"
+	case OpFetch:
+		return "FETCH"
 	case OpPulse:
 		return "PULSE"
 	case OpRead:
@@ -115,6 +130,9 @@ const (
 	DetailOrder        Detail = 20 // LSM chunk does not continue the run in progress
 	DetailConfig       Detail = 21 // LSM chunk's configuration differs from the run in progress
 	DetailFrontend     Detail = 22 // the front end returned an error
+	DetailStaged       Detail = 23 // EXEC: the staged payload's length or CRC differs from the request's
+	DetailNotHeld      Detail = 24 // FETCH: the board holds no response of that sequence number
+	DetailPiece        Detail = 25 // STAGE or FETCH: the piece lies outside the buffer, or EXEC nests a ranged opcode
 	DetailDecodeCOBS   Detail = 32 // NAK reasons mirror the wire decoding errors
 	DetailDecodeLong   Detail = 33
 	DetailDecodeShort  Detail = 34
@@ -158,6 +176,12 @@ func (d Detail) String() string {
 		return "run configuration"
 	case DetailFrontend:
 		return "front end"
+	case DetailStaged:
+		return "staged payload"
+	case DetailNotHeld:
+		return "no held response"
+	case DetailPiece:
+		return "piece range"
 	case DetailDecodeCOBS:
 		return "COBS"
 	case DetailDecodeLong:

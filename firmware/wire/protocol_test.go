@@ -117,7 +117,7 @@ func TestProtocolExamples(t *testing.T) {
 	if frames < 20 {
 		t.Fatalf("found only %d example frames in PROTOCOL.md", frames)
 	}
-	for _, op := range []Op{OpHello, OpStatus, OpHalt, OpWait, OpPulse, OpRead, OpMVM, OpLSM} {
+	for _, op := range []Op{OpHello, OpStatus, OpHalt, OpWait, OpStage, OpExec, OpFetch, OpPulse, OpRead, OpMVM, OpLSM} {
 		if s := seen[op]; !s[0] || !s[1] {
 			t.Errorf("PROTOCOL.md has no request and response example of %v", op)
 		}

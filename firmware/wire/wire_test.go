@@ -277,7 +277,8 @@ func TestMessages(t *testing.T) {
 		t.Error("truncated Info accepted")
 	}
 	st := BoardStatus{Halted: true, LastStatus: StatusLimit, NowNs: 1 << 40, FramesOK: 3, FramesBad: 4, Replays: 5, Refused: 6,
-		PulseCells: 7, CellReads: 8, MVMs: 9, ADCConv: 10, DACUpdates: 11, Saturated: 12}
+		PulseCells: 7, CellReads: 8, MVMs: 9, ADCConv: 10, DACUpdates: 11, Saturated: 12,
+		HasState: true, Pulses: 13, History: 0xdeadbeef}
 	sp := make([]byte, StatusSize)
 	st.Put(sp)
 	if g, ok := ParseStatus(sp); !ok || g != st {
