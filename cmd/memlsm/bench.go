@@ -39,11 +39,7 @@ func runBenchEncode(ctx context.Context, args []string, stdout, stderr io.Writer
 	ef.register(fs)
 	var enc encoderFlags
 	enc.register(fs, "", "")
-	pos, err := fs.ParseArgs(args, stdout)
-	if err != nil {
-		return err
-	}
-	if err := cli.NoArgs(pos); err != nil {
+	if err := fs.ParseNone(args, stdout); err != nil {
 		return err
 	}
 	if *repeat < 1 {

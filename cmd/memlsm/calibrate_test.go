@@ -83,7 +83,7 @@ func TestCalibrateRoundTripEmu(t *testing.T) {
 		Fitted int `json:"fitted"`
 	}
 	calibrateDecode(t, stdout, &fit)
-	got, err := loadParamsFile(params)
+	got, err := crossbar.LoadParamsFile(params)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,11 +59,7 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Float64Var(&head.WeightDecay, "wd", 0, "head weight decay, < 0 for none (default: the head's)")
 	fs.IntVar(&head.Batch, "batch", 0, "head mini-batch (default: the head's)")
 	fs.IntVar(&head.Hidden, "hidden", 0, "MLP hidden width (default 256)")
-	pos, err := fs.ParseArgs(args, stdout)
-	if err != nil {
-		return err
-	}
-	if err := cli.NoArgs(pos); err != nil {
+	if err := fs.ParseNone(args, stdout); err != nil {
 		return err
 	}
 	// Everything the flags alone decide is checked before any work.

@@ -41,18 +41,15 @@ func runDataStats(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
 	var rf runFlags
 	rf.register(fs)
-	pos, err := fs.ParseArgs(args, stdout)
+	arg, err := fs.ParseOne(args, stdout, "SRC")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("want one SRC, got %d arguments", len(pos))
-	}
-	d, err := openSource(ctx, rf, "", pos[0], rf.stderr(stderr))
+	d, err := openSource(ctx, rf, "", arg, rf.stderr(stderr))
 	if err != nil {
 		return err
 	}
-	return cli.Emit(stdout, *asJSON, d.Summarize(pos[0]))
+	return cli.Emit(stdout, *asJSON, d.Summarize(arg))
 }
 
 func runDataShow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -68,13 +65,11 @@ func runDataShow(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
 	var rf runFlags
 	rf.register(fs)
-	pos, err := fs.ParseArgs(args, stdout)
+	arg, err := fs.ParseOne(args, stdout, "SRC")
 	if err != nil {
 		return err
 	}
 	switch {
-	case len(pos) != 1:
-		return usagef("want one SRC, got %d arguments", len(pos))
 	case *out == "":
 		return usagef("--out FILE.png is required")
 	case o.Bins < 0 || o.BinWidth < 0 || o.Index < 0:
@@ -82,17 +77,17 @@ func runDataShow(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	case o.Frames && o.Bins > eventplot.MaxSteps:
 		return usagef("--bins %d: a plot shows at most %d time steps", o.Bins, eventplot.MaxSteps)
 	}
-	if err := cli.FirstErr(cli.CheckFigure("out", *out), cli.CheckSources(pos, cli.Out{Flag: "out", Path: *out})); err != nil {
+	if err := cli.FirstErr(cli.CheckFigure("out", *out), cli.CheckSources([]string{arg}, cli.Out{Flag: "out", Path: *out})); err != nil {
 		return err
 	}
-	d, err := openSource(ctx, rf, "", pos[0], rf.stderr(stderr))
+	d, err := openSource(ctx, rf, "", arg, rf.stderr(stderr))
 	if err != nil {
 		return err
 	}
 	if o.Index >= d.Len() {
-		return usagef("--index %d outside the %d samples of %s", o.Index, d.Len(), pos[0])
+		return usagef("--index %d outside the %d samples of %s", o.Index, d.Len(), arg)
 	}
-	res, err := eventplot.Show(d, pos[0], *out, o)
+	res, err := eventplot.Show(d, arg, *out, o)
 	if err != nil {
 		return fmt.Errorf("data show: %w", err)
 	}

@@ -114,13 +114,11 @@ func runDataConvert(ctx context.Context, args []string, stdout, stderr io.Writer
 	for _, f := range converterFlags {
 		fs.Func(f.name, f.help, func(v string) error { set[f.name] = v; return nil })
 	}
-	pos, err := fs.ParseArgs(args, stdout)
+	arg, err := fs.ParseOne(args, stdout, "IN")
 	if err != nil {
 		return err
 	}
 	switch {
-	case len(pos) != 1:
-		return usagef("want one IN, got %d arguments", len(pos))
 	case *out == "":
 		return usagef("--out FILE.mev is required")
 	case !strings.EqualFold(filepath.Ext(*out), ".mev"):
@@ -128,7 +126,7 @@ func runDataConvert(ctx context.Context, args []string, stdout, stderr io.Writer
 	case *workers < 0:
 		return usagef("--workers must not be negative")
 	}
-	spec := pos[0]
+	spec := arg
 	if err := cli.CheckSources([]string{spec, *paramsFile}, cli.Out{Flag: "out", Path: *out}); err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/memlsm/memlsm/board"
@@ -38,61 +37,10 @@ func (pf *macroParamFlags) register(fs *cli.FlagSet) {
 // load returns the chosen parameters and a label naming where they came
 // from.
 func (pf *macroParamFlags) load(fs *cli.FlagSet) (crossbar.Params, string, error) {
-	if pf.file != "" {
-		if fs.Given("preset") {
-			return crossbar.Params{}, "", usagef("give --preset or --params, not both")
-		}
-		p, err := loadParamsFile(pf.file)
-		if err != nil {
-			return p, pf.file, err
-		}
-		return pf.apply(p, pf.file)
+	if pf.file != "" && fs.Given("preset") {
+		return crossbar.Params{}, "", usagef("give --preset or --params, not both")
 	}
-	p, err := crossbar.Preset(pf.preset)
-	if err != nil {
-		return p, "", cli.UsageError{Err: err}
-	}
-	return pf.apply(p, pf.preset)
-}
-
-// apply applies the --set overrides to p; the label names them.
-func (pf *macroParamFlags) apply(p crossbar.Params, src string) (crossbar.Params, string, error) {
-	if len(pf.set) == 0 {
-		return p, src, nil
-	}
-	if err := p.Apply(pf.set...); err != nil {
-		return crossbar.Params{}, "", usagef("--set: %w", err)
-	}
-	return p, src + " --set " + pf.set.String(), nil
-}
-
-// ageFlag is a duration flag that reads long durations ("1h", "1d", "1y";
-// units.ParseDuration).
-type ageFlag units.Seconds
-
-func (a *ageFlag) String() string { return units.Seconds(*a).String() }
-
-func (a *ageFlag) Set(s string) error {
-	d, err := units.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	*a = ageFlag(d)
-	return nil
-}
-
-// loadParamsFile reads a parameter file, naming it in errors.
-func loadParamsFile(path string) (crossbar.Params, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return crossbar.Params{}, err
-	}
-	defer f.Close()
-	p, err := crossbar.LoadParams(f)
-	if err != nil {
-		return p, fmt.Errorf("%s: %w", path, err)
-	}
-	return p, nil
+	return crossbar.Choose(pf.preset, pf.file, pf.set) // an unknown preset or a bad --set matches crossbar.ErrChoice: usage
 }
 
 // runFlags are the flags of every command that opens data or works long:
@@ -121,7 +69,7 @@ type experimentFlags struct {
 	seed     uint64
 	workers  int
 	asJSON   bool
-	age      ageFlag
+	age      units.Age
 	drift    bool
 	reuse    bool
 }
