@@ -25,6 +25,9 @@ type ZeroShotChoices struct {
 	TestFraction float64
 	PairAll      bool
 	Trace        bool
+	// Names are the two modalities (side information names them); zero
+	// means DefaultModalities.
+	Names Modalities
 
 	// SeenGiven, UnseenGiven and ScopeGiven say which of Seen, Unseen and
 	// Scope the user set (designs fix the seen classes and the scope).
@@ -81,7 +84,7 @@ func (c ZeroShotChoices) Plan() (p ZeroShotPlan, err error) {
 	if _, err := ParseFactors(c.SelectGains); err != nil {
 		return p, wrap("select gains", err)
 	}
-	if _, err := ParseSideInfo(c.SideInfo, DefaultModalities); err != nil {
+	if _, err := ParseSideInfo(c.SideInfo, c.names()); err != nil {
 		return p, wrap("side info", err)
 	}
 	for _, k := range p.Unseen {
@@ -108,7 +111,7 @@ func (c ZeroShotChoices) Apply(cfg *ZeroShotConfig, p ZeroShotPlan) error {
 		cfg.Seeds, cfg.SweepScope = nil, 0
 	}
 	var err error
-	if cfg.SideInfo, err = ParseSideInfo(c.SideInfo, DefaultModalities); err != nil {
+	if cfg.SideInfo, err = ParseSideInfo(c.SideInfo, c.names()); err != nil {
 		return err
 	}
 	if cfg.SideInfo != nil {
@@ -127,4 +130,11 @@ func (c ZeroShotChoices) Apply(cfg *ZeroShotConfig, p ZeroShotPlan) error {
 // base; sample is the number of all-K designs to draw (0: all).
 func (p ZeroShotPlan) DesignsOf(base ZeroShotConfig, sample int) DesignsConfig {
 	return DesignsConfig{Base: base, Classes: p.Classes, K: p.Designs.K, Sample: sample, Designs: p.DesignList, Seeds: p.Seeds}
+}
+
+func (c ZeroShotChoices) names() Modalities {
+	if c.Names == (Modalities{}) {
+		return DefaultModalities
+	}
+	return c.Names
 }

@@ -114,7 +114,9 @@ func convertImages(ctx context.Context, d *events.Dataset, load func(i int) (*im
 		}
 		d.Sensor = convert.SaccadeSensor
 		d.Sensor.Width, d.Sensor.Height = params.Width, params.Height
-		conv = func(_ int, img *image.Gray, seed uint64) ([]events.Event2D, error) { return model.Convert(img, seed), nil }
+		conv = func(_ int, img *image.Gray, seed uint64) ([]events.Event2D, error) {
+			return model.Convert(img, seed), nil
+		}
 	case Rate:
 		var rp convert.RateParams
 		if opts.RateCode != nil {
