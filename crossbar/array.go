@@ -206,12 +206,12 @@ type Counter interface {
 
 // Counters are cumulative operation counts and the energy they cost.
 type Counters struct {
-	Pulses         int64        `json:"pulses"`          // programming pulses, counted per cell
-	CellReads      int64        `json:"cell_reads"`      // cell-read events (one cell under read voltage in one read or MVM plane)
-	MVMs           int64        `json:"mvms"`            // MVM calls
-	ADCConversions int64        `json:"adc_conversions"` //
-	DACUpdates     int64        `json:"dac_updates"`     //
-	Saturations    int64        `json:"saturations"`     // ADC conversions that clipped
+	Pulses         int64        `json:"pulses"`     // programming pulses, counted per cell
+	CellReads      int64        `json:"cell_reads"` // cell-read events (one cell under read voltage in one read or MVM plane)
+	MVMs           int64        `json:"mvms"`       // MVM calls
+	ADCConversions int64        `json:"adc_conversions"`
+	DACUpdates     int64        `json:"dac_updates"`
+	Saturations    int64        `json:"saturations"` // ADC conversions that clipped
 	Energy         units.Joules `json:"energy_j"`
 }
 
