@@ -13,6 +13,7 @@ type ZeroShotChoices struct {
 	Seen, Unseen string // class lists ("1-7", "8,9"); Unseen may be all-pairs or all-K
 	Classes      string // the classes designs divide
 	Designs      string // unseen sets LIST/LIST/..., run as designs
+	CalibrateOn  string // classes whose samples calibrate the gains once ("": each run's seen classes)
 	Subsets      int    // with all-K: a seeded sample of this many designs (0: all)
 	Seeds        string // seed list of a sweep or of the designs ("" or "none": none)
 	Scope        SweepScope
@@ -81,6 +82,11 @@ func (c ZeroShotChoices) Plan() (p ZeroShotPlan, err error) {
 	} else if c.Subsets != 0 {
 		return p, configErrorf("a sample of subsets needs unseen all-K")
 	}
+	if c.CalibrateOn != "" {
+		if _, err := ParseClasses(c.CalibrateOn); err != nil {
+			return p, wrap("calibrate on", err)
+		}
+	}
 	if _, err := ParseFactors(c.SelectGains); err != nil {
 		return p, wrap("select gains", err)
 	}
@@ -103,7 +109,8 @@ func (c ZeroShotChoices) Plan() (p ZeroShotPlan, err error) {
 
 // Apply puts the choices and their plan into cfg: classes, seeds and
 // scope (none for designs, which take the seeds themselves), protocol,
-// selection, side information, test fraction, pairing and trace.
+// selection, side information, calibration classes, test fraction,
+// pairing and trace.
 func (c ZeroShotChoices) Apply(cfg *ZeroShotConfig, p ZeroShotPlan) error {
 	cfg.Seen, cfg.Unseen, cfg.TestFraction, cfg.PairAll = p.Seen, p.Unseen, c.TestFraction, c.PairAll
 	cfg.Seeds, cfg.SweepScope, cfg.Trace, cfg.Protocol = p.Seeds, c.Scope, c.Trace, c.Protocol
@@ -111,6 +118,11 @@ func (c ZeroShotChoices) Apply(cfg *ZeroShotConfig, p ZeroShotPlan) error {
 		cfg.Seeds, cfg.SweepScope = nil, 0
 	}
 	var err error
+	if c.CalibrateOn != "" {
+		if cfg.CalibrateOn, err = ParseClasses(c.CalibrateOn); err != nil {
+			return err
+		}
+	}
 	if cfg.SideInfo, err = ParseSideInfo(c.SideInfo, c.names()); err != nil {
 		return err
 	}

@@ -135,6 +135,7 @@ func (z *zeroshotFlags) register(fs *cli.FlagSet, sources bool, defaultSeeds str
 	fs.Var(&c.Protocol, "protocol", "zsl (unseen items searched among unseen ones) or gzsl (among the test items of every class)")
 	fs.StringVar(&c.Classes, "classes", "1-9", "with --unseen all-pairs|all-K: the classes the designs divide")
 	fs.StringVar(&c.Designs, "designs", "", "run these unseen sets (LIST/LIST/..., e.g. 8,9/1,6) as designs over --seeds, the rest of --classes seen")
+	fs.StringVar(&c.CalibrateOn, "calibrate-on", "", "calibrate the gains once on these classes' samples (outside every seen and unseen set, e.g. 0) instead of on each run's seen classes")
 	fs.IntVar(&c.Subsets, "subsets", 0, "with --unseen all-K: run a seeded sample of N designs (0: all)")
 	fs.BoolVar(&c.Select, "select", false, "choose the epoch (or ridge) and a gain factor on validation classes")
 	fs.StringVar(&c.SelectGains, "select-gains", "0.5,1,2", "with --select: candidate gains, as factors of the calibrated (or given) gain")
