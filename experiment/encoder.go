@@ -248,7 +248,7 @@ func (e *encoder) encodeAt(ctx context.Context, c lsm.Config, frames []events.Fr
 			syn = &countSynapses{Synapses: crossbar.NewSynapses(e.res.array, e.res.layout), levels: float32(e.res.levels)}
 		}
 		var enc *lsm.Encoder
-		enc, err = lsm.New(c, syn, &lsm.Options{Workers: e.workers, Progress: p})
+		enc, err = lsm.New(c, syn, &lsm.Options{Workers: e.workers, Progress: p, RowBands: rowBands(e.res)})
 		if err != nil {
 			return nil, EncodeStats{}, fmt.Errorf("experiment: %w", err)
 		}
