@@ -70,11 +70,7 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Float64Var(&head.WeightDecay, "wd", 0, "head weight decay, < 0 for none (default: the head's)")
 	fs.IntVar(&head.Batch, "batch", 0, "head mini-batch (default: the head's)")
 	fs.IntVar(&head.Hidden, "hidden", 0, "MLP hidden width (default 256)")
-	pos, err := fs.ParseArgs(args, stdout)
-	if err != nil {
-		return err
-	}
-	if err := cli.NoArgs(pos); err != nil {
+	if err := fs.ParseNone(args, stdout); err != nil {
 		return err
 	}
 	// Everything the flags alone decide is checked before any work.
@@ -87,6 +83,7 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := experiment.CheckProtocol(*test != "", *cv, *splitBy == "speaker", *frac); err != nil {
 		return usagef("--test, --cv, --split, --test-fraction: %w", err)
 	}
+	stderr = ef.stderr(stderr)
 	if *load != "" {
 		if err := cli.FirstErr(checkSource("data", *data), ef.check(fs)); err != nil {
 			return err
@@ -116,7 +113,7 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	keepAudio := func(spec string) string { return experiment.SourceFor(spec, kinds) }
-	d, err := openSource(ctx, "data", keepAudio(*data), stderr)
+	d, err := openSource(ctx, ef.runFlags, "data", keepAudio(*data), stderr)
 	if err != nil {
 		return err
 	}
@@ -128,7 +125,7 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		Progress: progressFunc(stderr), KeepModel: *save != "",
 	}
 	if *test != "" {
-		if cfg.Test, err = openSource(ctx, "test", keepAudio(*test), stderr); err != nil {
+		if cfg.Test, err = openSource(ctx, ef.runFlags, "test", keepAudio(*test), stderr); err != nil {
 			return err
 		}
 		cfg.Test = cfg.Test.PerClass(*limit)
@@ -179,7 +176,7 @@ func classifyLoad(ctx context.Context, file, data string, limit int, ef experime
 	if m.Task != "classify" {
 		return fmt.Errorf("classify: --load %s is a %s model", file, m.Task)
 	}
-	d, err := openSource(ctx, "data", data, stderr)
+	d, err := openSource(ctx, ef.runFlags, "data", data, stderr)
 	if err != nil {
 		return err
 	}
