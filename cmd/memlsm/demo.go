@@ -53,11 +53,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) (retE
 	report := fs.String("report", "", "write the HTML report, figures, JSON and sweep table into DIR (new or empty)")
 	skip := fs.String("skip", "", "leave out these parts: "+strings.Join(demo.Parts, ","))
 	workers := fs.Int("workers", 0, "encoding goroutines per part (default GOMAXPROCS)")
-	pos, err := fs.ParseArgs(args, stdout)
-	if err != nil {
-		return err
-	}
-	if err := cli.NoArgs(pos); err != nil {
+	if err := fs.ParseNone(args, stdout); err != nil {
 		return err
 	}
 	cfg := demo.Config{Seed: *seed, Workers: *workers, Log: stderr}
