@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/events/source"
 	"github.com/memlsm/memlsm/experiment"
+	"github.com/memlsm/memlsm/internal/cli"
 )
 
 // Sources of the demo: the data sets built into the binary.
@@ -105,6 +107,22 @@ type Command struct {
 	Demo      string `json:"demo"`
 	FullScale string `json:"full_scale"`
 	Note      string `json:"note,omitempty"`
+}
+
+// ParseParts reads a comma-separated list of part names ("" → none), with
+// a did-you-mean for a misspelt one.
+func ParseParts(list string) ([]string, error) {
+	if list == "" {
+		return nil, nil
+	}
+	var out []string
+	for _, s := range strings.Split(list, ",") {
+		if !contains(Parts, s) {
+			return nil, fmt.Errorf("no part %q%s (parts: %s)", s, cli.DidYouMean(s, Parts), strings.Join(Parts, ", "))
+		}
+		out = append(out, s)
+	}
+	return out, nil
 }
 
 func (cfg *Config) skip(part string) bool {

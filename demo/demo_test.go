@@ -281,6 +281,23 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
+// TestRunReportStopped: a stopped run leaves no report folder behind.
+func TestRunReportStopped(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "report")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := RunReport(ctx, Config{Skip: []string{PartClassify, PartZeroShot, PartSweep, PartBoard}}, dir); err == nil {
+		t.Fatal("a cancelled run wrote a report")
+	}
+	ents, _ := os.ReadDir(filepath.Dir(dir))
+	if len(ents) != 0 {
+		t.Errorf("left behind: %v", ents)
+	}
+	if _, err := ParseParts("sweep,bord"); err == nil || !strings.Contains(err.Error(), "did you mean board?") {
+		t.Errorf("ParseParts: %v", err)
+	}
+}
+
 func TestEng(t *testing.T) {
 	for x, want := range map[float64]string{3.44028e-6: "3.44 µJ", 22.17e-3: "22.2 mJ", 196.541e-9: "197 nJ", 0: "0 J", 1.5: "1.50 J"} {
 		if got := eng(x, "J"); got != want {

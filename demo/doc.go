@@ -12,8 +12,9 @@
 //     spread over the folds, and one inference's energy on the projected
 //     chip and on digital hardware (package cost).
 //  3. Zero-shot, honestly. experiment.ZeroShotHeadline: unseen audio↔image
-//     retrieval averaged over every choice of two unseen digits, with its
-//     confidence interval, under the generalised protocol (S, U, H), for
+//     retrieval averaged over choices of two unseen digits among 1–9 (a
+//     seeded sample of DefaultZeroShotPairs of the 36), with its
+//     confidence interval over them, under the generalised protocol (S, U, H), for
 //     the paper's contrastive head and through class side information —
 //     beside the paper's single figure and one plain sentence on what the
 //     two mean.
@@ -38,10 +39,11 @@
 // beside it as PNG files), the tables, and for every part the command
 // that reproduces its figure and the one that runs it at full scale.
 //
-// The demo is scaled to run in about half a minute on two cores: the
-// classification uses the whole embedded sets, the zero-shot headline
-// trains its contrastive head for experiment.HeadlineEpochs epochs, and
-// the sweep runs 8 points × 2 seeds on the first 20 images of each digit
+// The demo is scaled to about 40 s of CPU, which two cores share: the
+// classification uses the whole embedded sets, the zero-shot headline 8 of
+// the 36 pairs with a experiment.HeadlineEpochs contrastive head, and the
+// sweep 8 points × 2 seeds on the first 20 images of each digit
 // (DefaultSweepYAML). The report's full-scale commands lift each
-// restriction.
+// restriction. RunReport writes the report folder atomically: a run that
+// fails or is stopped leaves none.
 package demo

@@ -95,7 +95,7 @@ func runBoard(ctx context.Context, p crossbar.Params, aud *events.Dataset, cfg C
 		return nil, err
 	}
 	defer pt.Close()
-	arr, err := board.Open(ctx, pt.Path(), p, cfg.Seed)
+	arr, err := board.Open(ctx, pt.Path()+boardLink, p, cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +108,14 @@ func runBoard(ctx context.Context, p crossbar.Params, aud *events.Dataset, cfg C
 	}
 	return &BoardPart{Path: pt.Path(), Result: r}, nil
 }
+
+// boardLink are the pty board's link options (board.Options): the
+// emulator runs in this process beside the other parts, which can keep
+// it off the CPU for seconds on a loaded machine, so the driver waits up
+// to a minute of silence (assumption: 1 s per attempt × 60) before it
+// declares the board gone, instead of the default 8 × 250 ms meant for a
+// board with its own processor.
+const boardLink = "?timeout=1s&silence=60"
 
 // compare sets the comparison with the simulated macro's run.
 func (b *BoardPart) compare(sim *experiment.ClassifyResult) {

@@ -2,11 +2,14 @@ package demo
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -24,6 +27,60 @@ const (
 	// plots, the spec) — what `memlsm sweep` writes.
 	SweepSubdir = "sweep"
 )
+
+// CheckReportDir refuses a report folder that exists and holds anything
+// (a report never replaces a user's files); a missing or empty one is
+// fine.
+func CheckReportDir(dir string) error {
+	ents, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case len(ents) > 0:
+		return fmt.Errorf("%s is not empty (%d entries): give a new or empty folder", dir, len(ents))
+	}
+	return nil
+}
+
+// RunReport runs the demo (Run) with its sweep in dir/sweep and writes the
+// report into dir (WriteReport). The folder is built beside dir under a
+// temporary name and renamed into place at the end, so a run that fails
+// or is stopped leaves nothing behind. It returns the files written,
+// relative to dir.
+func RunReport(ctx context.Context, cfg Config, dir string) (*Result, []string, error) {
+	if err := CheckReportDir(dir); err != nil {
+		return nil, nil, fmt.Errorf("demo report: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(filepath.Clean(dir)), 0o755); err != nil {
+		return nil, nil, fmt.Errorf("demo report: %w", err)
+	}
+	d, err := atomicfile.NewDir(filepath.Clean(dir))
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo report: %w", err)
+	}
+	defer d.Remove()
+	cfg.SweepDir = filepath.Join(d.Path, SweepSubdir)
+	res, err := Run(ctx, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	files, err := res.WriteReport(d.Path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	if err := d.Commit(); err != nil {
+		return nil, nil, fmt.Errorf("demo report: %w", err)
+	}
+	if res.Sweep != nil && res.Sweep.Dir != "" {
+		res.Sweep.Dir = filepath.Join(dir, SweepSubdir)
+	}
+	return res, files, nil
+}
 
 // figure is one PNG of the report: written beside index.html and embedded
 // in it.

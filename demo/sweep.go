@@ -83,8 +83,9 @@ type SweepPart struct {
 	// mean accuracy), in order of energy.
 	Pareto []int `json:"pareto_front"`
 	// Dir is the sweep's results folder when it is kept (a report's).
-	Dir string `json:"dir,omitempty"`
-	// Files are the table, summary and plots in Dir.
+	Dir string `json:"-"`
+	// Files are the table, summary and plots in Dir (in a report, Dir is
+	// its sweep/ folder).
 	Files []string `json:"files,omitempty"`
 }
 

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -46,7 +45,7 @@ tables and, per part, the commands that reproduce it and run it at full
 scale), the figures as PNG, demo.json, demo.txt and the sweep's folder.
 --skip leaves parts out (a comma-separated list of the names above).`
 
-func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) (retErr error) {
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("demo", demoUsage)
 	seed := fs.Uint64("seed", experiment.DefaultSeed, "seed of the simulated macro, folds and heads")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
@@ -57,77 +56,30 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) (retE
 		return err
 	}
 	cfg := demo.Config{Seed: *seed, Workers: *workers, Log: stderr}
-	if *skip != "" {
-		for _, s := range strings.Split(*skip, ",") {
-			if !contains(demo.Parts, s) {
-				return usagef("--skip %s: no part %q%s (parts: %s)", *skip, s, cli.DidYouMean(s, demo.Parts), strings.Join(demo.Parts, ", "))
-			}
-			cfg.Skip = append(cfg.Skip, s)
-		}
+	var err error
+	if cfg.Skip, err = demo.ParseParts(*skip); err != nil {
+		return usagef("--skip: %v", err)
 	}
 	if *report != "" {
-		created, err := emptyDir(*report)
-		if err != nil {
-			return usagef("--report %s: %v", *report, err)
+		if err := demo.CheckReportDir(*report); err != nil {
+			return usagef("--report: %v", err)
 		}
-		// A run that fails or is stopped leaves no partial report.
-		defer func() {
-			if retErr != nil {
-				if created {
-					os.RemoveAll(*report)
-				} else {
-					removeContents(*report)
-				}
-			}
-		}()
-		cfg.SweepDir = filepath.Join(*report, demo.SweepSubdir)
 	}
 	fmt.Fprintf(stderr, "memlsm demo: %s + %s, simulated lin2025 macro, seed %d; the parts run side by side\n", demo.ImagesSource, demo.AudioSource, *seed)
-	res, err := demo.Run(ctx, cfg)
+	var res *demo.Result
+	if *report == "" {
+		res, err = demo.Run(ctx, cfg)
+	} else {
+		var files []string
+		if res, files, err = demo.RunReport(ctx, cfg, *report); err == nil {
+			fmt.Fprintf(stderr, "memlsm demo: report %s (%d files: %s)\n", filepath.Join(*report, demo.ReportHTML), len(files), strings.Join(files, ", "))
+		}
+	}
 	if err != nil {
 		return err
-	}
-	if *report != "" {
-		files, err := res.WriteReport(*report)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(stderr, "memlsm demo: report %s%c%s (%d files: %s)\n", *report, os.PathSeparator, demo.ReportHTML, len(files), strings.Join(files, ", "))
 	}
 	if *asJSON {
 		return cli.WriteJSON(stdout, res)
 	}
 	return res.WriteText(stdout)
-}
-
-// emptyDir makes dir if it does not exist (created) and refuses one that
-// holds anything: the report never replaces a user's files.
-func emptyDir(dir string) (created bool, err error) {
-	ents, err := os.ReadDir(dir)
-	switch {
-	case os.IsNotExist(err):
-		return true, os.MkdirAll(dir, 0o755)
-	case err != nil:
-		return false, err
-	case len(ents) > 0:
-		return false, fmt.Errorf("the folder is not empty (%d entries); give a new or empty folder", len(ents))
-	}
-	return false, nil
-}
-
-// removeContents empties dir (a report folder that was empty before).
-func removeContents(dir string) {
-	ents, _ := os.ReadDir(dir)
-	for _, e := range ents {
-		os.RemoveAll(filepath.Join(dir, e.Name()))
-	}
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
 )
 
 func TestZeroShotCLI(t *testing.T) {
