@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/memlsm/memlsm/board"
@@ -18,7 +17,6 @@ import (
 	"github.com/memlsm/memlsm/experiment"
 	"github.com/memlsm/memlsm/internal/cli"
 	"github.com/memlsm/memlsm/internal/progress"
-	"github.com/memlsm/memlsm/lsm"
 	"github.com/memlsm/memlsm/units"
 )
 
@@ -38,66 +36,31 @@ func (pf *macroParamFlags) register(fs *cli.FlagSet) {
 // load returns the chosen parameters and a label naming where they came
 // from.
 func (pf *macroParamFlags) load(fs *cli.FlagSet) (crossbar.Params, string, error) {
-	if pf.file != "" {
-		if fs.Given("preset") {
-			return crossbar.Params{}, "", usagef("give --preset or --params, not both")
-		}
-		p, err := loadParamsFile(pf.file)
-		if err != nil {
-			return p, pf.file, err
-		}
-		return pf.apply(p, pf.file)
+	if pf.file != "" && fs.Given("preset") {
+		return crossbar.Params{}, "", usagef("give --preset or --params, not both")
 	}
-	p, err := crossbar.Preset(pf.preset)
-	if err != nil {
-		return p, "", cli.UsageError{Err: err}
-	}
-	return pf.apply(p, pf.preset)
+	return crossbar.Choose(pf.preset, pf.file, pf.set) // an unknown preset or a bad --set matches crossbar.ErrChoice: usage
 }
 
-// apply applies the --set overrides to p; the label names them.
-func (pf *macroParamFlags) apply(p crossbar.Params, src string) (crossbar.Params, string, error) {
-	if len(pf.set) == 0 {
-		return p, src, nil
-	}
-	if err := p.Apply(pf.set...); err != nil {
-		return crossbar.Params{}, "", usagef("--set: %w", err)
-	}
-	return p, src + " --set " + pf.set.String(), nil
+// runFlags are the flags of every command that opens data or works long:
+// how progress is reported and whether conversions may be cached.
+type runFlags struct {
+	progress progress.Mode
+	noCache  bool
 }
 
-// ageFlag is a duration flag that reads long durations ("1h", "1d", "1y";
-// units.ParseDuration).
-type ageFlag units.Seconds
-
-func (a *ageFlag) String() string { return units.Seconds(*a).String() }
-
-func (a *ageFlag) Set(s string) error {
-	d, err := units.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	*a = ageFlag(d)
-	return nil
+func (r *runFlags) register(fs *cli.FlagSet) {
+	fs.Var(&r.progress, "progress", "progress on stderr: auto (a bar on a terminal, plain lines otherwise), tty, plain or none")
+	fs.BoolVar(&r.noCache, "no-cache", false, "convert recordings afresh: neither read nor write the conversion cache")
 }
 
-// loadParamsFile reads a parameter file, naming it in errors.
-func loadParamsFile(path string) (crossbar.Params, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return crossbar.Params{}, err
-	}
-	defer f.Close()
-	p, err := crossbar.LoadParams(f)
-	if err != nil {
-		return p, fmt.Errorf("%s: %w", path, err)
-	}
-	return p, nil
-}
+// stderr returns w with progress drawn as --progress asks.
+func (r *runFlags) stderr(w io.Writer) io.Writer { return progress.WithMode(w, r.progress) }
 
 // experimentFlags are the flags every experiment shares: the macro and the
 // run's seed, workers and output.
 type experimentFlags struct {
+	runFlags
 	board    string
 	params   macroParamFlags
 	mode     experiment.Mode
@@ -105,7 +68,7 @@ type experimentFlags struct {
 	seed     uint64
 	workers  int
 	asJSON   bool
-	age      ageFlag
+	age      units.Age
 	drift    bool
 	reuse    bool
 }
@@ -121,6 +84,7 @@ func (f *experimentFlags) register(fs *cli.FlagSet) {
 	fs.Var(&f.age, "age", "time between forming (gain, head and drift reference fixed) and inference, e.g. 1h, 1d, 1y; the array relaxes meanwhile (default 0)")
 	fs.BoolVar(&f.drift, "drift-comp", false, "with --age: global drift compensation, one scale per array from reference reads at forming and at --age")
 	fs.BoolVar(&f.reuse, "reuse-formed", false, "on a board programmed since it started, use reservoir cells that already read as formed as they are (default: refuse them)")
+	f.runFlags.register(fs)
 }
 
 // check validates the flags before any work.
@@ -174,29 +138,13 @@ type encoderFlags struct {
 
 func (f *encoderFlags) register(fs *cli.FlagSet, prefix, what string) {
 	f.prefix = prefix
-	p := func(s string) string { return prefix + s }
-	s := &f.spec
-	fs.StringVar(&s.Preset, p("lsm"), "", what+"paper LSM preset ("+strings.Join(lsm.Presets(), ", ")+"): the paper's reservoir, const gain and binning")
-	fs.StringVar(&s.Binning, p("binning"), "", what+"binning: default (tuned) or paper (the paper's frames; the default with --lsm)")
-	fs.IntVar(&s.Neurons, p("neurons"), 0, fmt.Sprintf("%sreservoir size N (default %d)", what, experiment.DefaultNeurons))
-	fs.Func(p("gain"), what+"reservoir gain (the paper's const), or auto to calibrate it on training data (default auto; a preset's const with --lsm)", s.SetGain)
-	fs.Float64Var(&s.Decay, p("decay"), 0, what+"membrane decay per step in [0, 1] (default 0.9 for 2-D sensors, 0.97 for 1-D)")
-	fs.Float64Var(&s.Threshold, p("vth"), 0, what+"threshold Vth (default 5.0 for 2-D sensors, 5.3 for 1-D)")
-	fs.IntVar(&s.Windows, p("windows"), 0, fmt.Sprintf("%stime windows, one spike rate per neuron each (default %d; 1 = the paper's single rate)", what, experiment.DefaultWindows))
-	fs.Func(p("polarity"), what+"2-D events used: off, on, both (two channels) or any", s.SetPolarity)
-	fs.IntVar(&s.Crop, p("crop"), 0, what+"2-D: side of the centred square crop in pixels")
-	fs.IntVar(&s.Pool, p("pool"), 0, what+"2-D: pool P×P pixel blocks into one input")
-	fs.Var(&s.BinWidth, p("bin-width"), what+"time bin (2-D) or raster resolution (1-D), e.g. 6ms")
-	fs.IntVar(&s.Bins, p("bins"), 0, what+"time steps T (bins or chunks)")
-	fs.BoolVar(&s.Counts, p("counts"), false, what+"binned event counts instead of binary frames")
-	fs.StringVar(&s.Band, p("band"), "", what+"gain calibration target LO,HI in spikes per neuron per step (default 0.04,0.12)")
-	fs.IntVar(&s.CalibrationSamples, p("calib"), 0, fmt.Sprintf("%ssamples the gain is calibrated on (default %d)", what, experiment.DefaultCalibrationSamples))
+	f.spec.RegisterFlags(fs.FlagSet, prefix, what)
 }
 
 // check validates the encoder flags before any work.
 func (f *encoderFlags) check(fs *cli.FlagSet) error {
 	var names []string
-	for _, n := range []string{"neurons", "windows", "crop", "pool", "bins", "calib"} {
+	for _, n := range experiment.IntFlags {
 		names = append(names, f.prefix+n)
 	}
 	if err := fs.AtLeastOne(names...); err != nil {
@@ -216,7 +164,7 @@ func progressFunc(w io.Writer) experiment.ProgressFunc {
 		if total == 0 {
 			return nil
 		}
-		return progress.New(w, max(total, -1), desc) // -1: a spinner
+		return progress.New(w, total, desc)
 	}
 }
 
@@ -227,11 +175,11 @@ func progressStart(w io.Writer) func(desc string, total int) source.Progress {
 
 // openSource opens the data source a flag names, with progress bars on
 // stderr for slow conversions.
-func openSource(ctx context.Context, flagName, spec string, stderr io.Writer) (*events.Dataset, error) {
+func openSource(ctx context.Context, r runFlags, flagName, spec string, stderr io.Writer) (*events.Dataset, error) {
 	if spec == "" {
 		return nil, usagef("--%s SRC is required", flagName)
 	}
-	d, err := source.Open(source.WithProgress(ctx, progressStart(stderr)), spec)
+	d, err := source.OpenWith(source.WithProgress(ctx, progressStart(stderr)), spec, source.Options{NoCache: r.noCache})
 	if err != nil && flagName != "" {
 		return nil, fmt.Errorf("--%s: %w", flagName, err)
 	}
