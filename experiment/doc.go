@@ -142,6 +142,31 @@
 // whose unseen retrieval is not clearly above chance says so in
 // UnseenNote, pointing here.
 //
+// # The honest headline: every unseen pair, and side information
+//
+// One choice of unseen classes is one draw of many: ZeroShotDesigns runs
+// every pair of 1–9 (or any K-subsets) as the unseen classes, the rest
+// seen, over replicate macro seeds, and reports the mean over designs with
+// its 95 % t interval, the spread between designs against the seed noise,
+// the per-design table and a heat map (PlotDesigns). ZeroShotHeadline is
+// that figure for two heads on the same encodings — the contrastive head
+// that pairs the modalities, and descriptor heads on class side
+// information (package descriptor: what each digit sounds like and looks
+// like) — beside the paper's number; its HeadlineConfig scales it from a
+// demo (a few pairs, a few epochs) to the full study.
+//
+// On NMNISTsmall ↔ FSDD with the paper's encoders, all 36 pairs × 5 macro
+// seeds, the generalised protocol with β chosen on validation classes:
+// pairing the modalities gives unseen retrieval 0.499 (0.459–0.539)
+// audio→image and 0.516 (0.482–0.550) image→audio — chance (0.50), with
+// pairs from 0.24 (1,6) to 0.74 (4,9) and the two directions correlated
+// at r = 0.82 across pairs; through side information 0.625 (0.567–0.683)
+// and 0.564 (0.533–0.594), both intervals above chance, paired gains over
+// the same designs and seeds of +0.125 (0.065–0.185) and +0.048
+// (0.008–0.087). Side information buys unseen transfer at the cost of seen
+// accuracy (seen retrieval 0.746 against 0.823 audio→image), so the
+// generalised H stays near 0.3 with either head.
+//
 // # Ageing and drift compensation
 //
 // A system built on the macro fixes some things once, right after forming:
