@@ -3,7 +3,7 @@
 //
 // # The macro
 //
-// The paper's weights live in a 512×512 array of 1T1R cells (PAPER.md §3):
+// The paper's weights live in a 512×512 array of 1T1R cells (the 40 nm macro, Wang et al., Nat. Mach. Intell. 2023):
 // each cell is a TaN/TaOx/Ta/TiN resistor in series with an access
 // transistor. Cells in a row share a source line (driven by a DAC), cells
 // in a column share a bit line (read by a trans-impedance amplifier and an
@@ -117,7 +117,15 @@
 //     plane, the planes' codes shifted and added digitally [ESGNN], so each
 //     plane's quantisation and noise emerge on their own. Read is one
 //     one-hot read per row through the same code, so a board that reads row
-//     by row gets the same numbers.
+//     by row gets the same numbers. A conductance read (Read, ReadCodes)
+//     may use another TIA gain than the MVMs (ReadTIAGain; ReadGain): an
+//     MVM's range holds ≈ 100 cells, so at a few ADC bits one cell would
+//     read as code 0, and a board or macro with such an ADC switches its
+//     TIA to a higher gain to read conductances. With ReadTIAGain 0 the
+//     gain is auto-ranged from TIAGain in ×2 steps while one code is
+//     coarser than LRSStd/4 and full scale still holds LRSMax (an
+//     assumption); lin2025's 14-bit ADC keeps TIAGain, a 6-bit one reads
+//     at 8 × TIAGain (6.3 µS per code).
 //   - Counters (Counter): pulses, cell reads, MVMs, ADC conversions, DAC
 //     updates and saturations, and their energy: the physics (V·I·t of
 //     every cell under a pulse or a read) plus EnergyADC, EnergyTIA per
@@ -156,7 +164,7 @@
 //
 // The paper's neural↔visual encoders have 2048 neurons: 192+2048 rows ×
 // 4096 columns and 784+2048 rows × 4096 columns in differential form,
-// far beyond one 512×512 macro (PAPER.md §2.3). Tiled is a grid of Arrays
+// far beyond one 512×512 macro (Lin et al. 2025, the authors' Gaussian weight simulation). Tiled is a grid of Arrays
 // — simulated macros (NewTiledModels) or boards — that is itself an
 // Array, so everything above this package runs such a reservoir unchanged.
 // What crosses a tile boundary is digital, as on hardware: each tile

@@ -55,7 +55,8 @@ func ImageFolder(ctx context.Context, dir string, opts ImageFolderOptions) (*eve
 	// Each worker decodes its own image right before converting it, so at
 	// most one image per worker is in memory.
 	load := func(i int) (*image.Gray, error) { return readGreyPNG(d.Samples[i].Meta["file"], lim) }
-	return convertImages(ctx, d, load, &opts.Options)
+	return cached(ctx, &opts.Options, cacheKey{Scheme: "png", Selection: dir, Params: opts.imageKey()}, filePaths(d),
+		func() (*events.Dataset, error) { return convertImages(ctx, d, load, &opts.Options) })
 }
 
 // readGreyPNG decodes a PNG as grey levels. Anything but a regular file is
@@ -113,7 +114,9 @@ func convertImages(ctx context.Context, d *events.Dataset, load func(i int) (*im
 		}
 		d.Sensor = convert.SaccadeSensor
 		d.Sensor.Width, d.Sensor.Height = params.Width, params.Height
-		conv = func(_ int, img *image.Gray, seed uint64) ([]events.Event2D, error) { return model.Convert(img, seed), nil }
+		conv = func(_ int, img *image.Gray, seed uint64) ([]events.Event2D, error) {
+			return model.Convert(img, seed), nil
+		}
 	case Rate:
 		var rp convert.RateParams
 		if opts.RateCode != nil {

@@ -73,20 +73,27 @@ func MNIST(ctx context.Context, dir string, opts MNISTOptions) (*events.Dataset,
 		}
 		return true, opts.Limit > 0 && total >= opts.Limit || opts.PerClass > 0 && full(n[:], opts.PerClass)
 	}
-	imgs, idx, labels, err := convert.SelectMNIST(ctx, dir, set, opts.Limit > 0 || opts.PerClass > 0, keep)
+	imagesFile, labelsFile, err := convert.MNISTFiles(dir, set)
 	if err != nil {
 		return nil, fmt.Errorf("source: mnist: %w", err)
 	}
-	d := &events.Dataset{Classes: digitNames()}
-	for j, k := range idx {
-		id := fmt.Sprintf("mnist-%s-%d", set, k+1)
-		d.Samples = append(d.Samples, events.Sample{Label: int(labels[j]), ID: id,
-			Meta: map[string]string{"mnist_index": strconv.Itoa(k + 1), "split": set, events.MetaInstance: id}})
-	}
-	if len(imgs) == 0 {
-		return nil, fmt.Errorf("source: mnist: nothing selected")
-	}
-	return convertImages(ctx, d, func(i int) (*image.Gray, error) { return imgs[i], nil }, &opts.Options)
+	sel := []any{dir, set, opts.PerClass, opts.Limit}
+	return cached(ctx, &opts.Options, cacheKey{Scheme: "mnist", Selection: sel, Params: opts.imageKey()}, []string{imagesFile, labelsFile}, func() (*events.Dataset, error) {
+		imgs, idx, labels, err := convert.SelectMNIST(ctx, dir, set, opts.Limit > 0 || opts.PerClass > 0, keep)
+		if err != nil {
+			return nil, fmt.Errorf("source: mnist: %w", err)
+		}
+		d := &events.Dataset{Classes: digitNames()}
+		for j, k := range idx {
+			id := fmt.Sprintf("mnist-%s-%d", set, k+1)
+			d.Samples = append(d.Samples, events.Sample{Label: int(labels[j]), ID: id,
+				Meta: map[string]string{"mnist_index": strconv.Itoa(k + 1), "split": set, events.MetaInstance: id}})
+		}
+		if len(imgs) == 0 {
+			return nil, fmt.Errorf("source: mnist: nothing selected")
+		}
+		return convertImages(ctx, d, func(i int) (*image.Gray, error) { return imgs[i], nil }, &opts.Options)
+	})
 }
 
 // full reports whether every class has reached per.
