@@ -4,9 +4,8 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"runtime"
+	"errors"
 	"sync"
-	"sync/atomic"
 
 	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/lsm"
@@ -299,56 +298,86 @@ func sortPairs(idx []int32, vals []float32) {
 	}
 }
 
-// binAll bins every sample of d with b, in parallel, one Frames per sample.
-func binAll(ctx context.Context, b events.Binner, d *events.Dataset, idx []int, workers int, prog Progress) ([]events.Frames, error) {
-	if idx == nil {
-		idx = make([]int, d.Len())
-		for i := range idx {
-			idx[i] = i
-		}
+// binAll bins every sample of s (the samples idx of it when idx is not
+// nil) with b, in parallel, one Frames per sample. It reads each sample's
+// events once and keeps only its frames: every sample is binned into a
+// worker's scratch Frames and copied, at its exact size, into an arena, so
+// that with a lazy stream (events.Lazy) no more than a few samples' events
+// and scratch frames exist at once, and with any stream the frames of all
+// samples hold no spare capacity.
+func binAll(ctx context.Context, b events.Binner, s events.Stream, idx []int, workers int, prog Progress) ([]events.Frames, error) {
+	if idx != nil {
+		s = events.SubsetOf(s, idx)
 	}
-	out := make([]events.Frames, len(idx))
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = max(min(workers, len(idx)), 1)
-	var next atomic.Int64
-	var mu sync.Mutex
-	errAt, firstErr := len(idx), error(nil)
-	fail := func(k int, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if k < errAt {
-			errAt, firstErr = k, err
-		}
-		next.Store(int64(len(idx)))
-	}
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				k := int(next.Add(1) - 1)
-				if k >= len(idx) {
-					return
-				}
-				if err := ctx.Err(); err != nil {
-					fail(k, fmt.Errorf("experiment: binning: %w", err))
-					return
-				}
-				s := &d.Samples[idx[k]]
-				if err := b.Bin(s, &out[k]); err != nil {
-					fail(k, fmt.Errorf("experiment: binning sample %d (%s) of %s: %w", idx[k], s.ID, d.Name, err))
-					return
-				}
-				prog.Add(1)
+	d := s.Index()
+	out := make([]events.Frames, d.Len())
+	var arena frameArena
+	scratch := sync.Pool{New: func() any { return new(events.Frames) }}
+	err := s.Each(ctx, workers, func(k int, smp *events.Sample) error {
+		f := scratch.Get().(*events.Frames)
+		defer scratch.Put(f)
+		if err := b.Bin(smp, f); err != nil {
+			i := k
+			if idx != nil {
+				i = idx[k]
 			}
-		})
-	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+			return fmt.Errorf("experiment: binning sample %d (%s) of %s: %w", i, smp.ID, d.Name, err)
+		}
+		arena.copy(&out[k], f)
+		prog.Add(1)
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return nil, fmt.Errorf("experiment: binning: %w", err)
+		}
+		return nil, err
 	}
 	return out, nil
+}
+
+// frameArena hands out exact-size Frames slices carved from large shared
+// blocks: binning tens of thousands of samples makes a few dozen
+// allocations instead of three per sample, and no slice has spare room.
+type frameArena struct {
+	mu   sync.Mutex
+	ints []int32
+	vals []float32
+}
+
+// arenaBlock is the size of one arena block in elements (1 MiB of int32).
+const arenaBlock = 1 << 18
+
+// copy sets dst to a copy of src in arena memory.
+func (a *frameArena) copy(dst, src *events.Frames) {
+	steps, nnz := len(src.Offsets), len(src.Index)
+	a.mu.Lock()
+	if cap(a.ints)-len(a.ints) < steps+nnz {
+		a.ints = make([]int32, 0, max(arenaBlock, steps+nnz))
+	}
+	n := len(a.ints)
+	a.ints = a.ints[:n+steps+nnz]
+	mem := a.ints[n : n+steps+nnz : n+steps+nnz]
+	var vals []float32
+	if src.Value != nil {
+		if a.vals == nil || cap(a.vals)-len(a.vals) < nnz {
+			a.vals = make([]float32, 0, max(arenaBlock, nnz))
+		}
+		m := len(a.vals)
+		a.vals = a.vals[:m+nnz]
+		vals = a.vals[m : m+nnz : m+nnz]
+	}
+	a.mu.Unlock()
+	dst.Inputs = src.Inputs
+	dst.Offsets = mem[:steps:steps]
+	dst.Index = mem[steps:]
+	copy(dst.Offsets, src.Offsets)
+	copy(dst.Index, src.Index)
+	dst.Value = nil
+	if src.Value != nil {
+		dst.Value = vals
+		copy(vals, src.Value)
+	}
 }
 
 // Binnings of the paper's neural↔visual (BTV) encoders (PAPER.md §2.2,

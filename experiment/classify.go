@@ -66,11 +66,15 @@ func (h HeadConfig) train(ctx context.Context, x *mat.Dense, y []int, classes in
 // precedence: an explicit Test set, Folds-fold cross-validation, speaker-
 // wise rotations (BySpeaker), or a stratified hold-out of TestFraction.
 type ClassifyConfig struct {
-	// Data are the training samples (all samples under cross-validation).
-	Data *events.Dataset
+	// Data are the training samples (all samples under cross-validation):
+	// an *events.Dataset, or a stream that makes each sample's events when
+	// it is read (events.Lazy, source.OpenStream). Classify reads every
+	// sample's events once, bins them and keeps only the frames, so with a
+	// lazy stream the events of all samples are never in memory at once.
+	Data events.Stream
 	// Test, if set, is the test set: the head is trained on all of Data and
 	// scored on Test. Its classes are matched to Data's by name.
-	Test *events.Dataset
+	Test events.Stream
 	// Folds > 1 runs stratified, seeded Folds-fold cross-validation on Data
 	// (events.Dataset.Folds).
 	Folds int
@@ -179,7 +183,7 @@ type split struct {
 // test accuracy, under the protocol cfg selects.
 func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) {
 	start := time.Now()
-	d := cfg.Data
+	d, td := index(cfg.Data), index(cfg.Test)
 	if d == nil || d.Len() == 0 {
 		return nil, fmt.Errorf("experiment: classify: no data")
 	}
@@ -202,14 +206,14 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 		labels[i] = d.Samples[i].Label
 	}
 	var testLabels []int
-	if cfg.Test != nil {
-		if testLabels, err = mapLabels(cfg.Test, d); err != nil {
+	if td != nil {
+		if testLabels, err = mapLabels(td, d); err != nil {
 			return nil, err
 		}
-		if cfg.Test.Sensor != d.Sensor {
-			return nil, fmt.Errorf("experiment: classify: test set %s is from sensor %+v, training data from %+v", cfg.Test.Name, cfg.Test.Sensor, d.Sensor)
+		if td.Sensor != d.Sensor {
+			return nil, fmt.Errorf("experiment: classify: test set %s is from sensor %+v, training data from %+v", td.Name, td.Sensor, d.Sensor)
 		}
-		res.Test = cfg.Test.Name
+		res.Test = td.Name
 	}
 	splits, protocol, err := classifySplits(cfg, labels)
 	if err != nil {
@@ -218,14 +222,14 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 	res.Protocol = protocol
 	allLabels := append(slices.Clone(labels), testLabels...)
 	speakers := make([]string, 0, len(allLabels))
-	for _, x := range []*events.Dataset{d, cfg.Test} {
+	for _, x := range []*events.Dataset{d, td} {
 		if x != nil {
 			for i := range x.Samples {
 				speakers = append(speakers, x.Samples[i].Speaker)
 			}
 		}
 	}
-	post, err := cfg.Features.resolve(cfg.BySpeaker && cfg.Test == nil && cfg.Folds == 0, speakers)
+	post, err := cfg.Features.resolve(cfg.BySpeaker && td == nil && cfg.Folds == 0, speakers)
 	if err != nil {
 		return nil, err
 	}
@@ -244,8 +248,8 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 
 	// Bin every sample once.
 	p := cfg.Progress.start("binning", len(allLabels))
-	frames, err := binAll(ctx, binner, d, nil, cfg.Workers, p)
-	if err == nil && cfg.Test != nil {
+	frames, err := binAll(ctx, binner, cfg.Data, nil, cfg.Workers, p)
+	if err == nil && td != nil {
 		var tf []events.Frames
 		tf, err = binAll(ctx, binner, cfg.Test, nil, cfg.Workers, p)
 		frames = append(frames, tf...)
@@ -439,7 +443,7 @@ func meanRate(feats []float32, c lsm.Config, idx []int) float64 {
 // classifySplits returns the train/test splits of cfg's protocol over the
 // combined index space (Data, then Test).
 func classifySplits(cfg ClassifyConfig, labels []int) ([]split, string, error) {
-	d := cfg.Data
+	d, td := index(cfg.Data), index(cfg.Test)
 	n := d.Len()
 	idx := func(lo, hi int) []int {
 		out := make([]int, hi-lo)
@@ -449,11 +453,11 @@ func classifySplits(cfg ClassifyConfig, labels []int) ([]split, string, error) {
 		return out
 	}
 	switch {
-	case cfg.Test != nil:
+	case td != nil:
 		if cfg.Folds > 1 || cfg.BySpeaker {
 			return nil, "", fmt.Errorf("experiment: classify: an explicit test set excludes cross-validation and speaker splits")
 		}
-		return []split{{"test set", idx(0, n), idx(n, n+cfg.Test.Len())}}, "test set", nil
+		return []split{{"test set", idx(0, n), idx(n, n+td.Len())}}, "test set", nil
 	case cfg.Folds != 0:
 		if cfg.BySpeaker {
 			return nil, "", fmt.Errorf("experiment: classify: choose cross-validation or speaker splits, not both")
@@ -514,6 +518,14 @@ func classifySplits(cfg ClassifyConfig, labels []int) ([]split, string, error) {
 		return out
 	}
 	return []split{{"hold-out", ids(tr), ids(te)}}, fmt.Sprintf("stratified %.0f %% hold-out", 100*frac), nil
+}
+
+// index returns the metadata of a stream (nil for none).
+func index(s events.Stream) *events.Dataset {
+	if s == nil {
+		return nil
+	}
+	return s.Index()
 }
 
 // mapLabels returns the labels of t's samples as indices into d's classes,

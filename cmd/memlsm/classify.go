@@ -88,21 +88,22 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := cli.FirstErr(checkSource("data", *data), optionalSource("test", *test), ef.check(fs), enc.check(fs), out.Check()); err != nil {
 		return err
 	}
-	d, err := openSource(ctx, "data", *data, stderr)
+	stream, err := openStream(ctx, "data", *data, stderr)
 	if err != nil {
 		return err
 	}
-	d = d.PerClass(*limit)
+	stream = events.PerClassOf(stream, *limit)
+	d := stream.Index()
 	cfg := experiment.ClassifyConfig{
-		Data: d, Folds: *cv, BySpeaker: *splitBy == "speaker", TestFraction: *frac,
+		Data: stream, Folds: *cv, BySpeaker: *splitBy == "speaker", TestFraction: *frac,
 		Seed: ef.seed, Workers: ef.workers, Features: experiment.FeatureConfig{Raw: *rawFeatures, SpeakerNorm: speakerNorm},
 		Progress: progressFunc(stderr), KeepModel: *save != "",
 	}
 	if *test != "" {
-		if cfg.Test, err = openSource(ctx, "test", *test, stderr); err != nil {
+		if cfg.Test, err = openStream(ctx, "test", *test, stderr); err != nil {
 			return err
 		}
-		cfg.Test = cfg.Test.PerClass(*limit)
+		cfg.Test = events.PerClassOf(cfg.Test, *limit)
 	}
 	if cfg.Encoder, err = enc.config(d.Sensor); err != nil {
 		return err
