@@ -2,10 +2,11 @@ package experiment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
-	"errors"
 	"sync"
+	"sync/atomic"
 
 	"github.com/memlsm/memlsm/events"
 	"github.com/memlsm/memlsm/lsm"
@@ -220,82 +221,68 @@ func (p PoolBinner) Inputs() int {
 // Steps returns the grid's step count.
 func (p PoolBinner) Steps() int { return p.Grid.Steps() }
 
-// Bin bins s with the grid, then pools every step in place.
+// Bin bins s through the pooled pixel map (Map): the grid's binning with
+// every block of pixels sent to one input.
 func (p PoolBinner) Bin(s *events.Sample, dst *events.Frames) error {
 	if p.Factor < 1 {
 		return fmt.Errorf("experiment: pool factor %d must be at least 1", p.Factor)
 	}
-	if err := p.Grid.Bin(s, dst); err != nil {
-		return err
-	}
 	if p.Factor == 1 {
-		return nil
+		return p.Grid.Bin(s, dst)
+	}
+	return p.Grid.BinMapped(s, dst, p.cachedMap())
+}
+
+// Map returns the pixel map of the pooled binning: the grid's map with
+// grid input ch·n + y·w + x (crop coordinates) sent to
+// ch·pn + (y/Factor)·pw + x/Factor.
+func (p PoolBinner) Map() events.PixelMap {
+	m := p.Grid.Map()
+	if p.Factor <= 1 {
+		return m
 	}
 	cw, n, pw, pn := p.shape()
 	k := int32(p.Factor)
-	idx, val := dst.Index, dst.Value
-	w := int32(0)
-	start := int32(0)
-	for t := 0; t+1 < len(dst.Offsets); t++ {
-		lo, hi := start, dst.Offsets[t+1]
-		start = hi
-		seg := idx[lo:hi]
-		for i, v := range seg {
-			ch, r := v/int32(n), v%int32(n)
-			y, x := r/int32(cw), r%int32(cw)
-			seg[i] = ch*int32(pn) + (y/k)*int32(pw) + x/k
+	for i, v := range m.Index {
+		if v < 0 {
+			continue
 		}
-		var vs []float32
-		if val != nil {
-			vs = val[lo:hi]
-		}
-		sortPairs(seg, vs)
-		out := w
-		for i, v := range seg {
-			if out > w && idx[out-1] == v {
-				if vs != nil {
-					val[out-1] += vs[i]
-				}
-				continue
-			}
-			idx[out] = v
-			if vs != nil {
-				val[out] = vs[i]
-			}
-			out++
-		}
-		w = out
-		dst.Offsets[t+1] = w
+		ch, r := v/int32(n), v%int32(n)
+		y, x := r/int32(cw), r%int32(cw)
+		m.Index[i] = ch*int32(pn) + (y/k)*int32(pw) + x/k
 	}
-	dst.Index = idx[:w]
-	if val != nil {
-		dst.Value = val[:w]
-	}
-	dst.Inputs = p.Inputs()
-	return nil
+	m.Inputs = p.Inputs()
+	return m
 }
 
-// sortPairs sorts idx ascending, moving vals (if non-nil) along. Steps hold
-// tens to hundreds of entries, so an insertion sort is enough.
-func sortPairs(idx []int32, vals []float32) {
-	for i := 1; i < len(idx); i++ {
-		v := idx[i]
-		var f float32
-		if vals != nil {
-			f = vals[i]
-		}
-		j := i
-		for ; j > 0 && idx[j-1] > v; j-- {
-			idx[j] = idx[j-1]
-			if vals != nil {
-				vals[j] = vals[j-1]
+// poolMaps caches the maps of the pooling binners used so far (copied on
+// write; a process uses a handful).
+var poolMaps atomic.Pointer[[]poolMap]
+
+type poolMap struct {
+	p PoolBinner
+	m events.PixelMap
+}
+
+func (p PoolBinner) cachedMap() events.PixelMap {
+	old := poolMaps.Load()
+	if old != nil {
+		for i := range *old {
+			if (*old)[i].p == p {
+				return (*old)[i].m
 			}
 		}
-		idx[j] = v
-		if vals != nil {
-			vals[j] = f
-		}
 	}
+	m := p.Map()
+	if old == nil || len(*old) < 64 {
+		var next []poolMap
+		if old != nil {
+			next = append(next, *old...)
+		}
+		next = append(next, poolMap{p, m})
+		poolMaps.CompareAndSwap(old, &next)
+	}
+	return m
 }
 
 // binAll bins every sample of s (the samples idx of it when idx is not
