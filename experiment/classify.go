@@ -53,12 +53,12 @@ func (h HeadConfig) resolve(seed uint64) (HeadConfig, error) {
 	return h, nil
 }
 
-// train fits the head on x (n×d) with labels y in [0, classes).
-func (h HeadConfig) train(ctx context.Context, x *mat.Dense, y []int, classes int) (projection.Head, projection.TrainLog, error) {
+// train fits the head on the rows of x (n×d) with labels y in [0, classes).
+func (h HeadConfig) train(ctx context.Context, x projection.Rows, y []int, classes int) (projection.Head, projection.TrainLog, error) {
 	if h.Kind == "mlp" {
-		return projection.TrainMLP(ctx, x, y, classes, h.MLP)
+		return projection.TrainMLPRows(ctx, x, y, classes, h.MLP)
 	}
-	return projection.TrainLinear(ctx, x, y, classes, h.Linear)
+	return projection.TrainLinearRows(ctx, x, y, classes, h.Linear)
 }
 
 // ClassifyConfig configures Classify. Data is required; everything else
@@ -334,11 +334,11 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 			res.Calib = append(res.Calib, *cal)
 		}
 		feats, testFeats := trainCache[c.Gain], testCache[c.Gain]
-		t, err := trainHead(ctx, head, post.matrix(feats, c.Features(), sp.train), allLabels, sp.train, classes, cfg.Progress)
+		t, err := trainHead(ctx, head, post.rows(feats, c.Features(), sp.train), allLabels, sp.train, classes, cfg.Progress)
 		if err != nil {
 			return nil, err
 		}
-		pred := t.cls.Predict(post.matrix(testFeats, c.Features(), sp.test))
+		pred := projection.PredictRows(t.cls, post.rows(testFeats, c.Features(), sp.test))
 		ok := 0
 		for k, i := range sp.test {
 			res.Confusion[allLabels[i]][pred[k]]++
@@ -377,7 +377,7 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 			c := final.c
 			feats := trainCache[c.Gain]
 			var err error
-			if t, err = trainHead(ctx, head, post.matrix(feats, c.Features(), allData), allLabels, allData, classes, cfg.Progress); err != nil {
+			if t, err = trainHead(ctx, head, post.rows(feats, c.Features(), allData), allLabels, allData, classes, cfg.Progress); err != nil {
 				return nil, err
 			}
 			t.cfg = c
@@ -561,7 +561,7 @@ type trained struct {
 }
 
 // trainHead trains the head on the rows of x, which are the samples idx.
-func trainHead(ctx context.Context, h HeadConfig, x *mat.Dense, labels []int, idx []int, classes int, prog ProgressFunc) (*trained, error) {
+func trainHead(ctx context.Context, h HeadConfig, x projection.Rows, labels []int, idx []int, classes int, prog ProgressFunc) (*trained, error) {
 	y := make([]int, len(idx))
 	for k, i := range idx {
 		y[k] = labels[i]

@@ -6,6 +6,8 @@ import (
 
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/memlsm/memlsm/projection"
 )
 
 // FeatureConfig post-processes the LSM features of Classify before the
@@ -122,6 +124,43 @@ func (c FeatureConfig) resolve(bySpeaker bool, speakers []string) (features, err
 		}
 	}
 	return f, nil
+}
+
+// rows returns the post-processed rows idx of feats (d columns each) as
+// projection.Rows: without per-speaker normalisation a view that converts
+// each row when the head reads it (so a head on tens of thousands of
+// samples never holds a float64 copy of their features), with it the
+// matrix. Either way its rows are those of matrix.
+func (f features) rows(feats []float32, d int, idx []int) projection.Rows {
+	if f.speakerNorm {
+		return projection.DenseRows(f.matrix(feats, d, idx))
+	}
+	return featureRows{feats: feats, d: d, idx: idx, sqrt: f.sqrt}
+}
+
+// featureRows are the rows idx of float32 features (d columns each), each
+// converted to float64 and, with sqrt, to its square root, as matrix does.
+type featureRows struct {
+	feats []float32
+	d     int
+	idx   []int
+	sqrt  bool
+}
+
+func (r featureRows) Dims() (int, int) { return len(r.idx), r.d }
+
+func (r featureRows) Row(dst []float64, i int) {
+	src := r.feats[r.idx[i]*r.d : (r.idx[i]+1)*r.d]
+	dst = dst[:len(src)]
+	if !r.sqrt {
+		for j, v := range src {
+			dst[j] = float64(v)
+		}
+		return
+	}
+	for j, v := range src {
+		dst[j] = math.Sqrt(max(float64(v), 0))
+	}
 }
 
 // matrix returns the post-processed rows idx of feats (d columns each).

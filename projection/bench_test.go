@@ -47,9 +47,9 @@ func linearStepper(t testing.TB, batch, d, classes int, hidden []int, dropout fl
 	params := make([]float64, n.numParams())
 	n.bind(params)
 	n.initParams(newRand(1, streamInit))
-	n.fitStandardizer(g, seq(batch))
+	n.fitStandardizer(generalRows{g}, seq(batch))
 	return &stepper{
-		obj:    newClsObjective(n, g, y, batch, newRand(1, streamDropout)),
+		obj:    newClsObjective(n, generalRows{g}, y, batch, newRand(1, streamDropout)),
 		params: params, grad: make([]float64, len(params)),
 		opt: newAdam(len(params), resolved(t, LinearDefaults), n.weightRanges(0, nil)),
 		idx: seq(batch),
