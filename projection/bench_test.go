@@ -162,3 +162,17 @@ func BenchmarkPredict(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkTrainLinear2000x1000 trains the default linear probe for one
+// epoch on 2000 rows of 1000 features (the shape of LSM features: 200
+// neurons × 5 windows).
+func BenchmarkTrainLinear2000x1000(b *testing.B) {
+	x, y := blobs(2000, 1000, 10, 0.4, 3)
+	cfg := LinearConfig{Training: Training{Epochs: 1}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := TrainLinear(context.Background(), x, y, 10, cfg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

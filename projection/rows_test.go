@@ -108,14 +108,3 @@ func TestParallelStepAllocs(t *testing.T) {
 	}
 }
 
-func BenchmarkLinearTrainRows(b *testing.B) {
-	x, y := blobs(2000, 1000, 10, 0.4, 3)
-	rows := DenseRows(x)
-	cfg := LinearConfig{Training: Training{Epochs: 1}}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, _, err := TrainLinearRows(context.Background(), rows, y, 10, cfg); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
