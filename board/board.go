@@ -14,6 +14,11 @@
 //     as in data sources: PATH?retries=500&chunk=64&timeout=100ms (see
 //     Options).
 //
+// A reservoir larger than one array runs on a grid of them
+// (crossbar.Tiled); Tiles turns a --board value — one of the words above,
+// or a comma-separated list of them — into the opener of those arrays that
+// experiments take (experiment.Macro.Tiles).
+//
 // The package sits above device and firmware/emu and below the commands,
 // so that neither the driver nor the emulator depends on the other.
 package board
@@ -159,6 +164,9 @@ func Label(spec, params string, seed uint64) string {
 		return fmt.Sprintf("simulated macro (%s, seed %d)", params, seed)
 	case "emu":
 		return fmt.Sprintf("emulated board through the wire protocol (%s, seed %d)", params, seed)
+	}
+	if strings.Contains(spec, ",") {
+		return fmt.Sprintf("arrays %s, one per macro (%s, seed %d for the simulated ones)", spec, params, seed)
 	}
 	return "board at " + spec
 }

@@ -104,6 +104,9 @@ var ivPoints = schema{
 func (IVConfig) tables() map[string]schema { return map[string]schema{"iv": ivPoints} }
 
 func (c IVConfig) run(ctx context.Context, s *session, r crossbar.Region, _ uint64) (map[string]dataframe.DataFrame, error) {
+	if d, ok := s.a.(crossbar.AnalogDiffer); ok && d.AnalogDiff() {
+		return nil, fmt.Errorf("calibrate: iv measures every column's current through an MVM; this array subtracts column pairs before the ADC (analog_diff)")
+	}
 	if err := s.program(ctx, r, pulseOf(crossbar.Form, c.FormV, c.Width, c.Gate)); err != nil {
 		return nil, err
 	}

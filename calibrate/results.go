@@ -98,6 +98,11 @@ type Options struct {
 	// Persistent says the array keeps its state between runs (a real
 	// board), so an interrupted experiment resumes on fresh cells.
 	Persistent bool
+	// Force writes into an existing, non-empty folder that memlsm did not
+	// create (no manifest): memlsm's files go beside the user's, and a name
+	// memlsm would write that is already taken is still an error. Without
+	// it such a folder is refused.
+	Force bool
 	// AllowUsed measures an array that reports it has been programmed
 	// (crossbar.Stater) outside the results folder: by default that is an
 	// error, since the experiments assume pristine cells (forming) or a
@@ -247,6 +252,9 @@ func Run(ctx context.Context, a crossbar.Array, dir string, cfg Config, names []
 	if err != nil {
 		return nil, err
 	}
+	if err := claimDir(dir, exps, opt.Force); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("calibrate: results folder: %w", err)
 	}
@@ -320,6 +328,47 @@ func Run(ctx context.Context, a crossbar.Array, dir string, cfg Config, names []
 		runErr = err
 	}
 	return m, runErr
+}
+
+// claimDir checks that the results folder dir is memlsm's to write: new,
+// empty, or holding a manifest (a folder memlsm made, resumed). A folder
+// with anything else in it is refused unless force, and even then every
+// name memlsm would write there (manifest, base, reports, the experiments'
+// folders) must be free: memlsm never replaces a file it did not write.
+func claimDir(dir string, exps []Experiment, force bool) error {
+	ents, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("calibrate: results folder: %w", err)
+	case len(ents) == 0:
+		return nil
+	}
+	if _, err := os.Lstat(filepath.Join(dir, ManifestFile)); err == nil {
+		return nil
+	}
+	if !force {
+		return fmt.Errorf("calibrate: --out %s is not empty (%s%s) and holds no %s, so memlsm did not make it: use a new or empty folder, or --force to write memlsm's files beside what is there (none of it is replaced)",
+			dir, ents[0].Name(), more(len(ents)-1), ManifestFile)
+	}
+	names := []string{ManifestFile, BaseFile, ReportMarkdown, ReportHTML}
+	for _, e := range exps {
+		names = append(names, e.Name())
+	}
+	for _, n := range names {
+		if _, err := os.Lstat(filepath.Join(dir, n)); err == nil {
+			return fmt.Errorf("calibrate: --out %s: %s exists and memlsm did not write it; move it away (memlsm never replaces what it did not write, even with --force)", dir, n)
+		}
+	}
+	return nil
+}
+
+func more(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return fmt.Sprintf(" and %d more", n)
 }
 
 // sameRun checks that a folder's manifest describes the same board, base,
@@ -512,17 +561,117 @@ type figureRef struct {
 	Caption string `json:"caption"`
 }
 
-// writeResult writes res into dir/<name> atomically: everything goes to a
-// temporary folder first, which is renamed into place.
+// writeResult writes res into dir/<name>. A new folder (or one holding
+// only memlsm's files of an earlier result) is written atomically: the
+// files go to a temporary folder, synced, which replaces the old one. A
+// folder that also holds files memlsm did not write (someone's notes in
+// form/) keeps them: memlsm's files are replaced one by one, each
+// atomically, result.json last, and memlsm's files of the earlier result
+// that the new one lacks are removed.
 func writeResult(dir string, res *Result) error {
-	tmp, err := os.MkdirTemp(dir, "."+res.Name+".tmp-")
+	final := filepath.Join(dir, res.Name)
+	if foreign, old, err := resultFiles(final); err != nil {
+		return err
+	} else if foreign {
+		return writeResultBeside(final, res, old)
+	}
+	d, err := atomicfile.NewDir(final)
 	if err != nil {
 		return fmt.Errorf("calibrate: %w", err)
 	}
-	if err := os.Chmod(tmp, 0o755); err != nil { // MkdirTemp makes it private
+	defer d.Remove() // a no-op after Commit
+	files, err := resultContent(res)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := d.WriteFile(f.name, f.data); err != nil {
+			return fmt.Errorf("calibrate: %w", err)
+		}
+	}
+	if err := d.Commit(); err != nil {
 		return fmt.Errorf("calibrate: %w", err)
 	}
-	defer os.RemoveAll(tmp) // a no-op after the rename
+	return nil
+}
+
+// namedFile is one file of a result folder.
+type namedFile struct {
+	name string
+	data []byte
+}
+
+// resultFiles lists what an existing result folder holds: whether
+// anything in it is not memlsm's (not result.json or a file its
+// result.json lists), and memlsm's files.
+func resultFiles(final string) (foreign bool, mine []string, err error) {
+	ents, err := os.ReadDir(final)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil, nil
+	}
+	if err != nil {
+		return false, nil, fmt.Errorf("calibrate: %w", err)
+	}
+	listed := map[string]bool{}
+	if b, err := os.ReadFile(filepath.Join(final, resultFile)); err == nil {
+		var rj resultJSON
+		if json.Unmarshal(b, &rj) == nil {
+			listed[resultFile] = true
+			for _, t := range rj.Tables {
+				listed[t] = true
+			}
+			for _, f := range rj.Figures {
+				listed[f.File] = true
+			}
+		}
+	}
+	for _, e := range ents {
+		if listed[e.Name()] {
+			mine = append(mine, e.Name())
+		} else {
+			foreign = true
+		}
+	}
+	return foreign, mine, nil
+}
+
+// writeResultBeside replaces memlsm's files in a result folder that also
+// holds files of someone else's, leaving those alone.
+func writeResultBeside(final string, res *Result, old []string) error {
+	files, err := resultContent(res)
+	if err != nil {
+		return err
+	}
+	now := map[string]bool{}
+	for _, f := range files {
+		now[f.name] = true
+		if f.name == resultFile {
+			continue
+		}
+		if err := atomicfile.WriteFile(filepath.Join(final, f.name), f.data); err != nil {
+			return fmt.Errorf("calibrate: %w", err)
+		}
+	}
+	for _, f := range files { // result.json last: the result is complete
+		if f.name == resultFile {
+			if err := atomicfile.WriteFile(filepath.Join(final, f.name), f.data); err != nil {
+				return fmt.Errorf("calibrate: %w", err)
+			}
+		}
+	}
+	for _, n := range old {
+		if !now[n] {
+			if err := os.Remove(filepath.Join(final, n)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("calibrate: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// resultContent encodes res's files: tables, figures and result.json.
+func resultContent(res *Result) ([]namedFile, error) {
+	var out []namedFile
 	rj := resultJSON{Experiment: res.Name, Board: res.Board, Seed: res.Seed, Region: res.Region, Geometry: res.Geometry,
 		ReadVoltage: res.ReadVoltage, Ops: res.Ops, Config: configJSON(res.Experiment), Analysis: JSONSafe(res.Analysis),
 		AnalysisError: res.AnalysisErr}
@@ -534,34 +683,20 @@ func writeResult(dir string, res *Result) error {
 	for _, n := range names {
 		var b bytes.Buffer
 		if err := writeCSV(&b, res.Tables[n]); err != nil {
-			return fmt.Errorf("calibrate: %s/%s.csv: %w", res.Name, n, err)
+			return nil, fmt.Errorf("calibrate: %s/%s.csv: %w", res.Name, n, err)
 		}
-		if err := os.WriteFile(filepath.Join(tmp, n+".csv"), b.Bytes(), 0o644); err != nil {
-			return fmt.Errorf("calibrate: %w", err)
-		}
+		out = append(out, namedFile{n + ".csv", b.Bytes()})
 		rj.Tables = append(rj.Tables, n+".csv")
 	}
 	for _, f := range res.Figures {
-		if err := os.WriteFile(filepath.Join(tmp, f.Name), f.PNG, 0o644); err != nil {
-			return fmt.Errorf("calibrate: %w", err)
-		}
+		out = append(out, namedFile{f.Name, f.PNG})
 		rj.Figures = append(rj.Figures, figureRef{File: f.Name, Caption: f.Caption})
 	}
 	b, err := json.MarshalIndent(rj, "", "  ")
 	if err != nil {
-		return fmt.Errorf("calibrate: encoding %s: %w", res.Name, err)
+		return nil, fmt.Errorf("calibrate: encoding %s: %w", res.Name, err)
 	}
-	if err := os.WriteFile(filepath.Join(tmp, resultFile), append(b, '\n'), 0o644); err != nil {
-		return fmt.Errorf("calibrate: %w", err)
-	}
-	final := filepath.Join(dir, res.Name)
-	if err := os.RemoveAll(final); err != nil {
-		return fmt.Errorf("calibrate: %w", err)
-	}
-	if err := os.Rename(tmp, final); err != nil {
-		return fmt.Errorf("calibrate: %w", err)
-	}
-	return nil
+	return append(out, namedFile{resultFile, append(b, '\n')}), nil
 }
 
 // writeFileAtomic writes data to path through a temporary file in the

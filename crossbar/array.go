@@ -187,6 +187,15 @@ type Clock interface {
 	Wait(ctx context.Context, d units.Seconds) error
 }
 
+// AnalogDiffer is an Array that may subtract the currents of each column
+// pair (2k, 2k+1) before the ADC in MVMs (Params.AnalogDiff): such an MVM
+// reports the pair's difference on the even column and 0 on the odd one,
+// with one conversion a pair, and needs regions of whole pairs. Read is
+// single-ended either way.
+type AnalogDiffer interface {
+	AnalogDiff() bool
+}
+
 // Counter is an Array that counts its operations and estimates their energy.
 type Counter interface {
 	Counters() Counters

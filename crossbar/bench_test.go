@@ -152,3 +152,47 @@ func BenchmarkTiledMVMNeural2048(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMVMWires512 is BenchmarkMVMBinary512 with 1 Ω per wire segment:
+// the IR-drop network solved for the driven rows of every read.
+func BenchmarkMVMWires512(b *testing.B) {
+	m := formedModel(b, "lin2025", 512, 512, 1, func(p *Params) { p.WireResistance = 1 })
+	r := m.Geometry().All()
+	y := make([]units.Amps, 512)
+	for _, bc := range []struct {
+		name    string
+		density float64
+	}{{"sparse", 0.05}, {"113rows", 113.0 / 512}, {"dense", 1}} {
+		x := randomBinary(rand.New(rand.NewPCG(1, 2)), 512, bc.density)
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := m.MVM(bg, r, x, y); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRunReservoirWiresNMNIST is BenchmarkRunReservoirNMNIST with
+// 1 Ω per wire segment.
+func BenchmarkRunReservoirWiresNMNIST(b *testing.B) {
+	m := formedModel(b, "lin2025", 512, 512, 1, func(p *Params) { p.WireResistance = 1 })
+	l := ReservoirLayout{Region: Region{Rows: 456, Cols: 400}, In: 256, N: 200}
+	rng := rand.New(rand.NewPCG(5, 6))
+	input := make([][]uint16, 50)
+	for t := range input {
+		for i := range 256 {
+			if rng.Float64() < 0.04 {
+				input[t] = append(input[t], uint16(i))
+			}
+		}
+	}
+	run := ReservoirRun{Layout: l, Steps: 50, Decay: 0.9, Threshold: 5, Gain: 0.07}
+	counts := make([]uint16, 200)
+	for b.Loop() {
+		if err := m.RunReservoir(bg, run, input, counts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -44,15 +44,36 @@
 //     is Φ((V − VbdMean)/VbdStd) and 50 % form at VbdMean. A longer pulse,
 //     or several pulses, lower the effective threshold by
 //     FormAccel·ln(total width/RefWidth), consistently: two pulses of w
-//     equal one of 2w.
+//     form the cells one of 2w forms.
+//     lin2025's VbdMean and VbdStd are the breakdown voltages measured on
+//     400 cells of the same kind of macro (Wang et al., Nat. Mach. Intell.
+//     5, 104 (2023), Extended Data Fig. 1: a ramp from 3 V in 0.05 V steps,
+//     3.433 ± 0.114 V) converted to one RefWidth pulse through this same
+//     E-model (FitRampBreakdown; the ramp's step dwell, not published, is
+//     taken as one RefWidth).
 //   - Compliance: the access transistor's saturation current follows the
 //     alpha-power law I_cc ∝ (V_gate − Vth)^α, and the filament a forming
 //     or SET event leaves has a conductance proportional to I_cc (the
-//     familiar R_LRS·I_C ≈ const of filamentary RRAM). At GateRef the
-//     formed conductances are N(LRSMean, LRSStd) = N(14.25, 2.46) µS [ESGNN],
-//     clipped to [LRSMin, LRSMax]; at other gates mean and σ scale together.
-//     Part D2DFraction of the variance is fixed per device, the rest is
-//     redrawn at every switching event (cycle to cycle).
+//     familiar R_LRS·I_C ≈ V_C of filamentary RRAM). At GateRef a filament
+//     that carried I_cc for one RefWidth has the conductance N(LRSMean,
+//     LRSStd) [ESGNN: 14.25 µS, and 2.46 µS as read, i.e. 2.45 µS once
+//     the read noise is taken out], clipped to [LRSMin, LRSMax]; at other
+//     gates mean and σ scale together. Part D2DFraction of the variance is
+//     fixed per device, the rest is redrawn at every switching event.
+//   - Forming amplitude and width shape the conductances, not only the
+//     sparsity (forming.go): after breaking down t_bd into the pulse, the
+//     filament keeps growing at the compliance current, its holding
+//     voltage falling by GrowthAccel per e-fold of time (field-driven
+//     growth, Ielmini 2011), and the line capacitance ParasiticCap charged
+//     to the amplitude discharges through it (the overshoot, Ambrogio et
+//     al. 2016): G = k·LRSMean·V_C/(V_C − GrowthAccel·ln(t_eff/RefWidth))
+//     with t_eff = (w − t_bd) + ParasiticCap·(V − V_C)/I_cc. Higher or
+//     longer pulses form more cells and larger filaments; cells that only
+//     just break down carry less charge. PredictForming gives the model's
+//     formed fraction and conductance moments in closed form,
+//     AmplitudeForFraction the pulse for a target sparsity. The default
+//     pulse every experiment forms with is Params' FormAmplitude, FormWidth,
+//     FormGate (DefaultForming).
 //   - SET and RESET with per-device thresholds (VSetMean ± VSetStd,
 //     VResetMean ± VResetStd), cycle-to-cycle jitter (VSetC2C, VResetC2C)
 //     and a width dependence through SwitchAccel. RESET leaves a
@@ -71,16 +92,27 @@
 //     sum of independent normal terms is normal with variance
 //     Σᵢ(σ·Gᵢⱼ·V)², so the model draws one normal per column per read —
 //     exactly the same distribution, at the cost of a column, not a cell.
-//   - IR drop (off by default): each cell sees the wire resistance of its
-//     path, WireResistance per pitch along its row from the driver and
-//     along its column to the amplifier, in series: G_eff = G/(1 + G·R).
-//     This first-order model ignores the sharing of wire current between
-//     cells.
+//   - IR drop (off by default, irdrop.go): the row wires (driven from
+//     column 0) and column wires (read by TIAs below the last row), with
+//     WireResistance per cell pitch and the access transistor's
+//     TransistorRon in series with every cell, are solved as a resistive
+//     network for the rows each read actually drives, so the drop depends on
+//     the input: block Gauss–Seidel with exact line solves, the structure of
+//     CrossSim's parasitic solver, checked against a direct solve of the
+//     full nodal network (TestWireSolverMatchesNodal). Undriven rows have
+//     their word lines off. With WireResistance 0 the read path is the
+//     plain conductance sum (and TransistorRon alone makes each cell
+//     G/(1 + G·R_on)).
 //   - Periphery (Periphery): the 16-bit DAC80508 quantises every voltage
 //     (amplitude, gate, read voltage); the column current goes through a
 //     TIA of gain TIAGain into a 14-bit two's-complement ADS8324 whose
 //     clipping is reported as saturation. One read converts every column
-//     of the region in parallel. A multi-bit input x ∈ [0, 1] is quantised
+//     of the region in parallel. With AnalogDiff the TIAs of each column
+//     pair (2k, 2k+1) subtract the pair's currents before one conversion
+//     in MVMs (the even column carries the code, the odd one reads 0; a
+//     read stays single-ended), which halves the conversions and keeps the
+//     ADC away from full scale; without it the pairs are subtracted
+//     digitally, as on the test board. A multi-bit input x ∈ [0, 1] is quantised
 //     to InputBits bits and applied bit-serially, one binary read per bit
 //     plane, the planes' codes shifted and added digitally [ESGNN], so each
 //     plane's quantisation and noise emerge on their own. Read is one
@@ -90,6 +122,17 @@
 //     updates and saturations, and their energy: the physics (V·I·t of
 //     every cell under a pulse or a read) plus EnergyADC, EnergyTIA per
 //     conversion and EnergyDAC per DAC update.
+//
+// # Overriding parameters
+//
+// Every field of Params has a key, its JSON name, and Params.Set changes
+// one from a string in the field's unit ("2ohm", "100ns", "3.5V", "14uS",
+// "5%"); an unknown key is one error naming the nearest keys, a value out
+// of range one error naming the range. Settings is the repeatable
+// `--set key=value` flag, applied by Params.Apply (which checks the
+// cross-field constraints once all are set). A parameter file may be
+// partial when it names its base, {"preset": "lin2025", "adc_bits": 6}
+// (ReadParams); WriteJSONPreset writes the complete file.
 //
 // # Reproducible randomness
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 
 	"github.com/memlsm/memlsm/crossbar"
 	"github.com/memlsm/memlsm/units"
@@ -133,4 +134,30 @@ func ExampleTiled() {
 	// 2×3 grid, 6 arrays (6 used), 240000 of 393216 cells used (61.0 %)
 	// macro 0: inputs 0..99, recurrent rows of neurons 0..155, onto neurons 0..127
 	// macro 1: inputs 0..99, recurrent rows of neurons 0..155, onto neurons 128..255
+}
+
+// Parameters are overridden one key at a time, in their units; a
+// parameter file may name its base preset and give only what differs.
+func ExampleParams_Set() {
+	p, _ := crossbar.Preset("lin2025")
+	var set crossbar.Settings // the repeatable --set flag
+	for _, kv := range []string{"adc_bits=8", "wire_resistance=2ohm", "form_width=100ns", "read_noise=5%"} {
+		if err := set.Set(kv); err != nil {
+			panic(err)
+		}
+	}
+	if err := p.Apply(set...); err != nil {
+		panic(err)
+	}
+	fmt.Println(p.ADCBits, p.WireResistance, p.FormWidth, p.ReadNoise)
+	fmt.Println(p.Set("adc_bit", "6"))
+	fmt.Println(p.Set("adc_bits", "40"))
+
+	q, base, _ := crossbar.ReadParams(strings.NewReader(`{"preset": "lin2025", "adc_bits": 6, "read_voltage": "150mV"}`))
+	fmt.Println(base, q.ADCBits, q.ReadVoltage)
+	// Output:
+	// 8 2Ω 100ns 0.05
+	// crossbar: unknown parameter "adc_bit": did you mean adc_bits?
+	// crossbar: param adc_bits: 40 outside [4, 24]
+	// lin2025 6 150mV
 }

@@ -132,7 +132,9 @@ type FormingPrediction struct {
 // voltages that form (a one-dimensional integral of closed-form terms,
 // evaluated by Simpson's rule). It neglects the LRSMin/LRSMax clips (more
 // than 4σ away for lin2025) and the DAC quantisation of the pulse. Read
-// adds (ReadNoise·G)² and one ADC step²/12 to the variance.
+// adds (ReadNoise·G)² and one ADC step²/12 to the variance, which holds
+// while a step is small against the spread (not for a coarse ADC, whose
+// reads round whole cells to 0).
 func PredictForming(p Params, pulse Pulse) FormingPrediction {
 	v, w := float64(pulse.Amplitude), float64(pulse.Width)
 	g := newGrowth(p)

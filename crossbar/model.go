@@ -74,7 +74,7 @@ type Model struct {
 
 	// Constants derived from p.
 	vread, lsb, tread  float64 // read voltage (quantised), A per code, read pulse width
-	sigma, wireR       float64 // relative read noise, Ω per pitch
+	sigma              float64 // relative read noise
 	eConv              float64 // J per column conversion (ADC + TIA)
 	gateScale          float64 // GateRef − Vth: denominator of the compliance law
 	cvLRS, aD2D, bC2C  float64 // LRS coefficient of variation; √d2d, √(1−d2d)
@@ -83,6 +83,9 @@ type Model struct {
 	vbdMean, vbdStd    float64
 	refWidth           float64
 	grow               growth // forming: conductance versus charge after breakdown
+	wires              *wires // IR-drop network solver; nil with ideal wires
+	ron                float64
+	analogDiff         bool // column pairs subtracted before the ADC in MVMs
 }
 
 // Interfaces the Model implements.
@@ -93,6 +96,7 @@ var (
 	_ Counter         = (*Model)(nil)
 	_ ReservoirRunner = (*Model)(nil)
 	_ ReadVoltager    = (*Model)(nil)
+	_ AnalogDiffer    = (*Model)(nil)
 )
 
 // NewModel returns a fresh (all cells pristine, clock at zero) simulated
@@ -121,7 +125,11 @@ func NewModel(p Params, seed uint64) (*Model, error) {
 	m.lsb = float64(m.per.LSB)
 	m.tread = float64(p.ReadWidth)
 	m.sigma = p.ReadNoise
-	m.wireR = float64(p.WireResistance)
+	if p.WireResistance > 0 {
+		m.wires = newWires(p)
+	}
+	m.ron = float64(p.TransistorRon)
+	m.analogDiff = p.AnalogDiff == 1
 	m.eConv = float64(p.EnergyADC + p.EnergyTIA)
 	m.gateScale = float64(p.GateRef - p.TransistorVth)
 	m.cvLRS = float64(p.LRSStd / p.LRSMean)
@@ -167,6 +175,9 @@ func (m *Model) nuFactor(c int) float64 {
 	s := m.nuFacS
 	return math.Exp(s*m.key.normal(streamNu, c, 0) - s*s/2)
 }
+
+// AnalogDiff implements AnalogDiffer: Params.AnalogDiff is set.
+func (m *Model) AnalogDiff() bool { return m.analogDiff }
 
 // Params returns the model's parameters.
 func (m *Model) Params() Params { return m.p }
@@ -254,9 +265,9 @@ func (m *Model) checkRegion(r Region) error {
 	return nil
 }
 
-// refreshRow recomputes the effective conductances of row i at the current
-// clock: relaxation since each cell's last state change, then the
-// first-order IR drop of its wire path.
+// refreshRow recomputes the conductances of row i at the current clock:
+// relaxation since each cell's last state change. (Wires and transistors
+// are solved per read, by convert.)
 func (m *Model) refreshRow(i int) {
 	if m.rowEpoch[i] == m.epoch {
 		return
@@ -276,15 +287,5 @@ func (m *Model) refreshRow(i int) {
 			}
 		}
 		gn[j] = g
-	}
-	if m.wireR > 0 {
-		// Rows are driven from column 0, columns read at row Rows−1 (the
-		// TIA side): cell (i, j) sees j+1 row segments and Rows−i column
-		// segments in series.
-		colSeg := float64(m.rows - i)
-		for j := range gn {
-			rp := m.wireR * (float64(j+1) + colSeg)
-			gn[j] = gn[j] / (1 + gn[j]*rp)
-		}
 	}
 }

@@ -373,25 +373,6 @@ func TestReadNoise(t *testing.T) {
 	}
 }
 
-func TestIRDrop(t *testing.T) {
-	const r = 2.0 // Ω per pitch
-	a := newTestModel(t, "ideal", 32, 32, 29, nil)
-	b := newTestModel(t, "ideal", 32, 32, 29, func(p *Params) { p.WireResistance = r })
-	all := a.Geometry().All()
-	mustProgram(t, a, all, DefaultForming(a.Params()))
-	mustProgram(t, b, all, DefaultForming(b.Params()))
-	ga, gb := trueG(a, all), trueG(b, all)
-	for _, c := range []struct{ i, j int }{{0, 0}, {31, 0}, {0, 31}, {31, 31}, {10, 20}} {
-		k := c.i*32 + c.j
-		// Closed form: series resistance of (j+1) row and (Rows−i) column pitches.
-		rp := r * float64(c.j+1+32-c.i)
-		want := ga[k] / (1 + ga[k]*rp)
-		if math.Abs(gb[k]-want) > 1e-15 {
-			t.Errorf("cell %v: %.6g S with IR drop, want %.6g", c, gb[k], want)
-		}
-	}
-}
-
 func TestModelErrorsChangeNothing(t *testing.T) {
 	a := newTestModel(t, "lin2025", 16, 16, 31, nil)
 	b := newTestModel(t, "lin2025", 16, 16, 31, nil) // twin that sees only valid calls

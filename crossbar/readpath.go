@@ -9,39 +9,91 @@ import (
 )
 
 // convert performs one binary read: the rows listed in rows (absolute
-// indices, ascending) sit at the read voltage, the others at 0 V, and the n
-// columns from c0 are converted in parallel, one ADC code each, into codes.
-// It is the one read path: Read, MVM, MVMCodes and RunReservoir all go
-// through it. Rows must be refreshed. It returns the saturated conversions.
+// indices, ascending) sit at the read voltage, the others are off, and the
+// n columns from c0 are converted in parallel, one ADC code each, into
+// codes. It is the one read path: Read, MVM, MVMCodes and RunReservoir all
+// go through it. Rows must be refreshed. It returns the saturated
+// conversions.
 //
 // Each column's current is Σ G·V plus read noise: with independent
 // multiplicative noise σ on every cell the sum is exactly normal with
-// standard deviation σ·V·sqrt(Σ G²), so one normal per column per read,
-// keyed by the column and its conversion count, is drawn.
-func (m *Model) convert(rows []int32, c0, n int, codes []int32) int {
+// standard deviation σ·sqrt(Σ I²) over the cells' currents I = G·V, so one
+// normal per column per read, keyed by the column and its conversion
+// count, is drawn. With wire resistance the cells' currents come from the
+// IR-drop network (irdrop.go) for exactly these rows, and the noise is
+// taken to first order around them; with a transistor on-resistance and
+// ideal wires each cell is G/(1 + G·R_on).
+//
+// With diff (MVMs when Params.AnalogDiff is set) the columns are
+// converted in pairs (2k, 2k+1), absolute: the pair's TIA subtracts the
+// two currents before one conversion, whose code goes to the even column;
+// the odd column's code is 0 and costs no conversion. The region must
+// hold whole pairs (checked by the callers).
+func (m *Model) convert(rows []int32, c0, n int, codes []int32, diff bool) int {
 	s := m.sumG[:n]
 	s2 := m.sumG2[:n]
-	clear(s)
-	clear(s2)
-	for _, i := range rows {
-		off := int(i)*m.cols + c0
-		g := m.gnow[off : off+n : off+n]
-		for j, v := range g {
-			s[j] += v
-			s2[j] += v * v
+	// cur(j) = scale·s[j] and its noise nsc·sqrt(s2[j]): conductance sums
+	// times V (ideal wires) or the network's currents.
+	scale, nsc := m.vread, m.sigma*m.vread
+	var energy float64
+	switch {
+	case m.wires != nil:
+		m.wires.solve(m.gnow, rows, c0, n, m.vread, s, s2)
+		scale, nsc = 1, m.sigma
+		var itot float64
+		for _, v := range s {
+			itot += v
 		}
+		energy = m.vread * itot * m.tread
+	default:
+		clear(s)
+		clear(s2)
+		if ron := m.ron; ron > 0 {
+			for _, i := range rows {
+				off := int(i)*m.cols + c0
+				g := m.gnow[off : off+n : off+n]
+				for j, v := range g {
+					v /= 1 + v*ron
+					s[j] += v
+					s2[j] += v * v
+				}
+			}
+		} else {
+			for _, i := range rows {
+				off := int(i)*m.cols + c0
+				g := m.gnow[off : off+n : off+n]
+				for j, v := range g {
+					s[j] += v
+					s2[j] += v * v
+				}
+			}
+		}
+		var gsum float64
+		for _, v := range s {
+			gsum += v
+		}
+		energy = m.vread * m.vread * gsum * m.tread
 	}
 	codes = codes[:n]
 	sat := 0
-	var gsum float64
-	sigV := m.sigma * m.vread
 	ops := m.colOps[c0 : c0+n]
 	lsb, cmin, cmax := m.lsb, float64(m.per.CodeMin), float64(m.per.CodeMax)
-	for j := range codes {
-		gsum += s[j]
-		cur := m.vread * s[j]
-		if sigV > 0 && s2[j] > 0 {
-			cur += sigV * math.Sqrt(s2[j]) * m.key.normal(streamRead, c0+j, ops[j])
+	conv := n
+	step := 1
+	if diff {
+		step = 2
+		conv = n / 2
+	}
+	for j := 0; j < n; j += step {
+		cur := scale * s[j]
+		q := s2[j]
+		if diff {
+			cur -= scale * s[j+1]
+			q += s2[j+1]
+			codes[j+1] = 0
+		}
+		if nsc > 0 && q > 0 {
+			cur += nsc * math.Sqrt(q) * m.key.normal(streamRead, c0+j, ops[j])
 		}
 		ops[j]++
 		// Periphery.ADCCode, inlined: round to nearest, clamp.
@@ -56,9 +108,9 @@ func (m *Model) convert(rows []int32, c0, n int, codes []int32) int {
 		codes[j] = int32(c)
 	}
 	m.counters.CellReads += int64(len(rows) * n)
-	m.counters.ADCConversions += int64(n)
+	m.counters.ADCConversions += int64(conv)
 	m.counters.Saturations += int64(sat)
-	m.counters.Energy += units.Joules(m.vread*m.vread*gsum*m.tread + m.eConv*float64(n))
+	m.counters.Energy += units.Joules(energy + m.eConv*float64(conv))
 	return sat
 }
 
@@ -84,13 +136,38 @@ func (m *Model) Read(ctx context.Context, r Region, g []units.Siemens) error {
 		row := r.Row + i
 		m.refreshRow(row)
 		m.one[0] = int32(row)
-		m.convert(m.one[:], r.Col, r.Cols, m.codes)
+		m.convert(m.one[:], r.Col, r.Cols, m.codes, false)
 		out := g[i*r.Cols : (i+1)*r.Cols]
 		for j, c := range m.codes[:r.Cols] {
 			out[j] = m.per.Siemens(c)
 		}
 	}
 	return nil
+}
+
+// ReadCodes is one binary read of every row of r with every column of r
+// converted single-ended (column pairs are never subtracted in a read,
+// whatever AnalogDiff says), returning raw signed ADC codes: what Read
+// does for one row, and the entry point of a board emulator's READ.
+func (m *Model) ReadCodes(ctx context.Context, r Region, codes []int32) (saturated int, err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.usable(ctx); err != nil {
+		return 0, err
+	}
+	if err := m.checkRegion(r); err != nil {
+		return 0, err
+	}
+	if len(codes) != r.Cols {
+		return 0, fmt.Errorf("crossbar: ReadCodes over %v needs %d codes, got a slice of %d", r, r.Cols, len(codes))
+	}
+	rows := m.active[:0]
+	for i := r.Row; i < r.Row+r.Rows; i++ {
+		m.refreshRow(i)
+		rows = append(rows, int32(i))
+	}
+	m.active = rows
+	return m.convert(rows, r.Col, r.Cols, codes, false), nil
 }
 
 // MVM implements Array; y[j] = Periphery.MVMAmps(code, binary) of the codes
@@ -145,6 +222,9 @@ func (m *Model) mvm(r Region, x []float64, out []int32) (sat int, binary bool, e
 	if len(x) != r.Rows {
 		return 0, false, fmt.Errorf("crossbar: MVM over %v needs %d inputs, got a slice of %d", r, r.Rows, len(x))
 	}
+	if m.analogDiff && (r.Col%2 != 0 || r.Cols%2 != 0) {
+		return 0, false, fmt.Errorf("crossbar: MVM over %v: with analog_diff the column pairs (2k, 2k+1) are subtracted before the ADC, so a region must start on an even column and span whole pairs", r)
+	}
 	binary = true
 	active := m.active[:0]
 	for i, v := range x {
@@ -164,7 +244,7 @@ func (m *Model) mvm(r Region, x []float64, out []int32) (sat int, binary bool, e
 	}
 	m.counters.MVMs++
 	if binary {
-		return m.convert(active, r.Col, r.Cols, out), true, nil
+		return m.convert(active, r.Col, r.Cols, out, m.analogDiff), true, nil
 	}
 	for _, i := range active {
 		m.q[i] = m.per.Quantize(x[int(i)-r.Row])
@@ -179,7 +259,7 @@ func (m *Model) mvm(r Region, x []float64, out []int32) (sat int, binary bool, e
 			}
 		}
 		m.planeRows = rows
-		sat += m.convert(rows, r.Col, r.Cols, m.plane)
+		sat += m.convert(rows, r.Col, r.Cols, m.plane, m.analogDiff)
 		for j, c := range m.plane[:r.Cols] {
 			acc[j] += c << b
 		}

@@ -252,4 +252,17 @@ func TestMVMAllocationFree(t *testing.T) {
 			t.Errorf("%s allocates %.0f times per call", name, a)
 		}
 	}
+	// The IR-drop network and analogue subtraction allocate their scratch
+	// once, on the first read.
+	w := formedModel(t, "lin2025", 64, 64, 1, func(p *Params) { p.WireResistance, p.TransistorRon, p.AnalogDiff = 1, 5e3, 1 })
+	for name, f := range map[string]func(){
+		"binary MVM with wires":    func() { w.MVM(bg, r, xb, y) },
+		"multi-bit MVM with wires": func() { w.MVM(bg, r, xm, y) },
+		"Read with wires":          func() { w.Read(bg, r, g) },
+	} {
+		f()
+		if a := testing.AllocsPerRun(20, f); a != 0 {
+			t.Errorf("%s allocates %.0f times per call", name, a)
+		}
+	}
 }

@@ -171,6 +171,9 @@ func (b *Board) MVM(ctx context.Context, r crossbar.Region, x []float64, y []uni
 			active++
 		}
 	}
+	if b.pairs && (r.Col%2 != 0 || r.Cols%2 != 0) {
+		return 0, b.opErr("mvm", fmt.Errorf("device: MVM over %v: the board subtracts column pairs (2k, 2k+1) before the ADC, so a region must start on an even column and span whole pairs", r))
+	}
 	binary := crossbar.IsBinary(x)
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -196,6 +199,9 @@ func (b *Board) MVM(ctx context.Context, r crossbar.Region, x []float64, y []uni
 		}
 	}
 	cw := min(r.Cols, (b.maxLoad-wire.MVMRespHeader)/4)
+	if b.pairs {
+		cw &^= 1 // strips of whole pairs
+	}
 	for c0 := 0; c0 < r.Cols; c0 += cw {
 		cols := min(cw, r.Cols-c0)
 		wire.Region{Row: uint16(r.Row), Col: uint16(r.Col + c0), Rows: uint16(r.Rows), Cols: uint16(cols)}.Put(b.req[:])
@@ -214,7 +220,7 @@ func (b *Board) MVM(ctx context.Context, r crossbar.Region, x []float64, y []uni
 		}
 		b.tally(func(c *crossbar.Counters) {
 			planes := int64(bits)
-			c.ADCConversions += planes * int64(cols)
+			c.ADCConversions += planes * int64(b.conversions(cols))
 			c.CellReads += int64(active * cols) // an upper bound for multi-bit inputs (rows whose code is 0 in a plane are idle)
 			c.Saturations += int64(sat)
 		})
@@ -239,6 +245,8 @@ func (b *Board) RunReservoir(ctx context.Context, run crossbar.ReservoirRun, inp
 		return b.opErr("reservoir", err)
 	}
 	switch {
+	case b.pairs && l.Region.Col%2 != 0:
+		return b.opErr("reservoir", fmt.Errorf("device: reservoir at %v: the board subtracts column pairs (2k, 2k+1), so the layout must start on an even column", l.Region))
 	case run.Steps <= 0 || run.Steps > math.MaxUint16:
 		return b.opErr("reservoir", fmt.Errorf("device: reservoir run of %d steps: want 1..%d", run.Steps, math.MaxUint16))
 	case len(input) != run.Steps:
@@ -294,7 +302,7 @@ func (b *Board) RunReservoir(ctx context.Context, run crossbar.ReservoirRun, inp
 		}
 		b.tally(func(c *crossbar.Counters) {
 			c.MVMs += int64(t - t0)
-			c.ADCConversions += int64((t - t0) * l.Region.Cols)
+			c.ADCConversions += int64((t - t0) * b.conversions(l.Region.Cols))
 			c.Saturations += int64(wire.U32(p[4:]))
 		})
 		if t == run.Steps {
@@ -330,6 +338,19 @@ func (b *Board) sorted(frame []uint16) []uint16 {
 	slices.Sort(b.scratch)
 	return slices.Compact(b.scratch)
 }
+
+// conversions is the number of ADC conversions of one MVM or LSM read of
+// cols columns: one a pair on a board that subtracts pairs.
+func (b *Board) conversions(cols int) int {
+	if b.pairs {
+		return cols / 2
+	}
+	return cols
+}
+
+// AnalogDiff implements crossbar.AnalogDiffer: the board reported
+// wire.CapAnalogDiff.
+func (b *Board) AnalogDiff() bool { return b.pairs }
 
 // Now implements crossbar.Clock: the board's clock, from a STATUS
 // request. Now has no context; it waits at most one Options.Timeout per

@@ -164,6 +164,7 @@ type Board struct {
 	lastNow  units.Seconds
 	maxLoad  int     // payload limit of the frames the driver builds
 	eConv    float64 // J per conversion (Info.EnergyConv)
+	pairs    bool    // column pairs subtracted before the ADC in MVM and LSM (wire.CapAnalogDiff)
 	eDAC     float64 // J per DAC update (Info.EnergyDAC)
 }
 
@@ -174,6 +175,7 @@ var (
 	_ crossbar.Counter         = (*Board)(nil)
 	_ crossbar.ReservoirRunner = (*Board)(nil)
 	_ crossbar.ReadVoltager    = (*Board)(nil)
+	_ crossbar.AnalogDiffer    = (*Board)(nil)
 	_ crossbar.Linker          = (*Board)(nil)
 )
 
@@ -284,11 +286,14 @@ func (b *Board) setInfo(i wire.Info) error {
 		return fmt.Errorf("board reports a calibration table with non-positive entries (read %v, DAC FS %v, LSB %v)", per.ReadVoltage, per.DACFullScale, per.LSB)
 	case int(i.MaxLoad) < 64:
 		return fmt.Errorf("board's maximum payload %d is too small", i.MaxLoad)
+	case i.Caps&^wire.KnownCaps != 0:
+		return fmt.Errorf("board reports capabilities %#04x this host does not know (known: %#04x)", i.Caps, wire.KnownCaps)
 	}
 	per.CodeMax = int32(1)<<(per.ADCBits-1) - 1
 	per.CodeMin = -int32(1) << (per.ADCBits - 1)
 	per.ReadCode = per.DACCode(per.ReadVoltage)
 	b.info, b.per = i, per
+	b.pairs = i.Caps&wire.CapAnalogDiff != 0
 	b.maxLoad = int(i.MaxLoad)
 	if b.opts.MaxPayload > 0 {
 		b.maxLoad = min(b.maxLoad, max(b.opts.MaxPayload, 64))

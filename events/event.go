@@ -39,6 +39,7 @@ type Sample struct {
 	// images unless a converter sets it.
 	Speaker string
 	// Meta holds further provenance (converter parameters, source index...).
+	// Meta[MetaInstance] names the item the recording was made of.
 	Meta map[string]string
 
 	Events2D []Event2D // 2-D sensors, time-ordered
@@ -55,3 +56,14 @@ type Dataset struct {
 	Classes []string // class names; Sample.Label indexes this
 	Samples []Sample
 }
+
+// MetaInstance is the Sample.Meta key that names the item a recording was
+// made of, the same in every modality: "mnist-train-13" is MNIST training
+// digit 13, as an image (source mnist:) and as the pen trajectory traced
+// from it (source strokes:). Cross-modal experiments use it to keep the
+// modalities' items distinct, so that no pair or retrieval matches a
+// recording with another recording of the very same item.
+const MetaInstance = "instance"
+
+// Instance returns the sample's Meta[MetaInstance], "" if it has none.
+func (s *Sample) Instance() string { return s.Meta[MetaInstance] }

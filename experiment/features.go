@@ -261,6 +261,10 @@ type BenchResult struct {
 	// Cost is one encoding (no head) priced on the test board, the
 	// projected chip and digital hardware (package cost).
 	Cost *cost.Report `json:"cost"`
+	// Saturation of the ADC conversions of an in-memory or on-board run;
+	// Aging, with Macro.Age, the relaxation the encoding ran at.
+	Saturation *Saturation `json:"adc_saturation,omitempty"`
+	Aging      *AgingInfo  `json:"aging,omitempty"`
 }
 
 // BenchEncode measures encoding alone, as the peer benchmark
@@ -321,7 +325,7 @@ func BenchEncode(ctx context.Context, cfg BenchConfig) (*BenchResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &BenchResult{Cost: priced,
+	return &BenchResult{Cost: priced, Saturation: mr.info.Saturation, Aging: mr.info.Aging,
 		Data: d.Name, Samples: len(idx), Seconds: st.Seconds, SamplesPerS: st.SamplesPerSecond(),
 		Inputs: c.Inputs, Neurons: c.Neurons, Steps: c.Steps, Windows: c.NumWindows(), Gain: c.Gain, Workers: workers,
 		BinSeconds: binSec, MeanRate: st.MeanRate(), InputDensity: st.InputDensity(), SynOps: st.SynOpsPerSample(),

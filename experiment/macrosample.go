@@ -137,6 +137,8 @@ type MacroSampleConfig struct {
 	Amplitude units.Volts
 	Width     units.Seconds
 	Gate      units.Volts
+	// Age reads the array this long after forming (relaxation; 0: at once).
+	Age units.Seconds
 }
 
 // MacroSample is the result of SampleMacro: what "memlsm macro sample"
@@ -149,8 +151,13 @@ type MacroSample struct {
 	Pulse           PulseInfo `json:"pulse"`
 	FormedThreshold float64   `json:"formed_threshold_us"`
 	crossbar.ConductanceStats
-	VirtualTime float64      `json:"virtual_time_s"`
-	Counters    CountersInfo `json:"counters"`
+	VirtualTime float64 `json:"virtual_time_s"`
+	AgeS        float64 `json:"age_s"`
+	// Predicted is the forming model's closed-form prediction for the
+	// pulse on a fresh array, as read (crossbar.PredictForming); absent
+	// after ageing or when an ADC step is coarse against the spread.
+	Predicted *crossbar.FormingPrediction `json:"predicted,omitempty"`
+	Counters  CountersInfo                `json:"counters"`
 
 	g         []units.Siemens // every cell's conductance, for the plot
 	threshold units.Siemens
@@ -195,12 +202,28 @@ func SampleMacro(ctx context.Context, cfg MacroSampleConfig) (*MacroSample, erro
 	if err := m.Program(ctx, all, pulse); err != nil {
 		return nil, fmt.Errorf("experiment: macro sample: %w", err)
 	}
+	if !(cfg.Age >= 0) {
+		return nil, fmt.Errorf("experiment: macro sample: age %v must be ≥ 0", cfg.Age)
+	}
+	if cfg.Age > 0 {
+		if err := m.Wait(ctx, cfg.Age); err != nil {
+			return nil, err
+		}
+	}
 	g := make([]units.Siemens, all.Cells())
 	if err := m.Read(ctx, all, g); err != nil {
 		return nil, err
 	}
+	var pred *crossbar.FormingPrediction
+	if cfg.Age == 0 && pulse.Mode == crossbar.Form {
+		// The prediction's read statistics hold while an ADC step is fine
+		// against the spread (Sheppard's correction, step²/12).
+		if pr := crossbar.PredictForming(p, pulse); m.Periphery().Siemens(1).Micro() <= pr.StdUS/4 {
+			pred = &pr
+		}
+	}
 	c := m.Counters()
-	return &MacroSample{
+	return &MacroSample{AgeS: float64(cfg.Age), Predicted: pred,
 		Source: cfg.Source, Seed: cfg.Seed, Rows: p.Rows, Cols: p.Cols, Pulse: NewPulseInfo(pulse),
 		FormedThreshold:  p.FormedThreshold.Micro(),
 		ConductanceStats: crossbar.Summarize(g, p.FormedThreshold),
@@ -211,12 +234,18 @@ func SampleMacro(ctx context.Context, cfg MacroSampleConfig) (*MacroSample, erro
 	}, nil
 }
 
-// WriteText writes the result as four lines.
+// WriteText writes the result as a few lines.
 func (r *MacroSample) WriteText(w io.Writer) error {
 	c := r.Counters
 	fmt.Fprintf(w, "macro %s, seed %d: %d×%d cells, one %v pulse\n", r.Source, r.Seed, r.Rows, r.Cols, r.pulse)
 	fmt.Fprintf(w, "formed %d of %d cells (%.4f) reading above %v\n", r.Formed, r.Cells, r.FormedFraction, r.threshold)
 	fmt.Fprintf(w, "formed conductance: mean %.3f µS, std %.3f µS, min %.3f µS, max %.3f µS\n", r.MeanUS, r.StdUS, r.MinUS, r.MaxUS)
+	if r.AgeS > 0 {
+		fmt.Fprintf(w, "read %v after forming\n", units.Seconds(r.AgeS))
+	}
+	if r.Predicted != nil {
+		fmt.Fprintf(w, "forming model predicts: formed %.4f, mean %.3f µS, std %.3f µS (as read)\n", r.Predicted.FormedFraction, r.Predicted.ReadMeanUS, r.Predicted.ReadStdUS)
+	}
 	_, err := fmt.Fprintf(w, "operations: %d pulses, %d cell reads, %d ADC conversions, %d DAC updates; energy %v\n",
 		c.Pulses, c.CellReads, c.ADCConversions, c.DACUpdates, units.Joules(c.Energy))
 	return err

@@ -14,6 +14,7 @@ import (
 
 	"github.com/memlsm/memlsm/crossbar"
 	"github.com/memlsm/memlsm/events"
+	"github.com/memlsm/memlsm/internal/atomicfile"
 	"github.com/memlsm/memlsm/internal/floatenc"
 	"github.com/memlsm/memlsm/lsm"
 	"github.com/memlsm/memlsm/projection"
@@ -102,7 +103,7 @@ func (m *Model) SaveFile(path string) error {
 	if err := m.Save(&b); err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, b.Bytes()); err != nil {
 		return fmt.Errorf("experiment: save: %w", err)
 	}
 	return nil

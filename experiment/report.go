@@ -96,7 +96,20 @@ func (r *ZeroShotResult) Markdown() string {
 	if dim == 0 {
 		dim = 64 // projection's default pd
 	}
-	fmt.Fprintf(&b, "Head: CLIP, %d-d projections, %v loss, temperature %.4g\n", dim, loss, r.Temperature)
+	if si := r.SideInfo; si != nil {
+		n := r.Modalities
+		fmt.Fprintf(&b, "Heads: side information — %s items mapped to the %s descriptors (%d components), %s items to the %s descriptors (%d), ridge %g, posterior temperature %g\n\n",
+			n.A, si.Descriptors[n.A], si.Components[n.A], n.B, si.Descriptors[n.B], si.Components[n.B], si.Ridge, si.Temperature)
+		b.WriteString("| classification through descriptors | seen among seen | unseen among unseen (ZSL) | generalised S | U | H | AUSUC |\n|---|---:|---:|---:|---:|---:|---:|\n")
+		for _, m := range []string{n.A, n.B} {
+			c := si.Classification[m]
+			fmt.Fprintf(&b, "| %s | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |\n", m, c.Seen, c.ZSL, c.GZSL.Seen, c.GZSL.Unseen, c.GZSL.H, c.AUSUC)
+		}
+		c := si.Classification[n.A].Chance
+		fmt.Fprintf(&b, "| chance | %.4f | %.4f | | | | |\n", c.Seen, c.ZSL)
+	} else {
+		fmt.Fprintf(&b, "Head: CLIP, %d-d projections, %v loss, temperature %.4g\n", dim, loss, r.Temperature)
+	}
 	if s := r.Selection; s != nil {
 		b.WriteString(s.markdown())
 	}

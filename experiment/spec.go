@@ -49,8 +49,9 @@ type EncoderSpec struct {
 	// tuned default.
 	Preset string `json:"preset,omitempty"`
 	// Binning is "default" (the tuned binning; with a preset, the preset's
-	// inputs follow it) or "paper" (PaperBinning); "" is "default" without
-	// a preset and the paper's binning with one.
+	// inputs follow it) or "paper" (PaperBinning, or with a preset the
+	// preset's own, PresetBinning); "" is "default" without a preset and
+	// the preset's binning with one.
 	Binning string `json:"binning,omitempty"`
 	// Neurons, Decay, Threshold and Windows override the reservoir's.
 	Neurons   int     `json:"neurons,omitempty"`
@@ -168,7 +169,13 @@ func (s EncoderSpec) Config(sensor events.Sensor) (EncoderConfig, error) {
 	if err := s.Check(); err != nil {
 		return ec, err
 	}
-	if s.Binning == "paper" || s.Binning == "" && s.Preset != "" {
+	if (s.Binning == "paper" || s.Binning == "") && s.Preset != "" {
+		b, err := PresetBinning(s.Preset, sensor)
+		if err != nil {
+			return ec, configErrorf("%w", err)
+		}
+		ec.Binning = b
+	} else if s.Binning == "paper" {
 		ec.Binning = PaperBinning(sensor)
 	} else {
 		ec.Binning = DefaultBinning(sensor)

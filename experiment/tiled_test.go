@@ -134,3 +134,21 @@ func TestPresetBinning(t *testing.T) {
 		}
 	}
 }
+
+// Zero-shot with one encoder too large for a macro (242 + 300 rows × 600
+// columns) opens one grid of macros for both encoders before placing the
+// first: the smaller audio reservoir time-shares the image reservoir's
+// cells on the same 2×2 grid.
+func TestZeroShotTiled(t *testing.T) {
+	img, aud, _, _ := zeroShotData()
+	cfg := ZeroShotConfig{A: Side{Data: img, Encoder: EncoderConfig{Reservoir: lsm.Config{Neurons: 300}, CalibrationSamples: 20}},
+		B: Side{Data: aud, Encoder: EncoderConfig{CalibrationSamples: 20}}, Seed: 3, Head: fastCLIP}
+	r, err := ZeroShot(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pl := r.Macro.Placements
+	if len(pl) != 1 || pl[0].Arrays != 4 || pl[0].UsedCells != 542*600 || len(pl[0].Tiles[0].Holds) != 2 {
+		t.Errorf("placements %+v", pl)
+	}
+}

@@ -71,10 +71,10 @@ func ClassifyWarnings(cfg ClassifyConfig) []string {
 }
 
 // ResultWarnings returns what is degenerate about a finished
-// classification: a reservoir that never spiked (every feature 0), or an
-// accuracy at chance.
+// classification: a reservoir that never spiked (every feature 0), an
+// accuracy at chance, or ADC conversions that clipped (MacroInfo.Warnings).
 func (r *ClassifyResult) ResultWarnings() []string {
-	var w []string
+	w := r.Macro.Warnings()
 	if r.MeanRate == 0 {
 		w = append(w, "the reservoir never spiked: every feature is 0 and the head can only guess (raise --gain or lower --vth)")
 	}

@@ -94,6 +94,11 @@ type ZeroShotConfig struct {
 	// unseen items only) or GZSL, which adds the generalised evaluation
 	// (ZeroShotResult.GZSL; see GZSL).
 	Protocol Protocol
+	// SideInfo, when set, replaces the contrastive head by descriptor heads
+	// that map each modality into its classes' side information (see
+	// SideInfo); Head is then unused.
+	SideInfo *SideInfo
+
 	// Select chooses the head's epoch, a gain factor and the calibrated-
 	// stacking penalty β on validation classes carved out of the seen
 	// classes, never on test classes (see Selection). nil: the final epoch
@@ -223,6 +228,13 @@ type ZeroShotResult struct {
 	GZSL *Dirs[GZSL] `json:"gzsl,omitempty"`
 	// Selection says what was chosen on validation classes, and how.
 	Selection *SelectionReport `json:"selection,omitempty"`
+	// Instances says how items recorded in both modalities were kept
+	// apart (InstanceReport); absent when the modalities share none.
+	Instances *InstanceReport `json:"instances,omitempty"`
+	// SideInfo describes the descriptor heads and their classification of
+	// each modality (ZeroShotConfig.SideInfo); Head and Temperature are
+	// then unset.
+	SideInfo *SideInfoReport `json:"side_info,omitempty"`
 
 	Encoders    []EncoderReport       `json:"encoders"` // A's, then B's
 	Macro       MacroInfo             `json:"macro"`
@@ -258,10 +270,12 @@ type zsPlan struct {
 	seen, unseen []string
 	frac         float64
 	perClass     int
-	head         projection.CLIPConfig // Seed resolved
+	head         projection.CLIPConfig // Seed 0: each run's seed (headFor)
 	sel          *Selection            // resolved; nil without selection
 	sides        [2]*zsSide
-	classesToBin []string // every class the plan may touch
+	classesToBin []string        // every class the plan may touch
+	side         *sideKind       // descriptor heads (ZeroShotConfig.SideInfo), or nil
+	instances    *InstanceReport // items both modalities recorded, kept apart (bin)
 }
 
 // zsSide is one modality of a plan: its sources, resolved encoder and the
@@ -326,9 +340,6 @@ func newZSPlan(cfg ZeroShotConfig, classes []string) (*zsPlan, error) {
 	if cfg.Head != nil {
 		p.head = *cfg.Head
 	}
-	if p.head.Seed == 0 {
-		p.head.Seed = cfg.Seed
-	}
 	if err := cfg.SweepScope.check(); err != nil {
 		return nil, err
 	}
@@ -359,6 +370,20 @@ func newZSPlan(cfg ZeroShotConfig, classes []string) (*zsPlan, error) {
 	}
 	if classes == nil {
 		classes = append(slices.Clone(p.seen), p.unseen...)
+	}
+	if cfg.SideInfo != nil {
+		var err error
+		if p.side, err = newSideKind(*cfg.SideInfo, names, classes, p.sel); err != nil {
+			return nil, err
+		}
+		switch {
+		case cfg.Trace:
+			return nil, fmt.Errorf("experiment: descriptor heads are fitted in closed form, without epochs: there is nothing to trace")
+		case cfg.KeepModel:
+			return nil, fmt.Errorf("experiment: saving descriptor heads is not supported; save a CLIP model (no SideInfo)")
+		case len(cfg.Seeds) > 0 && cfg.SweepScope == SweepHead:
+			return nil, fmt.Errorf("experiment: descriptor heads do not depend on a seed: sweep the split or the macro instead of the head")
+		}
 	}
 	for k, s := range []Side{cfg.A, cfg.B} {
 		name := names.A
@@ -405,9 +430,11 @@ func disjoint(seen, unseen []string) error {
 	return nil
 }
 
-// bin bins every sample of the plan's classes of both sides, once.
+// bin bins every sample of the plan's classes of both sides, once, after
+// keeping the two sides' items apart (separateInstances).
 func (p *zsPlan) bin(ctx context.Context) error {
-	for _, s := range p.sides {
+	drop := p.separateInstances()
+	for k, s := range p.sides {
 		total := 0
 		var idx [2][]int
 		for j, d := range s.src {
@@ -417,7 +444,7 @@ func (p *zsPlan) bin(ctx context.Context) error {
 			keep := make([]bool, d.Len())
 			for _, c := range p.classesToBin {
 				for _, i := range indicesOf(d, c) {
-					keep[i] = true
+					keep[i] = !drop[k][j][i]
 				}
 			}
 			for i, k := range keep {
@@ -445,10 +472,11 @@ func (p *zsPlan) bin(ctx context.Context) error {
 				pos[i] = base + k
 			}
 			for _, c := range p.classesToBin {
-				ii := indicesOf(d, c)
-				fi := make([]int, len(ii))
-				for k, i := range ii {
-					fi[k] = pos[i]
+				var fi []int
+				for _, i := range indicesOf(d, c) {
+					if !drop[k][j][i] {
+						fi = append(fi, pos[i])
+					}
 				}
 				s.of[j][c] = fi
 			}
@@ -616,8 +644,15 @@ type zsRun struct {
 	mu    sync.Mutex
 	cals  map[calKey]*onceEntry[calibrated]
 	feats map[featKey]*onceEntry[encoded]
+	used  []featKey    // feats' keys, least recently used first
 	total [2]lsm.Stats // everything each side encoded on the run (guarded by encMu)
 }
+
+// maxEncodings bounds the encodings a run keeps (assumption: enough for a
+// few gains of both sides, fresh and aged; designs with calibrated gains
+// rarely share an encoding, so more would only hold memory — each is
+// every frame of a side, e.g. 2250 FSDD samples × 1000 features × 4 B).
+const maxEncodings = 8
 
 type calKey struct {
 	side int
@@ -729,6 +764,16 @@ func (r *zsRun) encode(ctx context.Context, k int, c lsm.Config, aged bool, prog
 		e = &onceEntry[encoded]{}
 		r.feats[key] = e
 	}
+	// Most recently used last; the oldest fall out (a caller still waiting
+	// on an evicted entry keeps its pointer).
+	if i := slices.Index(r.used, key); i >= 0 {
+		r.used = slices.Delete(r.used, i, i+1)
+	}
+	r.used = append(r.used, key)
+	for len(r.used) > maxEncodings {
+		delete(r.feats, r.used[0])
+		r.used = r.used[1:]
+	}
 	r.mu.Unlock()
 	e.once.Do(func() {
 		r.encMu.Lock()
@@ -764,20 +809,16 @@ func (r *zsRun) encode(ctx context.Context, k int, c lsm.Config, aged bool, prog
 	return e.v, e.err
 }
 
-// cost prices one inference of the headline features f and head hc
-// (call it after close).
-func (r *zsRun) cost(f *zsFeatures, hc projection.CLIPConfig) (*cost.Report, error) {
+// cost prices one inference of the headline features f and a head doing
+// the digital work h (call it after close).
+func (r *zsRun) cost(f *zsFeatures, h headWork) (*cost.Report, error) {
 	var encs []costEncoding
-	var h headWork
 	for k, s := range r.p.sides {
 		r.encMu.Lock()
 		total := r.total[k]
 		r.encMu.Unlock()
 		total.Inputs, total.Neurons = f.cfg[k].Inputs, f.cfg[k].Neurons
 		encs = append(encs, costEncoding{name: s.name, res: r.enc[k].res, stats: f.reports[k].Encode.Stats, counted: total})
-		t := towerHead(hc, f.cfg[k].Features())
-		h.macs += t.macs
-		h.params += t.params
 	}
 	return r.mr.costReport(encs, h)
 }
@@ -793,7 +834,14 @@ type zsFeatures struct {
 	trainLabels, seenLabels, unseenLabels []int
 	reports                               [2]EncoderReport
 	cfg                                   [2]lsm.Config // with the gains used
+	// part are each side's training-part items of the seen classes,
+	// paired or not, and partClass their classes (for descriptor heads).
+	part      [2]*mat.Dense
+	partClass [2][]string
 }
+
+// sides returns the names of f's two modalities.
+func (f *zsFeatures) sides() [2]string { return [2]string{f.names.A, f.names.B} }
 
 // features calibrates both gains on sp's training pairs (scaled by
 // factor), encodes and assembles the matrices. With aged, and a macro that
@@ -848,6 +896,16 @@ func (r *zsRun) features(ctx context.Context, sp *zsSplit, factor float64, aged 
 		}
 		return l
 	}
+	for k := range r.p.sides {
+		var idx []int
+		for _, c := range sp.seen {
+			for _, fr := range sp.trainParts[k][c] {
+				idx = append(idx, fr)
+				f.partClass[k] = append(f.partClass[k], c)
+			}
+		}
+		f.part[k] = matrix(enc[k].feats, enc[k].cfg.Features(), idx)
+	}
 	f.trainA, f.trainB, f.trainLabels = rows(0, sp.train, enc), rows(1, sp.train, enc), labelsOf(sp.train)
 	f.seenA, f.seenB, f.seenLabels = rows(0, sp.seenTest, test), rows(1, sp.seenTest, test), labelsOf(sp.seenTest)
 	f.unseenA, f.unseenB, f.unseenLabels = rows(0, sp.unseenTest, test), rows(1, sp.unseenTest, test), labelsOf(sp.unseenTest)
@@ -884,8 +942,9 @@ func (f *zsFeatures) train(ctx context.Context, hc projection.CLIPConfig, onEpoc
 
 // top1 scores a head on the seen and unseen test pairs, both directions,
 // without keeping the similarity matrices.
-func (f *zsFeatures) top1(h projection.CrossModal) (seen, unseen Top1) {
-	score := func(a, b *mat.Dense, labels []int) Top1 {
+func (f *zsFeatures) top1(zh zsHead) (seen, unseen Top1) {
+	score := func(a, b *mat.Dense, labels []int, classes []string) Top1 {
+		h := zh.over(classes)
 		ea, eb := h.EmbedA(a), h.EmbedB(b)
 		m := h.Metric()
 		return Top1{Names: f.names,
@@ -893,7 +952,73 @@ func (f *zsFeatures) top1(h projection.CrossModal) (seen, unseen Top1) {
 			AToB: projection.Retrieval(ea, eb, labels, labels, 1, m),
 		}
 	}
-	return score(f.seenA, f.seenB, f.seenLabels), score(f.unseenA, f.unseenB, f.unseenLabels)
+	return score(f.seenA, f.seenB, f.seenLabels, f.sp.seen), score(f.unseenA, f.unseenB, f.unseenLabels, f.sp.unseen)
+}
+
+// designOut is one design (a choice of seen and unseen classes) run on
+// one macro: what was selected, the features, the head and its scores.
+type designOut struct {
+	sel          *SelectionReport
+	hc           projection.CLIPConfig // as trained (selected epochs), for a CLIP head
+	factor       float64               // gain factor
+	f            *zsFeatures
+	head         zsHead
+	log          projection.TrainLog
+	seen, unseen Retrieval
+	gzsl         *Dirs[GZSL]
+	class        map[string]*DescriptorClassification // descriptor heads: per modality
+	cand         int                                  // the selected head candidate (−1: default)
+}
+
+// kind returns the head kind of a run seeded with seed.
+func (p *zsPlan) kind(seed uint64) headKind {
+	if p.side != nil {
+		return p.side
+	}
+	return clipKind{hc: p.headFor(seed)}
+}
+
+// design runs the split sp on run: the selection on validation classes
+// (when the plan has one), the features, the head and its evaluation.
+func (p *zsPlan) design(ctx context.Context, run *zsRun, sp *zsSplit, seed uint64, workers int, prog ProgressFunc) (*designOut, error) {
+	d := &designOut{hc: p.headFor(seed), factor: 1, cand: -1}
+	d.hc.OnEpoch = p.head.OnEpoch
+	kind := p.kind(seed)
+	cand := -1
+	var err error
+	if p.sel != nil {
+		if d.sel, cand, err = p.selectWith(ctx, run, sp, seed, kind, workers, prog); err != nil {
+			return nil, err
+		}
+		d.cand = cand
+		d.factor = d.sel.GainFactor
+		if d.sel.Epoch > 0 {
+			d.hc.Epochs = d.sel.Epoch
+		}
+	}
+	if d.f, err = run.features(ctx, sp, d.factor, true, prog); err != nil {
+		return nil, err
+	}
+	if ck, ok := kind.(clipKind); ok {
+		ck.hc.OnEpoch = p.head.OnEpoch
+		kind = ck
+	}
+	bar := prog.start("training the head", -1)
+	d.head, d.log, err = kind.fit(ctx, d.f, cand, func() { bar.Add(1) })
+	bar.Done()
+	if err != nil {
+		return nil, err
+	}
+	d.seen = evaluate(d.head.over(sp.seen), d.f.seenA, d.f.seenB, d.f.seenLabels, sp.seen, p.names)
+	d.unseen = evaluate(d.head.over(sp.unseen), d.f.unseenA, d.f.unseenB, d.f.unseenLabels, sp.unseen, p.names)
+	if p.cfg.Protocol == ProtocolGZSL {
+		g := gzslOf(d.head.scoring(d.f), d.sel)
+		d.gzsl = &g
+	}
+	if dh, ok := d.head.(*descHeads); ok {
+		d.class = dh.classification(d.f, d.sel)
+	}
+	return d, nil
 }
 
 // ZeroShot runs a cross-modal zero-shot experiment: both modalities are
@@ -927,7 +1052,7 @@ func ZeroShot(ctx context.Context, cfg ZeroShotConfig) (*ZeroShotResult, error) 
 		return nil, err
 	}
 	res := &ZeroShotResult{
-		Task: "zeroshot", Modalities: p.names, Protocol: sp.protocol,
+		Task: "zeroshot", Modalities: p.names, Protocol: sp.protocol, Instances: p.instances,
 		Data:        map[string]string{p.names.A: cfg.A.Data.Name, p.names.B: cfg.B.Data.Name},
 		SeenClasses: p.seen, UnseenClasses: p.unseen, Seed: cfg.Seed, TrainPairs: len(sp.train),
 	}
@@ -940,38 +1065,31 @@ func ZeroShot(ctx context.Context, cfg ZeroShotConfig) (*ZeroShotResult, error) 
 	}
 	defer run.close()
 
-	hc, factor := p.head, 1.0
-	if p.sel != nil {
-		if res.Selection, err = p.selectOn(ctx, run, sp, cfg.Seed); err != nil {
-			return nil, err
-		}
-		factor = res.Selection.GainFactor
-		if res.Selection.Epoch > 0 {
-			hc.Epochs = res.Selection.Epoch
-		}
-	}
-	f, err := run.features(ctx, sp, factor, true, cfg.Progress)
+	d, err := p.design(ctx, run, sp, cfg.Seed, cfg.Workers, cfg.Progress)
 	if err != nil {
 		return nil, err
 	}
-	res.Encoders = f.reports[:]
-
-	bar := cfg.Progress.start("training CLIP head", -1)
-	head, log, err := f.train(ctx, hc, func() { bar.Add(1) })
-	bar.Done()
-	if err != nil {
-		return nil, err
-	}
-	res.Head, res.Temperature = hc, head.Temperature()
-	res.Seen = evaluate(head, f.seenA, f.seenB, f.seenLabels, p.seen, p.names)
-	res.Unseen = evaluate(head, f.unseenA, f.unseenB, f.unseenLabels, p.unseen, p.names)
+	f, log, hc, factor := d.f, d.log, d.hc, d.factor
+	res.Selection, res.Encoders = d.sel, f.reports[:]
+	res.Seen, res.Unseen, res.GZSL = d.seen, d.unseen, d.gzsl
 	res.UnseenNote = unseenNote(res.Unseen)
-	if cfg.Protocol == ProtocolGZSL {
-		g := gzslOf(newCLIPScoring(head, f), res.Selection)
-		res.GZSL = &g
+	var head *projection.CLIP
+	work := headWork{}
+	switch h := d.head.(type) {
+	case clipHead:
+		head = h.CLIP
+		res.Head, res.Temperature = hc, head.Temperature()
+		for k := range p.sides {
+			t := towerHead(hc, f.cfg[k].Features())
+			work.macs += t.macs
+			work.params += t.params
+		}
+	case *descHeads:
+		res.SideInfo = h.report(d.class)
+		work = h.work()
 	}
 
-	if cfg.Trace {
+	if cfg.Trace && head != nil {
 		if res.Trace, err = p.trace(ctx, f, hc, head, log); err != nil {
 			return nil, err
 		}
@@ -979,12 +1097,12 @@ func ZeroShot(ctx context.Context, cfg ZeroShotConfig) (*ZeroShotResult, error) 
 		res.PaperProtocol = &pp
 	}
 	if len(cfg.Seeds) > 0 {
-		if res.Sweep, err = p.sweep(ctx, run, f, hc, factor); err != nil {
+		if res.Sweep, err = p.sweep(ctx, run, f, hc, d.cand, factor); err != nil {
 			return nil, err
 		}
 	}
 
-	if cfg.KeepModel {
+	if cfg.KeepModel && head != nil {
 		res.Model = &Model{
 			Task: "zeroshot", Seen: p.seen, Unseen: p.unseen, Seed: cfg.Seed, Data: cfg.A.Data.Name + " + " + cfg.B.Data.Name,
 			Encoders: []EncoderState{
@@ -1001,7 +1119,7 @@ func ZeroShot(ctx context.Context, cfg ZeroShotConfig) (*ZeroShotResult, error) 
 	if res.Model != nil {
 		res.Model.Macro = run.mr.info
 	}
-	if res.Cost, err = run.cost(f, hc); err != nil {
+	if res.Cost, err = run.cost(f, work); err != nil {
 		return nil, err
 	}
 	res.Seconds = time.Since(start).Seconds()

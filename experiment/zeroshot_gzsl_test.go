@@ -208,7 +208,7 @@ func TestSelectionNeverTouchesTest(t *testing.T) {
 func TestZeroShotGZSL(t *testing.T) {
 	img, aud, _, _ := zeroShotData()
 	cfg := ZeroShotConfig{A: Side{Data: img, Encoder: EncoderConfig{CalibrationSamples: 20}}, B: Side{Data: aud, Encoder: EncoderConfig{CalibrationSamples: 20}},
-		Seed: 3, Head: fastCLIP, Protocol: ProtocolGZSL, Select: &Selection{Epochs: true, Splits: 2, GainFactors: []float64{1, 0.5}}}
+		Seed: 3, Head: fastCLIP, Protocol: ProtocolGZSL, Select: &Selection{Head: true, Splits: 2, GainFactors: []float64{1, 0.5}}}
 	r, err := ZeroShot(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -1,17 +1,11 @@
 package experiment
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync"
-
-	"gonum.org/v1/gonum/mat"
-
-	"github.com/memlsm/memlsm/projection"
 )
 
 // DefaultValidationSplits is the number of validation splits of a
@@ -34,21 +28,24 @@ const DefaultValidationSplits = 3
 // figures. The run's test items — of seen and unseen classes — are never
 // touched. Then, in order:
 //
-//  1. The gain factor and the epoch with the highest mean validation
+//  1. The gain factor and the head setting (the epoch of a CLIP head, the
+//     ridge penalty of descriptor heads) with the highest mean validation
 //     unseen retrieval (per-class top-1 among the validation classes' items,
 //     averaged over both directions and the splits) are chosen; ties keep
-//     the earlier candidate (the first factor, the earliest epoch).
+//     the earlier candidate (the first factor, the earliest epoch, the
+//     first ridge).
 //  2. Under the generalised protocol, β of each direction is chosen to
-//     maximise the mean validation H at that gain and epoch (ties: the
+//     maximise the mean validation H at that gain and setting (ties: the
 //     smallest |β|).
 //  3. The head is retrained on all seen classes with the chosen gain
-//     factor for the chosen number of epochs, and tested.
+//     factor and setting, and tested.
 type Selection struct {
 	// Splits is the number of validation splits; 0 → DefaultValidationSplits.
 	Splits int `json:"splits"`
-	// Epochs chooses the head's training epochs (1…Epochs); otherwise the
-	// final epoch is used.
-	Epochs bool `json:"epochs"`
+	// Head chooses the head's setting: the epoch (1…Epochs) of a CLIP
+	// head, the ridge penalty (SideInfo.Ridges) of descriptor heads;
+	// otherwise the final epoch, or SideInfo.Ridge.
+	Head bool `json:"head"`
 	// GainFactors are the candidate gains, as multiples of the configured
 	// or calibrated gain (the calibration runs on each split's own
 	// training samples); nil → {1}, no gain choice.
@@ -86,11 +83,12 @@ type ValidationSplit struct {
 	Validation []string `json:"validation_classes"`
 }
 
-// GainChoice is the best epoch of one gain factor and its validation
-// score.
+// GainChoice is the best head setting (epoch or ridge) of one gain factor
+// and its validation score.
 type GainChoice struct {
 	GainFactor float64 `json:"gain_factor"`
-	Epoch      int     `json:"epoch"`
+	Epoch      int     `json:"epoch,omitempty"`
+	Ridge      float64 `json:"ridge,omitempty"`
 	// Score is the mean validation unseen top-1 at Epoch; Final at the
 	// final epoch.
 	Score float64 `json:"score"`
@@ -102,10 +100,12 @@ type SelectionReport struct {
 	Note      string            `json:"note"`
 	Criterion string            `json:"criterion"`
 	Splits    []ValidationSplit `json:"splits"`
-	// GainFactor and Epoch are the choice (Epoch 0: the final epoch, not
-	// chosen); Score is its mean validation unseen top-1.
+	// GainFactor and Epoch (a CLIP head) or Ridge (descriptor heads) are
+	// the choice (Epoch 0, Ridge 0: not chosen, the final epoch or the
+	// configured ridge); Score is its mean validation unseen top-1.
 	GainFactor float64 `json:"gain_factor"`
-	Epoch      int     `json:"epoch"`
+	Epoch      int     `json:"epoch,omitempty"`
+	Ridge      float64 `json:"ridge,omitempty"`
 	Score      float64 `json:"score"`
 	// Gains is every candidate gain factor's best epoch.
 	Gains []GainChoice `json:"gains"`
@@ -174,181 +174,6 @@ func without(all, drop []string) []string {
 	return out
 }
 
-// innerRun is one validation split at one gain factor.
-type innerRun struct {
-	split  ValidationSplit
-	factor float64
-	f      *zsFeatures
-	scores []float64 // mean validation unseen top-1 after every epoch
-	final  *projection.CLIP
-}
-
-// selectOn runs p.sel for the run whose split is outer: validation splits
-// are carved out of outer's training parts.
-func (p *zsPlan) selectOn(ctx context.Context, run *zsRun, outer *zsSplit, seed uint64) (*SelectionReport, error) {
-	return p.selectWith(ctx, run, outer, seed, p.cfg.Workers)
-}
-
-func (p *zsPlan) selectWith(ctx context.Context, run *zsRun, outer *zsSplit, seed uint64, workers int) (*SelectionReport, error) {
-	sel := p.sel
-	sets, err := validationSets(outer.seen, len(outer.unseen), sel.Splits, seed)
-	if err != nil {
-		return nil, err
-	}
-	inner := classParts{train: outer.trainParts}
-	rep := &SelectionReport{
-		Note: SelectionNote,
-		Criterion: "mean over the validation splits and both directions of the per-class top-1 retrieval of the validation " +
-			"classes among their own items",
-	}
-	var runs []*innerRun
-	for _, factor := range sel.GainFactors {
-		for _, v := range sets {
-			runs = append(runs, &innerRun{split: ValidationSplit{Train: without(outer.seen, v), Validation: v}, factor: factor})
-		}
-	}
-	for _, v := range sets {
-		rep.Splits = append(rep.Splits, ValidationSplit{Train: without(outer.seen, v), Validation: v})
-	}
-	bar := p.cfg.Progress.start(fmt.Sprintf("selecting on %d validation splits × %d gains", len(sets), len(sel.GainFactors)), len(runs))
-	defer bar.Done()
-	hc := p.headFor(p.head.Seed)
-	err = parallel(ctx, len(runs), workers, func(i int) error {
-		ir := runs[i]
-		sp, err := p.split(inner, ir.split.Train, ir.split.Validation, seed)
-		if err != nil {
-			return fmt.Errorf("%w (validation classes %v)", err, ir.split.Validation)
-		}
-		if ir.f, err = run.features(ctx, sp, ir.factor, false, nil); err != nil {
-			return err
-		}
-		h := hc
-		h.Checkpoint = func(_ int, head projection.CrossModal) error {
-			b, a := zslTop1(head, ir.f)
-			ir.scores = append(ir.scores, (b+a)/2)
-			return nil
-		}
-		if ir.final, _, err = ir.f.train(ctx, h, nil); err != nil {
-			return fmt.Errorf("%w (validation classes %v)", err, ir.split.Validation)
-		}
-		bar.Add(1)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-
-	// 1. Gain factor and epoch.
-	epochs := len(runs[0].scores)
-	best := -1.0
-	for gi, factor := range sel.GainFactors {
-		group := runs[gi*len(sets) : (gi+1)*len(sets)]
-		mean := make([]float64, epochs)
-		for _, ir := range group {
-			for e, s := range ir.scores {
-				mean[e] += s / float64(len(group))
-			}
-		}
-		gc := GainChoice{GainFactor: factor, Epoch: epochs, Score: mean[epochs-1], Final: mean[epochs-1]}
-		if sel.Epochs {
-			gc.Score = slices.Max(mean)
-			gc.Epoch = slices.Index(mean, gc.Score) + 1 // the earliest of equal scores
-		}
-		rep.Gains = append(rep.Gains, gc)
-		if gc.Score > best {
-			best = gc.Score
-			rep.GainFactor, rep.Score = factor, gc.Score
-			if sel.Epochs {
-				rep.Epoch = gc.Epoch
-			}
-		}
-	}
-
-	// 2. β, at the chosen gain and epoch.
-	if p.cfg.Protocol == ProtocolGZSL {
-		gi := slices.Index(sel.GainFactors, rep.GainFactor)
-		group := runs[gi*len(sets) : (gi+1)*len(sets)]
-		betas := selectionBetas()
-		sumH := [2][]float64{make([]float64, len(betas)), make([]float64, len(betas))}
-		var mu sync.Mutex
-		err := parallel(ctx, len(group), workers, func(i int) error {
-			ir := group[i]
-			head := projection.CrossModal(ir.final)
-			if rep.Epoch > 0 && rep.Epoch < epochs {
-				h := hc
-				h.Epochs = rep.Epoch
-				var err error
-				if head, _, err = ir.f.train(ctx, h, nil); err != nil {
-					return err
-				}
-			}
-			pts := newCLIPScoring(head, ir.f).points(betas)
-			mu.Lock()
-			defer mu.Unlock()
-			for d := range 2 {
-				for b, pt := range pts[d] {
-					sumH[d][b] += pt.H / float64(len(group))
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		beta := Dirs[float64]{Names: p.names}
-		vh := Dirs[float64]{Names: p.names}
-		for d := range 2 {
-			bi := 0
-			for b := range betas {
-				if sumH[d][b] > sumH[d][bi] || (sumH[d][b] == sumH[d][bi] && math.Abs(betas[b]) < math.Abs(betas[bi])) {
-					bi = b
-				}
-			}
-			if d == 0 {
-				beta.BToA, vh.BToA = betas[bi], sumH[d][bi]
-			} else {
-				beta.AToB, vh.AToB = betas[bi], sumH[d][bi]
-			}
-		}
-		rep.Beta, rep.ValidationH = &beta, &vh
-	}
-	return rep, nil
-}
-
-// zslTop1 is the per-class mean top-1 retrieval of f's unseen test pairs
-// among themselves, both directions.
-func zslTop1(h projection.CrossModal, f *zsFeatures) (bToA, aToB float64) {
-	ea, eb := h.EmbedA(f.unseenA), h.EmbedB(f.unseenB)
-	m := h.Metric()
-	return perClassTop1(projection.Similarity(eb, ea, m), f.unseenLabels), perClassTop1(projection.Similarity(ea, eb, m), f.unseenLabels)
-}
-
-// perClassTop1 is the per-class mean top-1 accuracy of a query×gallery
-// score matrix whose queries and gallery items both have labels (ties:
-// the lowest gallery index, as projection.Retrieval).
-func perClassTop1(s *mat.Dense, labels []int) float64 {
-	r := s.RawMatrix()
-	hit, n := map[int]float64{}, map[int]float64{}
-	for i := range r.Rows {
-		row := r.Data[i*r.Stride : i*r.Stride+r.Cols]
-		best := 0
-		for j, v := range row {
-			if v > row[best] {
-				best = j
-			}
-		}
-		n[labels[i]]++
-		if labels[best] == labels[i] {
-			hit[labels[i]]++
-		}
-	}
-	sum := 0.0
-	for c, k := range n {
-		sum += hit[c] / k
-	}
-	return sum / float64(len(n))
-}
-
 // markdown renders the selection in a few lines.
 func (s *SelectionReport) markdown() string {
 	var b strings.Builder
@@ -357,8 +182,11 @@ func (s *SelectionReport) markdown() string {
 		vs = append(vs, classRange(v.Validation))
 	}
 	epoch := "the final epoch"
-	if s.Epoch > 0 {
+	switch {
+	case s.Epoch > 0:
 		epoch = fmt.Sprintf("epoch %d", s.Epoch)
+	case s.Ridge > 0:
+		epoch = fmt.Sprintf("ridge %g", s.Ridge)
 	}
 	fmt.Fprintf(&b, "Selection (%s): validation classes %s; gain ×%.3g, %s (validation unseen top-1 %.4f)", s.Note, strings.Join(vs, "; "), s.GainFactor, epoch, s.Score)
 	if s.Beta != nil {

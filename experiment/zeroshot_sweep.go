@@ -18,8 +18,8 @@ import (
 // flag.Value ("head", "split", "macro").
 //
 // Every run of a sweep trains its head with the sweep seed (initialisation
-// and mini-batch order; ZeroShotConfig.Head.Seed is ignored there). The
-// scopes differ in what else the seed reaches:
+// and mini-batch order; in the split and macro scopes a Head.Seed given
+// explicitly is kept). The scopes differ in what else the seed reaches:
 //
 //   - SweepHead: nothing else. The macro, the held-out split, the gain and
 //     so the features are those of ZeroShotConfig.Seed, encoded once and
@@ -28,12 +28,15 @@ import (
 //   - SweepSplit: also the seeded held-out part of the seen classes, hence
 //     the training pairs, the gain calibration subset and the features,
 //     which are re-encoded per seed on the same macro (that of
-//     ZeroShotConfig.Seed). With explicit test sets nothing is split and
-//     this equals SweepHead.
+//     ZeroShotConfig.Seed), and whatever Select chooses on validation
+//     classes, chosen again. With explicit test sets nothing is split.
 //   - SweepMacro: everything. A new simulated macro (or software weight
 //     draw) is formed with the seed, so each run is exactly ZeroShot with
 //     that Seed. A given array (a board) cannot be re-formed: this scope
 //     needs ZeroShotConfig.Macro.Array and AudioArray to be nil.
+//
+// A head sweep repeats the headline's selection (epoch, gain) without
+// choosing again; descriptor heads (SideInfo) have no seed to sweep.
 type SweepScope int
 
 const (
@@ -139,19 +142,23 @@ func (s SweepScope) describe(p *zsPlan) string {
 	return fmt.Sprintf("the head's seed only (initialisation and mini-batch order); macro, split, gain and features are those of seed %d", p.cfg.Seed)
 }
 
-// headFor returns the head configuration of sweep or trace runs: the
-// seed's, without the caller's epoch hook (runs may be concurrent).
+// headFor returns the head configuration of a run seeded with seed: the
+// configured head's seed if it has one, else seed; without the caller's
+// epoch hook (runs may be concurrent).
 func (p *zsPlan) headFor(seed uint64) projection.CLIPConfig {
 	h := p.head
-	h.Seed = seed
+	if h.Seed == 0 {
+		h.Seed = seed
+	}
 	h.OnEpoch = nil
 	return h
 }
 
 // sweep runs the seed sweep of p.cfg.Seeds with the headline's head
-// configuration hc and gain factor. base holds the features of the
-// headline run, on run's macro.
-func (p *zsPlan) sweep(ctx context.Context, run *zsRun, base *zsFeatures, hc projection.CLIPConfig, factor float64) (*ZeroShotSweep, error) {
+// configuration hc (a CLIP head) or descriptor-head candidate cand, and
+// gain factor. base holds the features of the headline run, on run's
+// macro.
+func (p *zsPlan) sweep(ctx context.Context, run *zsRun, base *zsFeatures, hc projection.CLIPConfig, cand int, factor float64) (*ZeroShotSweep, error) {
 	start := time.Now()
 	scope := p.cfg.SweepScope
 	seeds := p.cfg.Seeds
@@ -161,40 +168,43 @@ func (p *zsPlan) sweep(ctx context.Context, run *zsRun, base *zsFeatures, hc pro
 	defer bar.Done()
 	one := func(k int) error {
 		seed := seeds[k]
-		f := base
+		var seen, unseen Top1
+		var f *zsFeatures
 		switch scope {
-		case SweepSplit:
+		case SweepSplit, SweepMacro:
+			// The whole run again with the seed — split, gains, selection
+			// and head; with SweepMacro on a newly formed macro.
 			sp, err := p.split(p.parts(), p.seen, p.unseen, seed)
 			if err != nil {
 				return err
 			}
-			if f, err = run.features(ctx, sp, factor, true, nil); err != nil {
-				return err
+			r := run
+			if scope == SweepMacro {
+				if r, err = p.newRun(ctx, seed); err != nil {
+					return err
+				}
+				defer r.close()
 			}
-		case SweepMacro:
-			sp, err := p.split(p.parts(), p.seen, p.unseen, seed)
+			d, err := p.design(ctx, r, sp, seed, 1, nil)
 			if err != nil {
-				return err
+				return fmt.Errorf("%w (sweep seed %d)", err, seed)
 			}
-			r, err := p.newRun(ctx, seed)
+			if scope == SweepMacro {
+				if err := r.close(); err != nil {
+					return err
+				}
+			}
+			f, seen, unseen = d.f, d.seen.Top1, d.unseen.Top1
+		default:
+			f = base
+			h := hc
+			h.Seed, h.OnEpoch = seed, nil
+			head, _, err := clipKind{hc: h}.fit(ctx, f, cand, nil)
 			if err != nil {
-				return err
+				return fmt.Errorf("%w (sweep seed %d)", err, seed)
 			}
-			defer r.close()
-			if f, err = r.features(ctx, sp, factor, true, nil); err != nil {
-				return err
-			}
-			if err := r.close(); err != nil {
-				return err
-			}
+			seen, unseen = f.top1(head)
 		}
-		h := hc
-		h.Seed, h.OnEpoch = seed, nil
-		head, _, err := f.train(ctx, h, nil)
-		if err != nil {
-			return fmt.Errorf("%w (sweep seed %d)", err, seed)
-		}
-		seen, unseen := f.top1(head)
 		sw.Runs[k] = SweepRun{Seed: seed, Seen: seen, Unseen: unseen}
 		chances[k] = [2]Top1{chanceOf(f.seenLabels, p.names), chanceOf(f.unseenLabels, p.names)}
 		bar.Add(1)

@@ -45,8 +45,8 @@ func (p *zsPlan) trace(ctx context.Context, f *zsFeatures, hc projection.CLIPCon
 	n := len(log.History)
 	tr := &ZeroShotTrace{Definition: traceDefinition, Epochs: make([]EpochRetrieval, n),
 		ChanceSeen: chanceOf(f.seenLabels, p.names), ChanceUnseen: chanceOf(f.unseenLabels, p.names)}
-	fill := func(k int, h projection.CrossModal) {
-		seen, unseen := f.top1(h)
+	fill := func(k int, h *projection.CLIP) {
+		seen, unseen := f.top1(clipHead{h})
 		tr.Epochs[k] = EpochRetrieval{Epoch: k + 1, Loss: log.History[k].Loss, Seen: seen, Unseen: unseen}
 	}
 	if n == 0 {

@@ -102,6 +102,8 @@ func New(fe Frontend, c Config) (*Firmware, error) {
 		return nil, errors.New("firmware: duty limit outside (0, 1e6] ppm")
 	case int(i.NameLen) > wire.MaxNameLen:
 		return nil, errors.New("firmware: name longer than 32 bytes")
+	case i.Caps&^wire.CapAnalogDiff != 0:
+		return nil, errors.New("firmware: Config may only set the front end's capability bits (CapAnalogDiff)")
 	}
 	maxCode := uint32(1)<<i.DACBits - 1
 	for _, a := range i.MaxAmplitude {
@@ -115,7 +117,7 @@ func New(fe Frontend, c Config) (*Firmware, error) {
 	i.Protocol = wire.Version
 	i.Firmware = Version
 	i.MaxLoad = wire.MaxPayload
-	i.Caps = wire.CapRanges
+	i.Caps = wire.CapRanges | i.Caps&wire.CapAnalogDiff
 	f := &Firmware{fe: fe, info: i, readCode: c.ReadCode}
 	if err := f.park(); err != nil {
 		return nil, errors.New("firmware: front end failed while parking the DACs: " + err.Error())
@@ -496,9 +498,15 @@ func (f *Firmware) pulse(p []byte) (wire.Status, int) {
 }
 
 // convert runs one conversion of the current selection into f.codes.
-func (f *Firmware) convert(rows, cols int) (int, error) {
+// pairs is set for MVM and LSM reads on a board whose column pairs are
+// subtracted before the ADC (wire.CapAnalogDiff): one conversion a pair.
+func (f *Firmware) convert(rows, cols int, pairs bool) (int, error) {
 	sat, err := f.fe.Convert(f.codes[:cols])
-	f.st.ADCConv += uint64(cols)
+	if pairs {
+		f.st.ADCConv += uint64(cols / 2)
+	} else {
+		f.st.ADCConv += uint64(cols)
+	}
 	f.st.CellReads += uint64(rows) * uint64(cols)
 	f.st.Saturated += uint64(sat)
 	return sat, err
@@ -525,7 +533,7 @@ func (f *Firmware) read(p []byte) (wire.Status, int) {
 		if f.fe.Select(row, nil) != nil {
 			return f.hwFault()
 		}
-		s, err := f.convert(1, int(r.Cols))
+		s, err := f.convert(1, int(r.Cols), false)
 		if err != nil {
 			return f.hwFault()
 		}
@@ -560,10 +568,11 @@ func (f *Firmware) mvm(p []byte) (wire.Status, int) {
 	if bits < 1 || bits > 16 {
 		return f.fail(wire.StatusBadRequest, wire.DetailField, 8, uint32(bits), 16)
 	}
-	if !f.checkRegion(r) {
+	if !f.checkRegion(r) || !f.pairAligned(r) {
 		return f.badRegion(r)
 	}
 	rows, cols := int(r.Rows), int(r.Cols)
+	pairs := f.info.Caps&wire.CapAnalogDiff != 0
 	x := p[wire.MVMReqHeader:]
 	want := wire.BitmapLen(rows)
 	if bits > 1 {
@@ -595,7 +604,7 @@ func (f *Firmware) mvm(p []byte) (wire.Status, int) {
 		if f.fe.Select(r, x) != nil {
 			return f.hwFault()
 		}
-		s, err := f.convert(popcount(x), cols)
+		s, err := f.convert(popcount(x), cols, pairs)
 		if err != nil {
 			return f.hwFault()
 		}
@@ -630,7 +639,7 @@ func (f *Firmware) mvm(p []byte) (wire.Status, int) {
 		if f.fe.Select(r, mask) != nil {
 			return f.hwFault()
 		}
-		s, err := f.convert(active, cols)
+		s, err := f.convert(active, cols, pairs)
 		if err != nil {
 			return f.hwFault()
 		}
@@ -644,6 +653,12 @@ func (f *Firmware) mvm(p []byte) (wire.Status, int) {
 	}
 	wire.PutU32(f.resp[:], uint32(sat))
 	return wire.StatusOK, size
+}
+
+// pairAligned reports whether r holds whole column pairs, as MVM and LSM
+// need on a board with wire.CapAnalogDiff (always true without it).
+func (f *Firmware) pairAligned(r wire.Region) bool {
+	return f.info.Caps&wire.CapAnalogDiff == 0 || (r.Col%2 == 0 && r.Cols%2 == 0)
 }
 
 // checkBitmap checks that the bits past n are zero.

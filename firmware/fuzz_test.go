@@ -27,6 +27,22 @@ func FuzzDispatch(f *testing.F) {
 	add(wire.OpLSM, lsmReq(6, 5, 3, 0, 3, [][]uint16{{1}, nil, {0, 5}}))
 	add(wire.OpWait, make([]byte, 8))
 	add(wire.OpHalt, nil)
+	// Ranged transfers: a staged READ, its EXEC and a FETCH, in one stream.
+	st := make([]byte, wire.StageReqHeader+wire.RegionSize)
+	copy(st[wire.StageReqHeader:], reg)
+	ex := make([]byte, wire.ExecReqHeader)
+	wire.ExecReq{Op: wire.OpRead, Flags: wire.ExecStaged, Inline: 4, Len: wire.RegionSize, CRC: wire.CRC32C(reg)}.Put(ex)
+	fq := make([]byte, wire.FetchReqSize)
+	wire.FetchReq{Seq: 4, Offset: 2, Len: 8}.Put(fq)
+	var ranged []byte
+	for i, q := range []struct {
+		op wire.Op
+		p  []byte
+	}{{wire.OpStage, st}, {wire.OpExec, ex}, {wire.OpFetch, fq}} {
+		n, _ := wire.Encode(line, wire.Header{Op: q.op, Seq: uint16(3 + i)}, q.p)
+		ranged = append(ranged, line[:n]...)
+	}
+	f.Add(ranged)
 	f.Fuzz(func(t *testing.T, stream []byte) {
 		info := testInfo()
 		r := newRig(t, info)

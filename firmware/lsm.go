@@ -51,7 +51,7 @@ func (f *Firmware) runLSM(p []byte) (wire.Status, int) {
 	}
 	in, n := int(q.In), int(q.N)
 	switch {
-	case !f.checkRegion(q.Region):
+	case !f.checkRegion(q.Region) || !f.pairAligned(q.Region):
 		return f.badRegion(q.Region)
 	case in < 1:
 		return f.fail(wire.StatusBadRequest, wire.DetailField, 8, uint32(in), 0)
@@ -132,7 +132,7 @@ func (f *Firmware) runLSM(p []byte) (wire.Status, int) {
 			st.active = false
 			return f.hwFault()
 		}
-		s, err := f.convert(active, 2*n)
+		s, err := f.convert(active, 2*n, f.info.Caps&wire.CapAnalogDiff != 0)
 		if err != nil {
 			st.active = false
 			return f.hwFault()

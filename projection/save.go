@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 
+	"github.com/memlsm/memlsm/internal/atomicfile"
 	"github.com/memlsm/memlsm/internal/floatenc"
 )
 
@@ -131,7 +132,7 @@ func SaveFile(path string, h Head, meta any) error {
 	if err := Save(&buf, h, meta); err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, buf.Bytes()); err != nil {
 		return fmt.Errorf("projection: save: %w", err)
 	}
 	return nil

@@ -394,7 +394,13 @@ func (rc *runConfig) macro() (experiment.Macro, error) {
 // the modality's own section over them.
 func (rc *runConfig) encoder(s events.Sensor, sections ...json.RawMessage) (experiment.EncoderConfig, error) {
 	var ec experiment.EncoderConfig
-	if rc.Binning == "paper" || rc.Binning == "" && rc.LSMPreset != "" {
+	if (rc.Binning == "paper" || rc.Binning == "") && rc.LSMPreset != "" {
+		b, err := experiment.PresetBinning(rc.LSMPreset, s)
+		if err != nil {
+			return ec, err
+		}
+		ec.Binning = b
+	} else if rc.Binning == "paper" {
 		ec.Binning = experiment.PaperBinning(s)
 	} else {
 		ec.Binning = experiment.DefaultBinning(s)

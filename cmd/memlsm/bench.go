@@ -78,5 +78,8 @@ func runBenchEncode(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
+	if s := res.Saturation; s != nil && s.Warning != "" {
+		warn(stderr, "bench", []string{s.Warning})
+	}
 	return cli.Emit(stdout, ef.asJSON, res)
 }

@@ -21,7 +21,7 @@ func init() {
 	register(boardGroup.AsCommand("hardware-in-the-loop: serve the emulated board on a pty"))
 }
 
-const boardUsage = `board emulate [--preset NAME] [--params FILE] [--seed N] [--drop P] [--corrupt P]
+const boardUsage = `board emulate [--preset NAME] [--params FILE] [--set KEY=VALUE ...] [--seed N] [--tile K] [--drop P] [--corrupt P]
                      [--delay-prob P --delay D] [--stall-prob P --stall D] [--disconnect-after N]
                      [--faults LIST] [--name NAME] [--json]
 
@@ -33,6 +33,12 @@ faults). Give that path to any command's --board flag, e.g.:
     memlsm board emulate --seed 7 > board.path &
     sleep 1; memlsm classify ... --board "$(cat board.path)"
 
+A reservoir larger than one macro runs on a grid of boards, --board
+PATH0,PATH1,... (board k is tile k). --tile K makes this board tile K of a
+grid whose experiment seed is --seed (its macro is seeded
+crossbar.TileSeed(seed, K)), so a grid of such boards matches --board sim
+and --board emu with that --seed bit for bit.
+
 Fault injection (both directions, seeded by --seed): --drop and --corrupt are
 per-byte probabilities; --delay-prob P holds the stream before a byte with
 probability P for up to --delay; --stall-prob P makes the board stall for
@@ -42,13 +48,16 @@ then hangs up and exits. --faults sets them in one list, e.g.
 
 // boardInfo is the --json output of board emulate.
 type boardInfo struct {
-	Path   string     `json:"path"`
-	Name   string     `json:"name"`
-	Rows   int        `json:"rows"`
-	Cols   int        `json:"cols"`
-	Source string     `json:"source"` // preset or parameter file
-	Seed   uint64     `json:"seed"`
-	Faults emu.Faults `json:"faults"`
+	Path   string `json:"path"`
+	Name   string `json:"name"`
+	Rows   int    `json:"rows"`
+	Cols   int    `json:"cols"`
+	Source string `json:"source"` // preset or parameter file
+	Seed   uint64 `json:"seed"`
+	// Tile is the --tile given (-1: none); MacroSeed the macro's seed.
+	Tile      int        `json:"tile"`
+	MacroSeed uint64     `json:"macro_seed"`
+	Faults    emu.Faults `json:"faults"`
 }
 
 // faultHelp documents the fault flags (emu.FaultNames).
@@ -67,6 +76,7 @@ func runBoardEmulate(ctx context.Context, args []string, stdout, stderr io.Write
 	var pf macroParamFlags
 	pf.register(fs)
 	seed := fs.Uint64("seed", 1, "seed of the simulated array and of the fault injection")
+	tile := fs.Int("tile", -1, "serve tile K of a grid of macros: the macro is seeded crossbar.TileSeed(seed, K)")
 	name := fs.String("name", emu.DefaultName, "board name reported by HELLO")
 	var f emu.Faults
 	for _, n := range emu.FaultNames {
@@ -94,7 +104,14 @@ func runBoardEmulate(ctx context.Context, args []string, stdout, stderr io.Write
 	if err := f.Validate(); err != nil {
 		return cli.UsageError{Err: err}
 	}
-	m, err := crossbar.NewModel(p, *seed)
+	if *tile < -1 {
+		return usagef("--tile %d must be a tile index ≥ 0", *tile)
+	}
+	macroSeed := *seed
+	if *tile >= 0 {
+		macroSeed = crossbar.TileSeed(*seed, *tile)
+	}
+	m, err := crossbar.NewModel(p, macroSeed)
 	if err != nil {
 		return fmt.Errorf("board emulate: %w", err)
 	}
@@ -109,7 +126,7 @@ func runBoardEmulate(ctx context.Context, args []string, stdout, stderr io.Write
 	defer pt.Close()
 	g := m.Geometry()
 	if *asJSON {
-		err = cli.WriteJSON(stdout, boardInfo{Path: pt.Path(), Name: *name, Rows: g.Rows, Cols: g.Cols, Source: source, Seed: *seed, Faults: f})
+		err = cli.WriteJSON(stdout, boardInfo{Path: pt.Path(), Name: *name, Rows: g.Rows, Cols: g.Cols, Source: source, Seed: *seed, Tile: *tile, MacroSeed: macroSeed, Faults: f})
 	} else {
 		_, err = fmt.Fprintln(stdout, pt.Path())
 	}
@@ -119,7 +136,10 @@ func runBoardEmulate(ctx context.Context, args []string, stdout, stderr io.Write
 	if s, ok := stdout.(interface{ Sync() error }); ok {
 		s.Sync()
 	}
-	fmt.Fprintf(stderr, "memlsm board emulate: %q, %d×%d macro (%s, seed %d) on %s", *name, g.Rows, g.Cols, source, *seed, pt.Path())
+	fmt.Fprintf(stderr, "memlsm board emulate: %q, %d×%d macro (%s, seed %d) on %s", *name, g.Rows, g.Cols, source, macroSeed, pt.Path())
+	if *tile >= 0 {
+		fmt.Fprintf(stderr, "; tile %d of seed %d", *tile, *seed)
+	}
 	if f != (emu.Faults{}) {
 		fmt.Fprintf(stderr, "; faults: drop %g, corrupt %g, delay %g×%v, stall %g×%v, disconnect after %d",
 			f.ToBoard.Drop, f.ToBoard.Corrupt, f.ToBoard.Delay, f.ToBoard.MaxTime, f.StallProb, f.Stall, f.DisconnectAfter)

@@ -26,7 +26,7 @@ func init() {
 	register(cli.Command{Name: "calibrate", Summary: "characterise a board or the simulator and fit the device model", Run: runCalibrate})
 }
 
-const calibrateUsage = `calibrate EXPERIMENT... --out DIR [--board sim|emu|PORT] [--preset NAME | --params FILE]
+const calibrateUsage = `calibrate EXPERIMENT... --out DIR [--board sim|emu|PORT] [--preset NAME | --params FILE] [--set KEY=VALUE ...]
                          [--base NAME|FILE] [--config FILE] [--seed N] [--dry-run] [--json]
        memlsm calibrate fit DIR [--out params.json] [--json]
        memlsm calibrate report DIR [--json]
@@ -97,6 +97,7 @@ func runCalibrateMeasure(ctx context.Context, args []string, stdout, stderr io.W
 	configFile := fs.String("config", "", "experiment settings (JSON, see calibrate.Config)")
 	out := fs.String("out", "", "results folder (created; an existing one is resumed)")
 	seed := fs.Uint64("seed", 1, "seed of the simulated array and of the switch experiment's row shuffle (recorded)")
+	force := fs.Bool("force", false, "write into a non-empty --out folder memlsm did not make, beside what is there (nothing of it is replaced)")
 	allowUsed := fs.Bool("allow-used", false, "measure a board that reports it was programmed outside this results folder (default: refuse, the experiments assume pristine cells)")
 	dry := fs.Bool("dry-run", false, "print the planned pulses, checked against the limits, and touch nothing")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
@@ -130,7 +131,7 @@ func runCalibrateMeasure(ctx context.Context, args []string, stdout, stderr io.W
 	if real {
 		devName = ""
 	}
-	opt := calibrate.Options{Base: base, BaseName: baseName, Board: *boardName, Device: devName, Seed: *seed, Persistent: real, AllowUsed: *allowUsed,
+	opt := calibrate.Options{Base: base, BaseName: baseName, Board: *boardName, Device: devName, Seed: *seed, Persistent: real, AllowUsed: *allowUsed, Force: *force,
 		Log: stderr, Progress: calibrateProgress(stderr)}
 	a, err := board.Open(ctx, *boardName, dev, *seed)
 	if err != nil {
@@ -162,6 +163,9 @@ func runCalibrateFit(args []string, stdout, stderr io.Writer) error {
 	}
 	if len(pos) != 1 {
 		return usagef("want one results folder, got %d arguments", len(pos))
+	}
+	if err := cli.CheckOutputs([]string{pos[0]}, cli.Out{Flag: "out", Path: *out}); err != nil {
+		return err
 	}
 	p, rep, err := calibrate.FitDir(pos[0])
 	if err != nil {

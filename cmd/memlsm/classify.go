@@ -85,7 +85,8 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if _, err := head.Config(events.Sensor{}); err != nil {
 		return err
 	}
-	if err := cli.FirstErr(checkSource("data", *data), optionalSource("test", *test), ef.check(fs), enc.check(fs), out.Check()); err != nil {
+	if err := cli.FirstErr(checkSource("data", *data), optionalSource("test", *test), ef.check(fs), enc.check(fs), out.Check(),
+		cli.CheckSources([]string{*data, *test, ef.params.file}, append(out.Outs(), cli.Out{Flag: "save", Path: *save})...)); err != nil {
 		return err
 	}
 	stream, err := openStream(ctx, "data", *data, stderr)

@@ -207,7 +207,7 @@ func TestClassifyCLIUsage(t *testing.T) {
 		{"bad flag", []string{"classify", "--nope"}, 2, "nope"},
 		{"bad source", []string{"classify", "--data", "nosuch:x"}, 2, "unknown scheme"},
 		{"missing file", []string{"classify", "--data", "mev:/nonexistent.mev"}, 1, "nonexistent"},
-		{"too big", []string{"classify", "--data", data, "--neurons", "300"}, 1, "does not hold"},
+		{"too big for the boards", []string{"classify", "--data", data, "--neurons", "300", "--board", "emu,emu"}, 1, "needs more"},
 		{"bad model", []string{"classify", "--load", "/nonexistent.json", "--data", data}, 1, "nonexistent"},
 	}
 	for _, tc := range tests {

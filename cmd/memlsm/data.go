@@ -78,7 +78,7 @@ func runDataShow(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	case o.Frames && o.Bins > eventplot.MaxSteps:
 		return usagef("--bins %d: a plot shows at most %d time steps", o.Bins, eventplot.MaxSteps)
 	}
-	if err := cli.CheckFigure("out", *out); err != nil {
+	if err := cli.FirstErr(cli.CheckFigure("out", *out), cli.CheckSources(pos, cli.Out{Flag: "out", Path: *out})); err != nil {
 		return err
 	}
 	d, err := openSource(ctx, "", pos[0], stderr)

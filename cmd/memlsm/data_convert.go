@@ -127,6 +127,9 @@ func runDataConvert(ctx context.Context, args []string, stdout, stderr io.Writer
 		return usagef("--workers must not be negative")
 	}
 	spec := pos[0]
+	if err := cli.CheckSources([]string{spec, *paramsFile}, cli.Out{Flag: "out", Path: *out}); err != nil {
+		return err
+	}
 	conv, err := source.ConverterOf(spec)
 	if err != nil {
 		return err
@@ -141,6 +144,7 @@ func runDataConvert(ctx context.Context, args []string, stdout, stderr io.Writer
 	opts := source.Options{Seed: seed, Workers: *workers}
 	opts.Cochlea, _ = params.(*convert.CochleaParams)
 	opts.Saccade, _ = params.(*convert.SaccadeParams)
+	opts.RateCode, _ = params.(*convert.RateParams)
 	d, err := source.OpenWith(source.WithProgress(ctx, progressStart(stderr)), spec, opts)
 	if err != nil {
 		return err

@@ -60,7 +60,8 @@ func runEncode(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		return usagef("--out %q: want a .npy or .csv file", *out)
 	}
-	if err := cli.FirstErr(checkSource("data", *data), ef.check(fs), enc.check(fs)); err != nil {
+	if err := cli.FirstErr(checkSource("data", *data), ef.check(fs), enc.check(fs),
+		cli.CheckSources([]string{*data, ef.params.file}, cli.Out{Flag: "out", Path: *out})); err != nil {
 		return err
 	}
 	d, err := openSource(ctx, "data", *data, stderr)
@@ -82,6 +83,7 @@ func runEncode(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
+	warn(stderr, "encode", f.Macro.Warnings())
 	if err := atomicfile.Write(*out, func(w io.Writer) error { return write(f, w) }); err != nil {
 		return fmt.Errorf("encode: %w", err)
 	}

@@ -19,17 +19,20 @@ import (
 	"github.com/memlsm/memlsm/internal/cli"
 	"github.com/memlsm/memlsm/internal/progress"
 	"github.com/memlsm/memlsm/lsm"
+	"github.com/memlsm/memlsm/units"
 )
 
 // macroParamFlags choose the model parameters of the simulated macro.
 type macroParamFlags struct {
 	preset string
 	file   string
+	set    crossbar.Settings
 }
 
 func (pf *macroParamFlags) register(fs *cli.FlagSet) {
 	fs.StringVar(&pf.preset, "preset", "lin2025", "model preset: "+strings.Join(crossbar.Presets(), ", "))
-	fs.StringVar(&pf.file, "params", "", "model parameter file (JSON, as written by calibrate); overrides --preset")
+	fs.StringVar(&pf.file, "params", "", "model parameter file (JSON; may be partial, naming its base with \"preset\"); overrides --preset")
+	fs.Var(&pf.set, "set", "override one parameter, key=value with units (e.g. adc_bits=8, wire_resistance=2ohm, form_amplitude=3.8V); repeatable; keys: memlsm macro info")
 }
 
 // load returns the chosen parameters and a label naming where they came
@@ -40,13 +43,42 @@ func (pf *macroParamFlags) load(fs *cli.FlagSet) (crossbar.Params, string, error
 			return crossbar.Params{}, "", usagef("give --preset or --params, not both")
 		}
 		p, err := loadParamsFile(pf.file)
-		return p, pf.file, err
+		if err != nil {
+			return p, pf.file, err
+		}
+		return pf.apply(p, pf.file)
 	}
 	p, err := crossbar.Preset(pf.preset)
 	if err != nil {
 		return p, "", cli.UsageError{Err: err}
 	}
-	return p, pf.preset, nil
+	return pf.apply(p, pf.preset)
+}
+
+// apply applies the --set overrides to p; the label names them.
+func (pf *macroParamFlags) apply(p crossbar.Params, src string) (crossbar.Params, string, error) {
+	if len(pf.set) == 0 {
+		return p, src, nil
+	}
+	if err := p.Apply(pf.set...); err != nil {
+		return crossbar.Params{}, "", usagef("--set: %w", err)
+	}
+	return p, src + " --set " + pf.set.String(), nil
+}
+
+// ageFlag is a duration flag that reads long durations ("1h", "1d", "1y";
+// units.ParseDuration).
+type ageFlag units.Seconds
+
+func (a *ageFlag) String() string { return units.Seconds(*a).String() }
+
+func (a *ageFlag) Set(s string) error {
+	d, err := units.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*a = ageFlag(d)
+	return nil
 }
 
 // loadParamsFile reads a parameter file, naming it in errors.
@@ -73,17 +105,21 @@ type experimentFlags struct {
 	seed     uint64
 	workers  int
 	asJSON   bool
+	age      ageFlag
+	drift    bool
 	reuse    bool
 }
 
 func (f *experimentFlags) register(fs *cli.FlagSet) {
-	fs.StringVar(&f.board, "board", "sim", "array holding the weights: sim (simulated macro), emu (emulated board) or a serial device path")
+	fs.StringVar(&f.board, "board", "sim", "array(s) holding the weights: sim (simulated macros), emu (emulated boards), a serial device path, or a comma-separated list of them, one per macro of a reservoir larger than one")
 	f.params.register(fs)
 	fs.Var(&f.mode, "mode", "how the weights are used: read-once (read once, encode in software), in-memory (every step's MVM on the array) or on-board (whole samples on the board)")
 	fs.BoolVar(&f.software, "software", false, "use the paper's software Gaussian weights instead of the macro")
 	fs.Uint64Var(&f.seed, "seed", experiment.DefaultSeed, "seed of the simulated macro, splits and head training")
 	fs.IntVar(&f.workers, "workers", 0, "encoding goroutines (default GOMAXPROCS)")
 	fs.BoolVar(&f.asJSON, "json", false, "print one JSON object on stdout")
+	fs.Var(&f.age, "age", "time between forming (gain, head and drift reference fixed) and inference, e.g. 1h, 1d, 1y; the array relaxes meanwhile (default 0)")
+	fs.BoolVar(&f.drift, "drift-comp", false, "with --age: global drift compensation, one scale per array from reference reads at forming and at --age")
 	fs.BoolVar(&f.reuse, "reuse-formed", false, "on a board programmed since it started, use reservoir cells that already read as formed as they are (default: refuse them)")
 }
 
@@ -98,13 +134,21 @@ func (f *experimentFlags) check(fs *cli.FlagSet) error {
 	if f.software && fs.Given("board") {
 		return usagef("--software uses no array: drop --board")
 	}
+	if f.drift && f.age == 0 {
+		return usagef("--drift-comp needs --age")
+	}
+	if f.software && f.age > 0 {
+		return usagef("--software weights do not age: drop --age")
+	}
 	return nil
 }
 
-// openMacro opens the array(s) the flags name. The returned close function
-// closes them.
+// openMacro describes the array(s) the flags name: the experiment opens
+// as many as its reservoirs need (board.Tiles) and closes them. The
+// returned close function is kept for the commands' shape; it does
+// nothing.
 func (f *experimentFlags) openMacro(ctx context.Context, fs *cli.FlagSet) (experiment.Macro, func(), error) {
-	m := experiment.Macro{Mode: f.mode, ReuseFormed: f.reuse}
+	m := experiment.Macro{Mode: f.mode, ReuseFormed: f.reuse, Age: units.Seconds(f.age), DriftComp: f.drift}
 	if f.software {
 		m.Software = true
 		return m, func() {}, nil
@@ -113,12 +157,12 @@ func (f *experimentFlags) openMacro(ctx context.Context, fs *cli.FlagSet) (exper
 	if err != nil {
 		return m, nil, err
 	}
-	a, err := board.Open(ctx, f.board, p, f.seed)
+	open, err := board.Tiles(f.board, p)
 	if err != nil {
-		return m, nil, err
+		return m, nil, usagef("--board: %v", err)
 	}
-	m.Array, m.Params, m.Label = a, p, board.Label(f.board, src, f.seed)
-	return m, func() { a.Close() }, nil
+	m.Tiles, m.Params, m.Label = open, p, board.Label(f.board, src, f.seed)
+	return m, func() {}, nil
 }
 
 // encoderFlags bind the flags of one LSM encoder to an EncoderSpec.

@@ -39,7 +39,7 @@ func TestHostileCorpus(t *testing.T) {
 			}
 			r := runSelf(t, 30*time.Second, args...)
 			t.Logf("exit %d in %v, peak RSS %.1f MB: %s", r.code, r.wall.Round(time.Millisecond), float64(r.maxRSS)/(1<<20), firstLine(r.stderr))
-			if r.code != c.Exit || !strings.Contains(r.stderr, c.Want) {
+			if r.code != c.Exit || !strings.Contains(r.stderr+r.stdout, c.Want) {
 				t.Errorf("exit %d, stderr %q; want exit %d and %q", r.code, r.stderr, c.Exit, c.Want)
 			}
 			if c.Exit == 1 && !strings.Contains(r.stderr, dir) {

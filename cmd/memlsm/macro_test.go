@@ -186,3 +186,66 @@ func TestMacroErrors(t *testing.T) {
 		t.Errorf("macro sample -h: exit %d, stdout %q", code, out)
 	}
 }
+
+// The parameter-override contract: macro params writes a complete file of
+// a preset with --set applied; that file and the partial file naming only
+// the change give the same macro sample output, byte for byte; unknown
+// keys and bad values are one usage error each.
+func TestMacroParamsAndSet(t *testing.T) {
+	dir := t.TempDir()
+	full, stderr, code := runCLI(t, "macro", "params", "--preset", "lin2025", "--set", "adc_bits=6")
+	if code != 0 {
+		t.Fatalf("macro params: exit %d: %s", code, stderr)
+	}
+	file := filepath.Join(dir, "p.json")
+	sample := func(content string) string {
+		t.Helper()
+		if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, stderr, code := runCLI(t, "macro", "sample", "--params", file, "--seed", "1", "--json")
+		if code != 0 {
+			t.Fatalf("macro sample: exit %d: %s", code, stderr)
+		}
+		return out
+	}
+	a := sample(full)
+	b := sample(`{"preset":"lin2025","adc_bits":6}`)
+	if a != b {
+		t.Errorf("full and partial files give different output:\n%s\n%s", a, b)
+	}
+	// --set on the command line equals the file (the source label aside).
+	c, _, _ := runCLI(t, "macro", "sample", "--set", "adc_bits=6", "--seed", "1", "--json")
+	var ra, rc experiment.MacroSample
+	decodeOne(t, a, &ra)
+	decodeOne(t, c, &rc)
+	if ra.ConductanceStats != rc.ConductanceStats || rc.Source != "lin2025 --set adc_bits=6" {
+		t.Errorf("--set adc_bits=6 gave %+v (%q), the file %+v", rc.ConductanceStats, rc.Source, ra.ConductanceStats)
+	}
+	for _, bad := range [][]string{
+		{"macro", "sample", "--set", "adc_bit=6"},
+		{"macro", "sample", "--set", "wire_resistance=2V"},
+		{"macro", "params", "--set", "adc_bits=40"},
+		{"macro", "sample", "--set", "lrs_std=20uS"},
+	} {
+		_, stderr, code := runCLI(t, bad...)
+		if code != 2 || !strings.Contains(stderr, strings.Split(strings.TrimPrefix(bad[3], "--set="), "=")[0]) {
+			t.Errorf("%v: exit %d, stderr %q", bad, code, stderr)
+		}
+	}
+	// The forming pulse is a --set knob too, and --age reads the array later.
+	d, _, _ := runCLI(t, "macro", "sample", "--set", "form_amplitude=3.6254V", "--seed", "1", "--json")
+	var rd experiment.MacroSample
+	decodeOne(t, d, &rd)
+	if math.Abs(rd.FormedFraction-0.5) > 0.01 || rd.Predicted == nil || math.Abs(rd.Predicted.FormedFraction-rd.FormedFraction) > 0.005 {
+		t.Errorf("form_amplitude = vbd_mean: formed %.4f (predicted %+v), want ≈ 0.5", rd.FormedFraction, rd.Predicted)
+	}
+	e, _, _ := runCLI(t, "macro", "sample", "--age", "1y", "--seed", "1", "--json")
+	var re experiment.MacroSample
+	decodeOne(t, e, &re)
+	var r0 experiment.MacroSample
+	decodeOne(t, sample(`{"preset":"lin2025"}`), &r0)
+	if ratio := re.MeanUS / r0.MeanUS; re.AgeS != 365.25*86400 || ratio > 0.93 || ratio < 0.9 {
+		t.Errorf("a year after forming: mean %.3f µS vs %.3f µS fresh (ratio %.3f), age %v s", re.MeanUS, r0.MeanUS, ratio, re.AgeS)
+	}
+}

@@ -67,7 +67,7 @@ func exitCode(err error, sig os.Signal, stderr io.Writer) int {
 	}
 	if sig != nil {
 		if errors.Is(err, context.Canceled) {
-			fmt.Fprintln(stderr, "memlsm: stopped:", process.Interrupted{Signal: sig})
+			fmt.Fprintf(stderr, "memlsm: stopped (%v) in: %v\n", process.Interrupted{Signal: sig}, err)
 		} else {
 			fmt.Fprintln(stderr, "memlsm:", err)
 		}

@@ -63,7 +63,7 @@ func walkthrough(dir string) []walk {
 		{[]string{"classify", "--data", "embedded:audio", "--windows", "1000"}, 2, "windows 1000 outside"},
 		{[]string{"classify", "--data", "embedded:audio", "--crop", "10"}, 2, "crop applies to 2-D sensors only"},
 		{[]string{"classify", "--data", "embedded:images?per_class=2", "--crop", "100"}, 2, "crop 100 outside"},
-		{[]string{"classify", "--data", "embedded:audio", "--board", "-x"}, 2, "want sim, emu or a serial device path"},
+		{[]string{"classify", "--data", "embedded:audio", "--board", "-x"}, 2, "want sim, emu, a serial device path"},
 
 		{[]string{"zeroshot", "--imagse", "embedded:images"}, 2, "did you mean --images?"},
 		{[]string{"zeroshot", "--images", "embedded:images", "--audio", "embedded:audio", "--seen", "1-7", "--unseen", "7-9"}, 2, "both seen and unseen"},

@@ -22,8 +22,13 @@ func init() {
 const zeroshotUsage = `zeroshot --images SRC --audio SRC [--test-images SRC --test-audio SRC]
                 [--seen 1-7 --unseen 8-9] [--board B] [--preset NAME] [--params FILE]
                 [--seed N] [--seeds 1-20 [--sweep head|split|macro] [--sweep-plot FILE.png]]
-                [--trace] [--trace-plot FILE.png]
+                [--trace] [--trace-plot FILE.png] [--protocol zsl|gzsl]
+                [--select [--select-gains 0.5,1,2] [--select-splits 3]]
+                [--side-info image=shape,audio=phonetic [--ridge R]]
                 [--json] [--save FILE] [--plot FILE.png|.svg|.pdf] [--md FILE] [flags]
+       zeroshot --images SRC --audio SRC --unseen all-pairs|all-K [--classes 1-9]
+                [--subsets N] [--seeds 1-5] [--protocol gzsl] [--plot FILE.png] ...
+       zeroshot --images SRC --audio SRC --designs 8,9/1,6 [--classes 1-9] [--seeds 1-5] ...
        zeroshot --load FILE --images SRC --audio SRC [--seen 1-7 --unseen 8-9] [--json]
 
 Encodes images and audio with two LSMs whose weights are read from the
@@ -48,7 +53,25 @@ so the gain and features; same macro) or macro (everything: each run is
 'zeroshot --seed S'; needs --board sim or --software). --trace scores the
 head after every epoch and applies the paper's epoch selection to it
 (Lin et al. 2025) under "paper_protocol": selected on the test set, so a
-labelled, optimistic diagnostic — never the result.`
+labelled, optimistic diagnostic — never the result.
+
+--protocol gzsl adds the generalised protocol (Xian et al. 2017): the
+search set holds the test items of every class; S, U, H, calibrated
+stacking with β chosen on validation classes, AUSUC and ZSL, both
+directions. --select chooses the epoch and a gain factor (of
+--select-gains) on validation classes carved out of the seen classes'
+training data, never on test classes. --side-info gives the heads class
+descriptors instead of pairing the modalities: each modality is mapped
+into its own descriptor space (built-in sets: phonetic, shape; or a .json
+file), and unseen classes are reached through their descriptors.
+
+--unseen all-pairs runs every pair of --classes as the unseen classes (the
+rest seen; all-K: every K-subset, --subsets N a seeded sample of N), on
+every seed of --seeds (each forms its own macro), in parallel, and reports
+the mean over the designs with 95 % confidence intervals, every design, and
+with --plot a heat map of the pairs: the honest zero-shot headline.
+--designs runs the given unseen sets (separated by /) the same way, e.g.
+one split over several seeds, each selecting on its own validation classes.`
 
 // zeroshotFlags are the flags of zeroshot (and demo).
 type zeroshotFlags struct {
@@ -67,6 +90,12 @@ type zeroshotFlags struct {
 	exp                                  experimentFlags
 	imgEnc, audEnc                       encoderFlags
 	head                                 experiment.CLIPSpec
+	protocol                             experiment.Protocol
+	classes, selGains, side, designList  string
+	subsets, selSplits                   int
+	sel                                  bool
+	ridge                                float64
+	designs                              *experiment.DesignsResult // the result of --unseen all-pairs|all-K
 }
 
 func (z *zeroshotFlags) register(fs *cli.FlagSet, sources bool, defaultSeeds string) {
@@ -93,6 +122,15 @@ func (z *zeroshotFlags) register(fs *cli.FlagSet, sources bool, defaultSeeds str
 	z.exp.register(fs)
 	z.imgEnc.register(fs, "image-", "image encoder: ")
 	z.audEnc.register(fs, "audio-", "audio encoder: ")
+	fs.Var(&z.protocol, "protocol", "zsl (unseen items searched among unseen ones) or gzsl (among the test items of every class)")
+	fs.StringVar(&z.classes, "classes", "1-9", "with --unseen all-pairs|all-K: the classes the designs divide")
+	fs.StringVar(&z.designList, "designs", "", "run these unseen sets (LIST/LIST/..., e.g. 8,9/1,6) as designs over --seeds, the rest of --classes seen")
+	fs.IntVar(&z.subsets, "subsets", 0, "with --unseen all-K: run a seeded sample of N designs (0: all)")
+	fs.BoolVar(&z.sel, "select", false, "choose the epoch (or ridge) and a gain factor on validation classes")
+	fs.StringVar(&z.selGains, "select-gains", "0.5,1,2", "with --select: candidate gains, as factors of the calibrated (or given) gain")
+	fs.IntVar(&z.selSplits, "select-splits", 0, "validation splits of --select and of gzsl's β (default 3)")
+	fs.StringVar(&z.side, "side-info", "", "class side information: MODALITY=SET,... (sets: phonetic, shape, or FILE.json; builtin = image=shape,audio=phonetic)")
+	fs.Float64Var(&z.ridge, "ridge", 0, "with --side-info: ridge penalty of the descriptor heads (default 1; --select chooses one)")
 	h := &z.head
 	fs.BoolVar(&h.Paper, "paper-head", false, "the paper's head (OneFC GELU pd 64, soft-target loss, τ = 1, raw dot products, Adam 1e-3, batch 8)")
 	fs.IntVar(&h.Dim, "pd", 0, "projection dimension (default 64)")
@@ -111,15 +149,52 @@ type zeroshotPlan struct {
 	seen, unseen []string
 	seeds        []uint64
 	sweepMacro   bool
+	designs      experiment.UnseenSpec // K > 0: --unseen all-pairs|all-K
+	designList   [][]string            // --designs
+	classes      []string
 }
+
+// many reports whether the flags ask for designs.
+func (p zeroshotPlan) many() bool { return p.designs.Designs() || p.designList != nil }
 
 // check validates every flag before any work.
 func (z *zeroshotFlags) check(fs *cli.FlagSet) (p zeroshotPlan, err error) {
 	if p.seen, err = experiment.ParseClasses(z.seen); err != nil {
 		return p, usagef("--seen: %w", err)
 	}
-	if p.unseen, err = experiment.ParseClasses(z.unseen); err != nil {
+	if p.designs, err = experiment.ParseUnseen(z.unseen); err != nil {
 		return p, usagef("--unseen: %w", err)
+	}
+	p.unseen = p.designs.Classes
+	if p.classes, err = experiment.ParseClasses(z.classes); err != nil {
+		return p, usagef("--classes: %w", err)
+	}
+	if z.designList != "" {
+		if p.designList, err = experiment.ParseDesigns(z.designList); err != nil {
+			return p, usagef("--designs: %w", err)
+		}
+		if fs.Given("unseen") {
+			return p, usagef("give --designs or --unseen, not both")
+		}
+	}
+	if p.many() {
+		switch {
+		case fs.Given("seen"):
+			return p, usagef("with designs the seen classes are the rest of --classes: drop --seen")
+		case z.trace || z.tracePlot != "" || z.save != "" || z.load != "" || z.sweepPlot != "":
+			return p, usagef("designs run many experiments: --trace, --save, --load and --sweep-plot apply to one")
+		case fs.Given("sweep") && z.scope != experiment.SweepMacro:
+			return p, usagef("with designs every seed of --seeds forms its own macro: --sweep must be macro (or left out)")
+		}
+		p.seen = nil
+	} else if z.subsets != 0 {
+		return p, usagef("--subsets needs --unseen all-K")
+	}
+	if _, err := experiment.ParseFactors(z.selGains); err != nil {
+		return p, usagef("--select-gains: %w", err)
+	}
+	if _, err := experiment.ParseSideInfo(z.side, experiment.DefaultModalities); err != nil {
+		return p, usagef("--side-info: %w", err)
 	}
 	for _, c := range p.unseen {
 		if slices.Contains(p.seen, c) {
@@ -129,7 +204,7 @@ func (z *zeroshotFlags) check(fs *cli.FlagSet) (p zeroshotPlan, err error) {
 	if p.seeds, err = experiment.ParseSeeds(z.seeds); err != nil {
 		return p, usagef("--seeds: %w", err)
 	}
-	p.sweepMacro = len(p.seeds) > 0 && z.scope == experiment.SweepMacro && !z.exp.software
+	p.sweepMacro = len(p.seeds) > 0 && (z.scope == experiment.SweepMacro || p.many()) && !z.exp.software
 	switch {
 	case (z.testImages == "") != (z.testAudio == ""):
 		return p, usagef("give both --test-images and --test-audio, or neither")
@@ -152,7 +227,9 @@ func (z *zeroshotFlags) check(fs *cli.FlagSet) (p zeroshotPlan, err error) {
 	return p, cli.FirstErr(checkSource("images", z.images), checkSource("audio", z.audio),
 		optionalSource("test-images", z.testImages), optionalSource("test-audio", z.testAudio),
 		z.exp.check(fs), z.imgEnc.check(fs), z.audEnc.check(fs), z.out.Check(),
-		cli.CheckFigure("sweep-plot", z.sweepPlot), cli.CheckFigure("trace-plot", z.tracePlot))
+		cli.CheckFigure("sweep-plot", z.sweepPlot), cli.CheckFigure("trace-plot", z.tracePlot),
+		cli.CheckSources([]string{z.images, z.audio, z.testImages, z.testAudio, z.load, z.exp.params.file},
+			append(z.out.Outs(), cli.Out{Flag: "save", Path: z.save}, cli.Out{Flag: "sweep-plot", Path: z.sweepPlot}, cli.Out{Flag: "trace-plot", Path: z.tracePlot})...))
 }
 
 // run opens everything the flags name and runs the experiment.
@@ -166,7 +243,22 @@ func (z *zeroshotFlags) run(ctx context.Context, fs *cli.FlagSet, stderr io.Writ
 		A: experiment.Side{Name: "image"}, B: experiment.Side{Name: "audio"},
 		Seen: plan.seen, Unseen: plan.unseen, TestFraction: z.frac, PairAll: z.pairAll, Head: &head,
 		Seed: z.exp.seed, Workers: z.exp.workers, Progress: progressFunc(stderr), KeepModel: z.save != "",
-		Seeds: plan.seeds, SweepScope: z.scope, Trace: z.trace || z.tracePlot != "",
+		Seeds: plan.seeds, SweepScope: z.scope, Trace: z.trace || z.tracePlot != "", Protocol: z.protocol,
+	}
+	if cfg.SideInfo, err = experiment.ParseSideInfo(z.side, experiment.DefaultModalities); err != nil {
+		return nil, err
+	}
+	if cfg.SideInfo != nil {
+		cfg.SideInfo.Ridge = z.ridge
+	}
+	if z.sel || z.selSplits != 0 {
+		cfg.Select = &experiment.Selection{Splits: z.selSplits, Head: z.sel}
+		if z.sel {
+			cfg.Select.GainFactors, _ = experiment.ParseFactors(z.selGains)
+		}
+	}
+	if plan.many() {
+		cfg.Seeds, cfg.SweepScope = nil, 0
 	}
 	for _, s := range []struct {
 		dst        **events.Dataset
@@ -210,11 +302,34 @@ func (z *zeroshotFlags) run(ctx context.Context, fs *cli.FlagSet, stderr io.Writ
 		defer a.Close()
 		cfg.Macro.AudioArray = a
 	}
-	return experiment.ZeroShot(ctx, cfg)
+	if plan.many() {
+		z.designs, err = experiment.ZeroShotDesigns(ctx, experiment.DesignsConfig{Base: cfg, Classes: plan.classes, K: plan.designs.K,
+			Sample: z.subsets, Designs: plan.designList, Seeds: plan.seeds})
+		return nil, err
+	}
+	res, err := experiment.ZeroShot(ctx, cfg)
+	if err == nil {
+		warn(stderr, "zeroshot", res.Macro.Warnings())
+	}
+	return res, err
 }
 
 // report writes the outputs the flags ask for.
 func (z *zeroshotFlags) report(res *experiment.ZeroShotResult, cmd string, stdout, stderr io.Writer) error {
+	if d := z.designs; d != nil {
+		md := d.Report()
+		if err := z.out.Write(d.PlotDesignsFile, md); err != nil {
+			return err
+		}
+		if z.exp.asJSON {
+			for _, l := range d.Summary() {
+				fmt.Fprintf(stderr, "memlsm %s: %s\n", cmd, l)
+			}
+			return cli.WriteJSON(stdout, d)
+		}
+		_, err := io.WriteString(stdout, md)
+		return err
+	}
 	if z.save != "" {
 		if err := atomicfile.Write(z.save, res.Model.Save); err != nil {
 			return fmt.Errorf("--save: %w", err)

@@ -329,3 +329,74 @@ func TestZeroShotSweepCLI(t *testing.T) {
 		}
 	}
 }
+
+// TestZeroShotDesignsCLI: --unseen all-pairs runs every pair of --classes
+// over --seeds and reports the mean over designs with its CI (JSON keys by
+// direction), --protocol gzsl and --side-info on one split, and the usage
+// errors of designs.
+func TestZeroShotDesignsCLI(t *testing.T) {
+	images := writeSynthetic(t, "images", 10, 10, 1)
+	audio := writeSynthetic(t, "audio", 10, 10, 2)
+	dir := t.TempDir()
+	heat := filepath.Join(dir, "heat.png")
+	base := []string{"zeroshot", "--images", images, "--audio", audio, "--epochs", "4",
+		"--image-calib", "20", "--audio-calib", "20", "--image-windows", "1", "--audio-windows", "1"}
+	stdout, stderr, code := runCLI(t, append(base, "--json", "--unseen", "all-pairs", "--classes", "1-4", "--seeds", "1,2", "--plot", heat)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	m := jsonObject(t, stdout)
+	for _, k := range []string{"unseen.audio_to_image.mean", "unseen.image_to_audio.ci.low", "unseen.audio_to_image.seed_ci.high", "seen.image_to_audio.mean"} {
+		if v := number(t, m, k); v < 0 || v > 1 {
+			t.Errorf("%s = %v", k, v)
+		}
+	}
+	if number(t, m, "unseen.audio_to_image.designs") != 6 || number(t, m, "all_designs") != 6 || number(t, m, "unseen.image_to_audio.seeds") != 2 {
+		t.Errorf("designs %v of %v, seeds %v", number(t, m, "unseen.audio_to_image.designs"), m["all_designs"], number(t, m, "unseen.image_to_audio.seeds"))
+	}
+	if !strings.Contains(stderr, "all 6 unseen pairs of 1–4, 2 seed(s)") {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+	if b, err := os.ReadFile(heat); err != nil {
+		t.Error(err)
+	} else if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+		t.Errorf("heat map: %v", err)
+	}
+
+	// One split, generalised protocol and side information from files.
+	side := filepath.Join(dir, "side.json")
+	var rows []string
+	for d := range 10 {
+		rows = append(rows, "["+strconv.Itoa(d)+","+strconv.Itoa((d*7)%10)+","+strconv.Itoa((d*3)%4)+"]")
+	}
+	if err := os.WriteFile(side, []byte(`{"name":"toy","describes":"both","source":"test","features":["a","b","c"],`+
+		`"classes":["0","1","2","3","4","5","6","7","8","9"],"vectors":[`+strings.Join(rows, ",")+`]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code = runCLI(t, append(base, "--json", "--protocol", "gzsl", "--select-splits", "1", "--side-info", "image="+side+",audio="+side)...)
+	if code != 0 {
+		t.Fatalf("gzsl side info: exit %d: %s", code, stderr)
+	}
+	m = jsonObject(t, stdout)
+	for _, k := range []string{"gzsl.audio_to_image.calibrated.h", "gzsl.image_to_audio.ausuc", "side_info.classification.audio.zsl", "unseen.audio_to_image"} {
+		if v := number(t, m, k); v < 0 || v > 1 {
+			t.Errorf("%s = %v", k, v)
+		}
+	}
+
+	for _, bad := range [][]string{
+		append(slices.Clone(base), "--unseen", "all-pairs", "--seen", "1-7"),
+		append(slices.Clone(base), "--unseen", "all-x"),
+		append(slices.Clone(base), "--unseen", "all-pairs", "--trace"),
+		append(slices.Clone(base), "--subsets", "3"),
+		append(slices.Clone(base), "--designs", "8,9", "--unseen", "7"),
+		append(slices.Clone(base), "--protocol", "gzs"),
+		append(slices.Clone(base), "--side-info", "image=shape"),
+		append(slices.Clone(base), "--side-info", "image=nope,audio=phonetic"),
+		append(slices.Clone(base), "--select", "--select-gains", "0,1"),
+	} {
+		if _, stderr, code := runCLI(t, bad...); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", bad[len(base):], code, stderr)
+		}
+	}
+}

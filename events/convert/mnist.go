@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -119,7 +120,7 @@ func LoadMNIST(dir, set string, limit int) ([]*image.Gray, []uint8, error) {
 }
 
 func readIDXFile(name string, read func(io.Reader) (any, error)) (any, error) {
-	f, err := os.Open(name)
+	f, _, err := events.OpenRegular(name)
 	if err != nil {
 		return nil, fmt.Errorf("convert: %w", err)
 	}
@@ -238,4 +239,180 @@ func ReadMNISTLabels(r io.Reader, name string, limit int) ([]uint8, error) {
 		off += int64(len(chunk))
 	}
 	return labels, nil
+}
+
+// idxMaxRatio bounds how much a gzip-compressed idx file may expand: the
+// real MNIST files expand 4.7:1 (train-images, 9.9 MB → 47 MB); a
+// decompression bomb expands ~1000:1. Up to idxRatioFloor any expansion is
+// accepted.
+const (
+	idxMaxRatio   = 64
+	idxRatioFloor = 16 << 20
+)
+
+// idxStream is an idx file opened for streaming: its decompressed data
+// (after the header), and the most bytes it may yield.
+type idxStream struct {
+	f     *os.File
+	r     *bufio.Reader
+	name  string
+	off   int64 // bytes of the decompressed stream consumed
+	limit int64 // expansion bound: refuse to read past it
+}
+
+func openIDX(name string, lim events.Limits) (*idxStream, error) {
+	f, size, err := events.OpenRegular(name)
+	if err != nil {
+		return nil, fmt.Errorf("convert: %w", err)
+	}
+	r, err := maybeGunzip(f, name)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	s := &idxStream{f: f, r: bufio.NewReaderSize(r, 64<<10), name: name, limit: size + lim.Container()}
+	if _, gz := r.(*gzip.Reader); gz {
+		s.limit = min(max(idxMaxRatio*size, idxRatioFloor), lim.Container())
+	}
+	return s, nil
+}
+
+// read fills p, counting the offset and enforcing the expansion bound.
+func (s *idxStream) read(p []byte, what string) error {
+	if s.off+int64(len(p)) > s.limit {
+		return &events.FormatError{Format: formatIDX, File: s.name, Offset: s.off, Err: events.ErrLimit,
+			Msg: fmt.Sprintf("%s would take the decompressed stream past %d bytes: more than %d× the compressed file (a decompression bomb?) or the read limit (set %s to read larger data)",
+				what, s.limit, idxMaxRatio, events.LimitEnv)}
+	}
+	k, err := io.ReadFull(s.r, p)
+	s.off += int64(k)
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			err = io.ErrUnexpectedEOF
+		}
+		return &events.FormatError{Format: formatIDX, File: s.name, Offset: s.off, Msg: "truncated " + what, Err: err}
+	}
+	return nil
+}
+
+// SelectMNIST reads one MNIST set ("train" or "test") from dir and keeps
+// the digits keep selects, applying the selection while reading: keep is
+// called with each digit's 0-based index and label in file order and says
+// whether to take it and whether the selection is complete; the label file
+// is read up to that point and the image file up to the last digit taken,
+// so a limit of 10 reads 10 labels and 10 images however large the files
+// declare themselves. It returns the images taken, their indices and their
+// labels. Files are refused unless regular; a gzip stream that expands
+// more than 64:1 (beyond 16 MiB) or past the read limit is refused where it
+// does, and every offset in an error counts in the decompressed stream.
+//
+// bounded says the selection takes a bounded number of digits (a limit or
+// a per-class count), so a file declaring more than the read limit can
+// hold is read anyway, up to the selection's end.
+func SelectMNIST(ctx context.Context, dir, set string, bounded bool, keep func(k int, label uint8) (take, done bool)) ([]*image.Gray, []int, []uint8, error) {
+	lim := events.DefaultLimits()
+	if err := events.LimitsError(); err != nil {
+		return nil, nil, nil, err
+	}
+	in, ln, err := MNISTFiles(dir, set)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	is, err := openIDX(in, lim)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer is.f.Close()
+	hdr := make([]byte, 16)
+	if err := is.read(hdr, "header"); err != nil {
+		return nil, nil, nil, err
+	}
+	if m := binary.BigEndian.Uint32(hdr); m != idxImagesMagic {
+		return nil, nil, nil, &events.FormatError{Format: formatIDX, File: in, Msg: fmt.Sprintf("magic %#08x, want %#08x", m, idxImagesMagic)}
+	}
+	n, rows, cols := int64(binary.BigEndian.Uint32(hdr[4:])), int64(binary.BigEndian.Uint32(hdr[8:])), int64(binary.BigEndian.Uint32(hdr[12:]))
+	if rows == 0 || cols == 0 || rows > maxIDXSide || cols > maxIDXSide {
+		return nil, nil, nil, &events.FormatError{Format: formatIDX, File: in, Offset: 8, Msg: fmt.Sprintf("image size %d×%d outside 1..%d", rows, cols, maxIDXSide)}
+	}
+	ls, err := openIDX(ln, lim)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	defer ls.f.Close()
+	hdr = make([]byte, 8)
+	if err := ls.read(hdr, "header"); err != nil {
+		return nil, nil, nil, err
+	}
+	if m := binary.BigEndian.Uint32(hdr); m != idxLabelsMagic {
+		return nil, nil, nil, &events.FormatError{Format: formatIDX, File: ln, Msg: fmt.Sprintf("magic %#08x, want %#08x", m, idxLabelsMagic)}
+	}
+	nl := int64(binary.BigEndian.Uint32(hdr[4:]))
+	if most := min(nl, n); most*rows*cols > lim.Container() && !bounded {
+		return nil, nil, nil, &events.FormatError{Format: formatIDX, File: in, Offset: 4, Err: events.ErrLimit,
+			Msg: fmt.Sprintf("%d images of %d×%d need %d MiB, over the read limit (set %s to read larger data, or select fewer with limit= or per_class=)", most, rows, cols, most*rows*cols>>20, events.LimitEnv)}
+	}
+	var idx []int
+	var labels []uint8
+	buf := make([]byte, 4096)
+	done := false
+	for k := int64(0); k < nl && !done; {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, nil, err
+		}
+		chunk := buf[:min(int64(len(buf)), nl-k)]
+		at := ls.off
+		if err := ls.read(chunk, "labels"); err != nil {
+			return nil, nil, nil, err
+		}
+		for i, l := range chunk {
+			if l > 9 {
+				return nil, nil, nil, &events.FormatError{Format: formatIDX, File: ln, Offset: at + int64(i), Msg: fmt.Sprintf("label %d is not a digit", l)}
+			}
+			take, stop := keep(int(k)+i, l)
+			if take {
+				idx = append(idx, int(k)+i)
+				labels = append(labels, l)
+			}
+			if stop {
+				done = true
+				break
+			}
+		}
+		k += int64(len(chunk))
+	}
+	if len(idx) == 0 {
+		return nil, nil, nil, nil
+	}
+	last := int64(idx[len(idx)-1])
+	if last >= n {
+		return nil, nil, nil, &events.FormatError{Format: formatIDX, File: in, Offset: 4, Msg: fmt.Sprintf("%d images, but label %d was selected", n, last+1)}
+	}
+	size := rows * cols
+	if need := int64(len(idx)) * size; need > lim.Container() {
+		return nil, nil, nil, &events.FormatError{Format: formatIDX, File: in, Offset: 4, Err: events.ErrLimit,
+			Msg: fmt.Sprintf("%d images of %d×%d need %d MiB, over the read limit (set %s to read larger data)", len(idx), rows, cols, need>>20, events.LimitEnv)}
+	}
+	imgs := make([]*image.Gray, 0, len(idx))
+	skip := make([]byte, size)
+	next := 0
+	for k := int64(0); k <= last; k++ {
+		if k&1023 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, nil, nil, err
+			}
+		}
+		if int64(idx[next]) != k {
+			if err := is.read(skip, fmt.Sprintf("image %d", k)); err != nil {
+				return nil, nil, nil, err
+			}
+			continue
+		}
+		g := image.NewGray(image.Rect(0, 0, int(cols), int(rows)))
+		if err := is.read(g.Pix, fmt.Sprintf("image %d", k)); err != nil {
+			return nil, nil, nil, err
+		}
+		imgs = append(imgs, g)
+		next++
+	}
+	return imgs, idx, labels, nil
 }

@@ -10,8 +10,9 @@ import (
 	"github.com/memlsm/memlsm/units"
 )
 
-// RateSensor describes rate-coded images: one ON event per spike at the
-// pixel that spiked, one polarity. Width and Height are the image's.
+// RateSensor describes rate-coded images: one event per spike at the
+// pixel that spiked, without polarity (P = 0). Width and Height are the
+// image's.
 var RateSensor = events.Sensor{Name: "rate-coded image", Width: 28, Height: 28, Polarities: 1}
 
 // RateParams configures RateCode, the spike code of the image encoder of
@@ -31,7 +32,7 @@ type RateParams struct {
 	MaxSpikes float64 `json:"max_spikes"`
 	// Step is the time one step lasts; 0 means DefaultRateStep. The code
 	// itself has no time unit.
-	Step units.Seconds `json:"step"`
+	Step units.Seconds `json:"step_s"`
 }
 
 // DefaultRateStep is the duration of one rate-code step: 6 ms. Assumption:
@@ -72,7 +73,7 @@ func (p RateParams) Validate() error {
 
 // RateCode converts a grey-scale image (0 = black background, 255 = white
 // stroke, as MNIST) into its rate code: at step k (time k·Step) pixel (x,
-// y) of grey level g spikes, as one ON event, with probability
+// y) of grey level g spikes, as one event (P = 0), with probability
 // max(0, 2g/255 − 1)·MaxSpikes/Steps. The events are time-ordered, row-major
 // within a step. The draws come from a PCG generator seeded with seed, so
 // (img, p, seed) fixes the result. (The paper's public copies of
@@ -108,7 +109,7 @@ func RateCode(img *image.Gray, p RateParams, seed uint64) ([]events.Event2D, err
 		t := uint32(math.Round(float64(k) * step))
 		for _, px := range lit {
 			if rng.Float64() < px.p {
-				ev = append(ev, events.Event2D{T: t, X: px.x, Y: px.y, P: 1})
+				ev = append(ev, events.Event2D{T: t, X: px.x, Y: px.y})
 			}
 		}
 	}

@@ -38,7 +38,7 @@ func TestRateCode(t *testing.T) {
 	step := uint32(convert.DefaultRateStep * 1e6)
 	for i, e := range ev {
 		counts[e.Y/10]++
-		if e.P != 1 || e.T%step != 0 || e.T/step >= 50 {
+		if e.P != 0 || e.T%step != 0 || e.T/step >= 50 {
 			t.Fatalf("event %d: %+v", i, e)
 		}
 		if i > 0 && e.T < ev[i-1].T {
@@ -56,7 +56,7 @@ func TestRateCode(t *testing.T) {
 		t.Error("the code is not a function of the seed")
 	}
 	// Binned the way the btv-emnist preset bins it: 49 bins of one step.
-	g := events.GridBinner{Width: 40, Height: 30, Crop: img.Bounds(), Polarity: events.PolarityON, Bins: 49, BinWidth: convert.DefaultRateStep}
+	g := events.GridBinner{Width: 40, Height: 30, Crop: img.Bounds(), Polarity: events.PolarityAny, Bins: 49, BinWidth: convert.DefaultRateStep}
 	var f events.Frames
 	if err := g.Bin(&events.Sample{Events2D: ev}, &f); err != nil {
 		t.Fatal(err)

@@ -12,8 +12,8 @@ import (
 	"strings"
 )
 
-// SetParam sets the field of a parameter struct (*SaccadeParams or
-// *CochleaParams) whose JSON name is key from its text form: a number, a
+// SetParam sets the field of a parameter struct (*SaccadeParams,
+// *CochleaParams, *RateParams or *MotorParams) whose JSON name is key from its text form: a number, a
 // boolean, or a quantity with its unit for the unit-typed fields ("300Hz",
 // "6ms"). An unknown key or a value that does not parse is an error naming
 // the known keys; the range is left to the struct's Validate.
@@ -70,7 +70,8 @@ func SetParam(params any, key, value string) error {
 }
 
 // NewParams returns the parameters of a converter, kind "cochlea"
-// (*CochleaParams) or "saccade" (*SaccadeParams): the defaults, replaced
+// (*CochleaParams), "saccade" (*SaccadeParams), "rate" (*RateParams) or
+// "motor" (*MotorParams): the defaults, replaced
 // by the JSON document in file when file is not "" (unknown fields are
 // errors), then each key=value of sets applied in order (SetParam), then
 // validated.
@@ -83,8 +84,14 @@ func NewParams(kind, file string, sets [][2]string) (any, error) {
 	case "saccade":
 		s := DefaultSaccadeParams()
 		p = &s
+	case "rate":
+		r := RateParams{}.resolved()
+		p = &r
+	case "motor":
+		m := DefaultMotorParams()
+		p = &m
 	default:
-		return nil, fmt.Errorf("convert: unknown converter %q (want cochlea or saccade)", kind)
+		return nil, fmt.Errorf("convert: unknown converter %q (want cochlea, saccade, rate or motor)", kind)
 	}
 	if file != "" {
 		b, err := os.ReadFile(file)

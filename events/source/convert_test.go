@@ -209,6 +209,37 @@ func TestMNIST(t *testing.T) {
 	}
 }
 
+// mnist:…?code=rate gives the static 28×28 images in the BTV rate code
+// (convert.RateCode) that the btv-emnist preset bins into 784 inputs × 49
+// steps; a digit codes the same whatever else is selected.
+func TestMNISTRateCode(t *testing.T) {
+	if _, err := convert.MNISTDir(); err != nil {
+		t.Skip(err)
+	}
+	ctx := context.Background()
+	d, err := source.Open(ctx, "mnist:test?limit=5&code=rate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Sensor.Width != 28 || d.Sensor.Height != 28 || d.Sensor.Name != convert.RateSensor.Name || d.Len() != 5 {
+		t.Fatalf("sensor %+v, %d samples", d.Sensor, d.Len())
+	}
+	for _, s := range d.Samples {
+		// An MNIST digit has ~100 pixels above half grey, each spiking
+		// up to 20 times in 50 steps.
+		if len(s.Events2D) < 200 || len(s.Events2D) > 20*784 {
+			t.Errorf("%s: %d spikes", s.ID, len(s.Events2D))
+		}
+	}
+	one, err := source.Open(ctx, "mnist:test?limit=1&code=rate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(one.Samples[0].Events2D, d.Samples[0].Events2D) {
+		t.Error("mnist-test-1 rate-coded differently under another selection")
+	}
+}
+
 // TestSpecErrors checks that every malformed spec is reported before any
 // data is read, as an error matching ErrSpec, with a suggestion for typos.
 func TestSpecErrors(t *testing.T) {
@@ -225,6 +256,8 @@ func TestSpecErrors(t *testing.T) {
 		"embedded:imgaes":              "did you mean embedded:images?",
 		"ntidigits:/nowhere?al=1":      "did you mean all?",
 		"nmnist:/nowhere?workers=zero": "positive integer",
+		"mnist:train?code=spikes":      "not saccade or rate",
+		"fsdd:/nowhere?channels=0":     "not in 1..32768",
 	} {
 		_, err := source.Open(ctx, spec)
 		if err == nil || !errors.Is(err, source.ErrSpec) || !strings.Contains(err.Error(), msg) {
@@ -236,7 +269,8 @@ func TestSpecErrors(t *testing.T) {
 		t.Errorf("missing folder: %v", err)
 	}
 	for spec, want := range map[string]source.Converter{"fsdd:x": source.Cochlea, "wav:x": source.Cochlea, "png:x": source.Saccade,
-		"mnist:train": source.Saccade, "nmnist:x": source.NoConverter, "embedded:images": source.NoConverter} {
+		"mnist:train": source.Saccade, "nmnist:x": source.NoConverter, "embedded:images": source.NoConverter,
+		"mnist:train?code=rate": source.Rate, "png:x?code=saccade": source.Saccade} {
 		if got, err := source.ConverterOf(spec); err != nil || got != want {
 			t.Errorf("ConverterOf(%s) = %q, %v; want %q", spec, got, err, want)
 		}

@@ -20,14 +20,28 @@
 //
 //	fsdd:DIR                 <digit>_<speaker>_<index>.wav (the Free Spoken Digit
 //	                         Dataset) → cochlea events; options: speakers=a,b,
-//	                         exclude=a,b, split=train|test, per_class=N
+//	                         exclude=a,b, split=train|test, per_class=N,
+//	                         channels=N (cochlea channels, default 64)
 //	wav:DIR                  DIR/<class>/*.wav, or the AudioMNIST tree
 //	                         DIR/<speaker>/<digit>_<speaker>_<i>.wav (speakers kept
-//	                         as speakers) → cochlea events; options: per_class=N
+//	                         as speakers) → cochlea events; options: per_class=N,
+//	                         channels=N
 //	mnist:train, mnist:test  MNIST digits (the GoMNIST module's idx files, or
-//	mnist:DIR?set=train|test those in DIR) → saccade events; options: per_class=N, limit=N
+//	mnist:DIR?set=train|test those in DIR) → saccade events; options: per_class=N, limit=N,
+//	                         code=rate (static images in the BTV rate code instead)
 //	png:DIR                  grey PNG images DIR/<class>/*.png → saccade events;
-//	                         options: per_class=N
+//	                         options: per_class=N, code=rate
+//	strokes:DIR              pen trajectories of MNIST digits (E. D. de Jong's stroke
+//	                         data: DIR/<split>-padded-trailing.tar.gz and
+//	                         DIR/<split>-labels.tar.gz) → threshold crossings of a
+//	                         simulated motor-cortex population writing them (192
+//	                         channels, 10 ms bins, as Willett et al. 2021's data);
+//	                         options: split=train|test|NAME, per_class=N, limit=N
+//
+// Samples made of the same item carry the same Sample.Instance(): MNIST
+// training digit k as an image (mnist:train) and the trajectory traced
+// from it (strokes:, index k−1) are both "mnist-train-k", so a cross-modal
+// experiment can keep each item to one modality.
 //
 // Every converting scheme also takes seed=N and workers=N. A recording's
 // conversion is seeded by DefaultSeed (or Options.Seed, or seed=N) mixed
@@ -35,7 +49,8 @@
 // whatever else is converted with it, and "memlsm data convert" writes
 // exactly the events that opening the same spec gives. OpenWith takes the
 // converters' models, the seed and the parallelism as Options; the library
-// forms FSDD, WAV, MNIST and ImageFolder take them with their selections.
+// forms FSDD, WAV, MNIST, ImageFolder and Strokes take them with their
+// selections.
 //
 // Unknown options are errors, so a typo never silently changes what is
 // read; every error in the spec itself matches ErrSpec and comes before

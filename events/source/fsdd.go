@@ -103,7 +103,7 @@ func selectFSDD(files []events.FSDDFile, opts FSDDOptions) ([]events.FSDDFile, e
 // per_class=N the first N recordings of each digit, seed=N changes the
 // conversion seed (default DefaultSeed), workers=N the parallelism.
 func openFSDD(ctx context.Context, path string, query url.Values, o *Options) (*events.Dataset, error) {
-	if err := checkOptions("fsdd", query, "speakers", "exclude", "split", "per_class", "seed", "workers"); err != nil {
+	if err := checkOptions("fsdd", query, "speakers", "exclude", "split", "per_class", "channels", "seed", "workers"); err != nil {
 		return nil, err
 	}
 	opts := FSDDOptions{Split: query.Get("split"), Options: *o}
@@ -123,6 +123,9 @@ func openFSDD(ctx context.Context, path string, query url.Values, o *Options) (*
 		return nil, err
 	}
 	if err := conversionOptions("fsdd", query, &opts.Options); err != nil {
+		return nil, err
+	}
+	if err := cochleaChannels("fsdd", query, &opts.Options); err != nil {
 		return nil, err
 	}
 	return FSDD(ctx, path, opts)

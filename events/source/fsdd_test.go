@@ -218,3 +218,31 @@ func TestOpenFSDDReal(t *testing.T) {
 		t.Errorf("theo's test split: %v; want 50 samples (5 per digit)", err)
 	}
 }
+
+// fsdd:…?channels=192 converts with a 192-channel cochlea over the same
+// band: the sensor and every event have 192 channels, and the upper
+// channels carry events (a 192-input encoder gets all of them).
+func TestFSDDChannels(t *testing.T) {
+	dir := sharedDir(t, "fsdd/recordings")
+	d, err := source.Open(context.Background(), "fsdd:"+dir+"?speakers=theo&per_class=1&channels=192")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Sensor.Channels != 192 || d.Len() != 10 {
+		t.Fatalf("sensor %+v, %d samples", d.Sensor, d.Len())
+	}
+	high := 0
+	for _, s := range d.Samples {
+		for _, e := range s.Events1D {
+			if e.Ch >= 192 {
+				t.Fatalf("%s: event on channel %d", s.ID, e.Ch)
+			}
+			if e.Ch >= 128 {
+				high++
+			}
+		}
+	}
+	if high == 0 {
+		t.Error("no event on channels 128..191")
+	}
+}

@@ -12,7 +12,7 @@ import (
 )
 
 func init() {
-	register("mnist", Saccade, "MNIST digits (train|test, or the idx files of DIR) through the saccade model", openMNIST)
+	register("mnist", Saccade, "MNIST digits (train|test, or the idx files of DIR) through the saccade model, or rate-coded (code=rate)", openMNIST)
 	registerLazy("mnist", func(ctx context.Context, path string, query url.Values, o *Options) (events.Stream, error) {
 		dir, opts, err := mnistOptions(path, query, o)
 		if err != nil {
@@ -41,36 +41,39 @@ type MNISTOptions struct {
 // convert.MNISTDir: $MEMLSM_MNIST or the GoMNIST module in the Go module
 // cache) and converts each to saccade events, the way N-MNIST was recorded
 // (Orchard et al. 2015: an ATIS camera making three saccades in front of
-// the digit on a screen). Classes are "0".."9"; a sample's ID is
+// the digit on a screen), or with Options.ImageCode Rate to the rate code
+// of the neural↔visual image encoder (convert.RateCode). Classes are "0".."9"; a sample's ID is
 // "mnist-<set>-<k>" with k the 1-based index in the set (NMNISTsmall's
 // <k>.bs2 records the same training digit); its Meta holds "split" (the
-// set), "mnist_index" and "seed".
+// set), "mnist_index", "seed" and events.MetaInstance, the ID again: the
+// pen trajectory that strokes: traced from the same digit carries the same
+// instance.
 func MNIST(ctx context.Context, dir string, opts MNISTOptions) (*events.Dataset, error) {
-	d, imgs, err := mnistSelect(dir, opts)
+	d, imgs, err := mnistSelect(ctx, dir, opts)
 	if err != nil {
 		return nil, err
 	}
-	return convertImages(ctx, d, imgs, &opts.Options)
+	return convertImages(ctx, d, func(i int) (*image.Gray, error) { return imgs[i], nil }, &opts.Options)
 }
 
 // MNISTLazy is MNIST as a stream that converts each digit when it is read
 // (events.Lazy): the same samples with the same events, but only the
 // digits' pixels (784 bytes each) are held, not their events (about 50 kB
-// each), so a pipeline that bins each sample as it is read
-// (experiment.Classify) handles all 60,000 training digits in little
-// memory. Workers in opts is unused: the reader of the stream chooses its
-// parallelism.
+// each for the saccade model), so a pipeline that bins each sample as it
+// is read (experiment.Classify) handles all 60,000 training digits in
+// little memory. Workers in opts is unused: the reader of the stream
+// chooses its parallelism.
 func MNISTLazy(ctx context.Context, dir string, opts MNISTOptions) (*events.Lazy, error) {
-	d, imgs, err := mnistSelect(dir, opts)
+	d, imgs, err := mnistSelect(ctx, dir, opts)
 	if err != nil {
 		return nil, err
 	}
-	return lazyImages(d, imgs, &opts.Options)
+	return lazyImages(d, func(i int) (*image.Gray, error) { return imgs[i], nil }, &opts.Options)
 }
 
-// mnistSelect reads the digits opts selects: their samples (metadata only)
-// and their images.
-func mnistSelect(dir string, opts MNISTOptions) (*events.Dataset, []*image.Gray, error) {
+// mnistSelect reads the digits opts selects: their samples (metadata
+// only) and their images.
+func mnistSelect(ctx context.Context, dir string, opts MNISTOptions) (*events.Dataset, []*image.Gray, error) {
 	set := opts.Set
 	if set == "" {
 		set = "train"
@@ -87,27 +90,30 @@ func mnistSelect(dir string, opts MNISTOptions) (*events.Dataset, []*image.Gray,
 			return nil, nil, fmt.Errorf("source: mnist: %w", err)
 		}
 	}
-	all, lb, err := convert.LoadMNIST(dir, set, 0)
+	// limit and per_class are applied while reading: the labels are read
+	// up to the last one selected, then the images up to the last one
+	// selected, keeping only the selected ones.
+	var n [10]int
+	keep := func(k int, l uint8) (take, done bool) {
+		if opts.PerClass > 0 && n[l] >= opts.PerClass {
+			return false, full(n[:], opts.PerClass)
+		}
+		n[l]++
+		total := 0
+		for _, c := range n {
+			total += c
+		}
+		return true, opts.Limit > 0 && total >= opts.Limit || opts.PerClass > 0 && full(n[:], opts.PerClass)
+	}
+	imgs, idx, labels, err := convert.SelectMNIST(ctx, dir, set, opts.Limit > 0 || opts.PerClass > 0, keep)
 	if err != nil {
 		return nil, nil, fmt.Errorf("source: mnist: %w", err)
 	}
 	d := &events.Dataset{Classes: digitNames()}
-	var imgs []*image.Gray
-	var n [10]int
-	for k, l := range lb {
-		if opts.Limit > 0 && len(imgs) >= opts.Limit {
-			break
-		}
-		if int(l) >= len(n) {
-			return nil, nil, fmt.Errorf("source: mnist: %s: label %d of digit %d is not a digit", dir, l, k+1)
-		}
-		if opts.PerClass > 0 && n[l] >= opts.PerClass {
-			continue
-		}
-		n[l]++
-		imgs = append(imgs, all[k])
-		d.Samples = append(d.Samples, events.Sample{Label: int(l), ID: fmt.Sprintf("mnist-%s-%d", set, k+1),
-			Meta: map[string]string{"mnist_index": strconv.Itoa(k + 1), "split": set}})
+	for j, k := range idx {
+		id := fmt.Sprintf("mnist-%s-%d", set, k+1)
+		d.Samples = append(d.Samples, events.Sample{Label: int(labels[j]), ID: id,
+			Meta: map[string]string{"mnist_index": strconv.Itoa(k + 1), "split": set, events.MetaInstance: id}})
 	}
 	if len(imgs) == 0 {
 		return nil, nil, fmt.Errorf("source: mnist: nothing selected")
@@ -115,10 +121,22 @@ func mnistSelect(dir string, opts MNISTOptions) (*events.Dataset, []*image.Gray,
 	return d, imgs, nil
 }
 
+// full reports whether every class has reached per.
+func full(n []int, per int) bool {
+	for _, c := range n {
+		if c < per {
+			return false
+		}
+	}
+	return true
+}
+
 // openMNIST opens "mnist:train", "mnist:test" (the GoMNIST module's files)
 // or "mnist:DIR?set=train|test" (the idx files in DIR). Options:
 // per_class=N keeps the first N digits of each class, limit=N the first N
-// digits, seed=N and workers=N as for fsdd:.
+// digits, code=saccade|rate the conversion (the saccade model, the
+// default, or the rate code of the BTV image encoder: static 28×28 images,
+// convert.RateCode), seed=N and workers=N as for fsdd:.
 func openMNIST(ctx context.Context, path string, query url.Values, o *Options) (*events.Dataset, error) {
 	dir, opts, err := mnistOptions(path, query, o)
 	if err != nil {
@@ -129,7 +147,10 @@ func openMNIST(ctx context.Context, path string, query url.Values, o *Options) (
 
 // mnistOptions parses the path and options of an mnist: spec.
 func mnistOptions(path string, query url.Values, o *Options) (string, MNISTOptions, error) {
-	if err := checkOptions("mnist", query, "set", "per_class", "limit", "seed", "workers"); err != nil {
+	if err := checkOptions("mnist", query, "set", "per_class", "limit", "code", "seed", "workers"); err != nil {
+		return "", MNISTOptions{}, err
+	}
+	if err := imageCode("mnist", query, o); err != nil {
 		return "", MNISTOptions{}, err
 	}
 	opts := MNISTOptions{Set: query.Get("set"), Options: *o}

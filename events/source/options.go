@@ -101,3 +101,21 @@ func conversionOptions(scheme string, query url.Values, opts *Options) error {
 	opts.Workers = w
 	return nil
 }
+
+// cochleaChannels reads the channels=N option of an audio scheme: the
+// cochlea model with N channels over the same band (default 64, the
+// CochleaAMS1b's). More channels resolve the band more finely, e.g. 192
+// to feed an encoder of 192 inputs.
+func cochleaChannels(scheme string, query url.Values, opts *Options) error {
+	if !query.Has("channels") {
+		return nil
+	}
+	n, err := strconv.Atoi(query.Get("channels"))
+	if err != nil || n < 1 || n > 1<<15 {
+		return specErrorf("source: %s: channels=%q is not in 1..32768", scheme, query.Get("channels"))
+	}
+	c := opts.cochlea()
+	c.Channels = n
+	opts.Cochlea = &c
+	return nil
+}

@@ -39,6 +39,13 @@ const (
 	NoConverter Converter = ""
 	Cochlea     Converter = "cochlea" // audio → 1-D events (convert.CochleaModel)
 	Saccade     Converter = "saccade" // images → 2-D events (convert.SaccadeModel)
+	// Rate is the rate code of the neural↔visual (BTV) image encoder
+	// (convert.RateCode): images → one ON event per spike, per step. The
+	// image schemes use it with the option code=rate.
+	Rate Converter = "rate"
+	// Motor is the motor-cortex population of convert.MotorModel: pen
+	// trajectories (strokes:) → threshold crossings on 192 channels.
+	Motor Converter = "motor"
 )
 
 // DefaultSeed is the base seed of every conversion (fsdd:, wav:, mnist:,
@@ -60,6 +67,14 @@ type Options struct {
 	// conversions; nil keeps the default.
 	Cochlea *convert.CochleaParams
 	Saccade *convert.SaccadeParams
+	// ImageCode is how the image schemes (mnist:, png:) turn an image into
+	// events: Saccade ("" too) or Rate; the spec's code=saccade|rate wins.
+	// Rate codes with the BTV defaults unless RateCode is set.
+	ImageCode Converter
+	RateCode  *convert.RateParams
+	// Motor replaces the default motor-cortex model of pen-trajectory
+	// conversions (strokes:); nil keeps convert.DefaultMotorParams.
+	Motor *convert.MotorParams
 	// Workers converts this many recordings at once; 0 means GOMAXPROCS.
 	Workers int
 	// NoCache converts afresh and leaves the cache alone (see Cache).
@@ -86,6 +101,13 @@ func (o *Options) saccade() convert.SaccadeParams {
 		return convert.DefaultSaccadeParams()
 	}
 	return *o.Saccade
+}
+
+func (o *Options) motor() convert.MotorParams {
+	if o == nil || o.Motor == nil {
+		return convert.DefaultMotorParams()
+	}
+	return *o.Motor
 }
 
 // Seed returns a pointer to s, for Options.Seed.
@@ -200,11 +222,15 @@ func parse(spec string) (name, path string, query url.Values, err error) {
 // for recorded events), or an error matching ErrSpec for a malformed
 // spec. It reads nothing.
 func ConverterOf(spec string) (Converter, error) {
-	name, _, _, err := parse(spec)
+	name, _, query, err := parse(spec)
 	if err != nil {
 		return NoConverter, err
 	}
-	return schemes[name].converter, nil
+	c := schemes[name].converter
+	if c == Saccade && query.Get("code") == string(Rate) {
+		return Rate, nil
+	}
+	return c, nil
 }
 
 // Schemes lists the registered schemes, sorted.

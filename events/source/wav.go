@@ -154,7 +154,7 @@ func convertAudio(ctx context.Context, d *events.Dataset, opts *Options) (*event
 // openWAV opens "wav:DIR". Options: per_class=N keeps the first N
 // recordings of each class, seed=N and workers=N as for fsdd:.
 func openWAV(ctx context.Context, path string, query url.Values, o *Options) (*events.Dataset, error) {
-	if err := checkOptions("wav", query, "per_class", "seed", "workers"); err != nil {
+	if err := checkOptions("wav", query, "per_class", "channels", "seed", "workers"); err != nil {
 		return nil, err
 	}
 	opts := WAVOptions{Options: *o}
@@ -163,6 +163,9 @@ func openWAV(ctx context.Context, path string, query url.Values, o *Options) (*e
 		return nil, err
 	}
 	if err := conversionOptions("wav", query, &opts.Options); err != nil {
+		return nil, err
+	}
+	if err := cochleaChannels("wav", query, &opts.Options); err != nil {
 		return nil, err
 	}
 	return WAV(ctx, path, opts)

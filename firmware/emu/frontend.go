@@ -91,9 +91,16 @@ func (f *Frontend) Pulse(mode uint8, widthNs uint32) error {
 	return f.m.Program(f.ctx, r, p)
 }
 
-// Convert implements firmware.Frontend.
+// Convert implements firmware.Frontend. A conversion after a Select
+// without a row mask is the firmware's READ (one row, single-ended:
+// Model.ReadCodes); one after a masked Select is an MVM or LSM step
+// (Model.MVMCodes, whose column pairs are subtracted before the ADC when
+// the model's analog_diff is set, as the board's Info flags say).
 func (f *Frontend) Convert(codes []int32) (int, error) {
 	r := crossbar.Region{Row: int(f.sel.Row), Col: int(f.sel.Col), Rows: int(f.sel.Rows), Cols: int(f.sel.Cols)}
+	if !f.masked {
+		return f.m.ReadCodes(f.ctx, r, codes)
+	}
 	x := f.x[:r.Rows]
 	for i := range x {
 		x[i] = 1
@@ -135,6 +142,7 @@ func Config(m *crossbar.Model, name string) (firmware.Config, error) {
 		MinWidthNs: nsCeil(lim.MinWidth), MaxWidthNs: nsFloor(lim.MaxWidth),
 		MaxDutyPPM: uint32(math.Round(lim.MaxDuty * 1e6)),
 		MaxCells:   uint32(max(lim.MaxCells, 0)),
+		Caps:       caps(p),
 
 		DACFullScale: math.Float64bits(float64(per.DACFullScale)),
 		ReadVoltage:  math.Float64bits(float64(per.ReadVoltage)),
@@ -150,6 +158,14 @@ func Config(m *crossbar.Model, name string) (firmware.Config, error) {
 	}
 	copy(i.Name[:], name)
 	return firmware.Config{Info: i, ReadCode: uint16(per.ReadCode)}, nil
+}
+
+// caps returns the front end's capability bits (Info.Caps) of a board carrying a macro with p.
+func caps(p crossbar.Params) uint16 {
+	if p.AnalogDiff == 1 {
+		return wire.CapAnalogDiff
+	}
+	return 0
 }
 
 // nsCeil and nsFloor convert a limit in seconds to whole nanoseconds on

@@ -12,6 +12,15 @@ package wire
 const (
 	// CapRanges: the board implements STAGE, EXEC and FETCH.
 	CapRanges = 1
+	// CapAnalogDiff: the TIAs of each column pair (2k, 2k+1) subtract the
+	// pair's currents before one ADC conversion in MVM and LSM (READ stays
+	// single-ended). An MVM or LSM region must then start on an even
+	// column and span whole pairs; the pair's code is reported on its even
+	// column and the odd column's code is 0. It is a property of the
+	// board's analogue front end, set in the firmware's Config.
+	CapAnalogDiff = 2
+	// KnownCaps are the capability bits this protocol version defines.
+	KnownCaps = CapRanges | CapAnalogDiff
 )
 
 // ExecReq is the EXEC request's fixed part. 12 bytes: the opcode to run

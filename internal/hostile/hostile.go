@@ -17,6 +17,8 @@ package hostile
 import (
 	"bytes"
 	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
 	"encoding/binary"
 	"fmt"
 	"hash/crc32"
@@ -88,6 +90,15 @@ func Cases() []Case {
 		{Name: "nmnist-time-wrap", What: "N-MNIST .bin with 600,000 timestamp-overflow markers (time 4,915,200,006 µs)",
 			Before: "t_max_us 620,232,710 (wrapped at 2^32), exit 0", Make: makeNMNISTWrap,
 			Want: "exceeds the 2^32−1 µs an event holds", Exit: 1},
+		{Name: "mnist-gz-limit", What: "MNIST idx.gz pair declaring 1.7 million images (1.35 GB of zeros), read with limit=10",
+			Before: "1.1 MB → 1.35 GB RSS (the limit applied after reading every image)", Make: makeMNISTLimit,
+			Want: `"samples": 10`, Exit: 0},
+		{Name: "mnist-gz-bomb", What: "the same MNIST idx.gz pair read without a limit",
+			Make: makeMNISTBomb, Want: "over the read limit", Exit: 1},
+		{Name: "png-huge", What: "an 875 KB PNG of 30000 × 30000 pixels in a png: class folder",
+			Before: "accepted, 811 MB RSS", Make: makePNGHuge, Want: "over the read limit", Exit: 1},
+		{Name: "png-fifo", What: "a FIFO named like a PNG in a png: class folder",
+			Make: makePNGFIFO, Want: "not a regular file (a FIFO)", Exit: 1},
 		{Name: "show-bins", What: "data show --frames --bins 100000 on one N-MNIST recording",
 			Before: "3.9 GB, ignored SIGINT and SIGTERM", Make: makeShowBins, Want: "at most 1000 time steps", Exit: 2},
 	}
@@ -455,6 +466,116 @@ func makeShowBins(dir string, _ Scale) ([]string, error) {
 		return nil, err
 	}
 	return []string{"data", "show", "nmnist:" + d, "--index", "0", "--frames", "--bins", "100000", "--out", filepath.Join(dir, "show-bins.png")}, nil
+}
+
+// ---- MNIST idx.gz and PNG folders
+
+// level is the compression level of the generated streams: the issue's
+// sizes at the best compression, the CI corpus fast.
+func level(s Scale) int {
+	if s == Issue {
+		return gzip.BestCompression
+	}
+	return gzip.BestSpeed
+}
+
+// gzipFile writes a gzip stream of head followed by n zero bytes.
+func gzipFile(path string, head []byte, n int64, s Scale) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	zw, _ := gzip.NewWriterLevel(f, level(s))
+	zw.Write(head)
+	zeros := make([]byte, 1<<20)
+	for n > 0 {
+		k := min(n, int64(len(zeros)))
+		zw.Write(zeros[:k])
+		n -= k
+	}
+	if err := zw.Close(); err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// mnistBomb writes train-{images,labels} declaring 1.7 million digits of
+// zeros (1.35 GB of pixels, ~1.3 MB of gzip; CI: 400,000, 314 MB).
+func mnistBomb(d string, s Scale) error {
+	n := uint32(1_720_000)
+	if s == CI {
+		n = 400_000
+	}
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		return err
+	}
+	h := binary.BigEndian.AppendUint32(nil, 0x803)
+	h = binary.BigEndian.AppendUint32(h, n)
+	h = binary.BigEndian.AppendUint32(h, 28)
+	h = binary.BigEndian.AppendUint32(h, 28)
+	if err := gzipFile(filepath.Join(d, "train-images-idx3-ubyte.gz"), h, int64(n)*28*28, s); err != nil {
+		return err
+	}
+	l := binary.BigEndian.AppendUint32(nil, 0x801)
+	l = binary.BigEndian.AppendUint32(l, n)
+	return gzipFile(filepath.Join(d, "train-labels-idx1-ubyte.gz"), l, int64(n), s)
+}
+
+func makeMNISTLimit(dir string, s Scale) ([]string, error) {
+	d := filepath.Join(dir, "mnist-gz-limit")
+	return []string{"data", "stats", "mnist:" + d + "?limit=10", "--json"}, mnistBomb(d, s)
+}
+
+func makeMNISTBomb(dir string, s Scale) ([]string, error) {
+	d := filepath.Join(dir, "mnist-gz-bomb")
+	return []string{"data", "stats", "mnist:" + d}, mnistBomb(d, s)
+}
+
+func makePNGHuge(dir string, s Scale) ([]string, error) {
+	d := filepath.Join(dir, "png-huge")
+	if err := os.MkdirAll(filepath.Join(d, "digit"), 0o755); err != nil {
+		return nil, err
+	}
+	// A grey PNG written by hand: IHDR for 30000 × 30000, one IDAT of rows
+	// of zeros (filter 0), IEND; image/png would need the whole image in
+	// memory to encode it.
+	var png bytes.Buffer
+	png.WriteString("\x89PNG\r\n\x1a\n")
+	chunk := func(typ string, data []byte) {
+		png.Write(binary.BigEndian.AppendUint32(nil, uint32(len(data))))
+		c := crc32.NewIEEE()
+		c.Write([]byte(typ))
+		c.Write(data)
+		png.WriteString(typ)
+		png.Write(data)
+		png.Write(binary.BigEndian.AppendUint32(nil, c.Sum32()))
+	}
+	side := uint32(30000)
+	if s == CI {
+		side = 9000 // 81 M pixels: 324 MiB as RGBA, over the 256 MiB limit
+	}
+	ihdr := binary.BigEndian.AppendUint32(nil, side)
+	ihdr = binary.BigEndian.AppendUint32(ihdr, side)
+	chunk("IHDR", append(ihdr, 8, 0, 0, 0, 0)) // 8-bit grey
+	var z bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&z, level(s))
+	row := make([]byte, side+1)
+	for range side {
+		zw.Write(row)
+	}
+	zw.Close()
+	chunk("IDAT", z.Bytes())
+	chunk("IEND", nil)
+	return []string{"data", "stats", "png:" + d}, os.WriteFile(filepath.Join(d, "digit", "big.png"), png.Bytes(), 0o644)
+}
+
+func makePNGFIFO(dir string, _ Scale) ([]string, error) {
+	d := filepath.Join(dir, "png-fifo")
+	if err := os.MkdirAll(filepath.Join(d, "digit"), 0o755); err != nil {
+		return nil, err
+	}
+	return []string{"data", "stats", "png:" + d}, syscall.Mkfifo(filepath.Join(d, "digit", "pipe.png"), 0o644)
 }
 
 // Describe returns a one-line description of c for tables.
