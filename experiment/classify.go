@@ -293,15 +293,15 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 		}
 		final = calibrated{c, cal}
 	}
-	trainCache, testCache := map[float64][]float32{}, map[float64][]float32{}
+	trainCache, testCache := map[float64]*featureStore{}, map[float64]*featureStore{}
 	all := seq(len(frames))
 	var stats EncodeStats
-	encodeAll := func(cache map[float64][]float32, aged bool, desc string, cs ...calibrated) error {
+	encodeAll := func(cache map[float64]*featureStore, aged bool, desc string, cs ...calibrated) error {
 		for _, k := range cs {
 			if _, ok := cache[k.c.Gain]; ok {
 				continue
 			}
-			f, st, err := enc.encodeAt(ctx, k.c, frames, all, cfg.Progress, desc, aged)
+			f, st, err := enc.encodeStore(ctx, k.c, frames, all, cfg.Progress, desc, aged)
 			if err != nil {
 				return err
 			}
@@ -334,11 +334,11 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 			res.Calib = append(res.Calib, *cal)
 		}
 		feats, testFeats := trainCache[c.Gain], testCache[c.Gain]
-		t, err := trainHead(ctx, head, post.rows(feats, c.Features(), sp.train), allLabels, sp.train, classes, cfg.Progress)
+		t, err := trainHead(ctx, head, post.rows(feats, sp.train), allLabels, sp.train, classes, cfg.Progress)
 		if err != nil {
 			return nil, err
 		}
-		pred := projection.PredictRows(t.cls, post.rows(testFeats, c.Features(), sp.test))
+		pred := projection.PredictRows(t.cls, post.rows(testFeats, sp.test))
 		ok := 0
 		for k, i := range sp.test {
 			res.Confusion[allLabels[i]][pred[k]]++
@@ -377,7 +377,7 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 			c := final.c
 			feats := trainCache[c.Gain]
 			var err error
-			if t, err = trainHead(ctx, head, post.rows(feats, c.Features(), allData), allLabels, allData, classes, cfg.Progress); err != nil {
+			if t, err = trainHead(ctx, head, post.rows(feats, allData), allLabels, allData, classes, cfg.Progress); err != nil {
 				return nil, err
 			}
 			t.cfg = c
@@ -425,11 +425,12 @@ func ratio(a, b int64) float64 {
 
 // meanRate is the mean firing rate over the samples idx, from their
 // features (rates per window, weighted by the window lengths).
-func meanRate(feats []float32, c lsm.Config, idx []int) float64 {
-	f, n := c.Features(), c.Neurons
+func meanRate(feats *featureStore, c lsm.Config, idx []int) float64 {
+	n := c.Neurons
 	sum := 0.0
+	buf := make([]float32, feats.f)
 	for _, i := range idx {
-		row := feats[i*f : (i+1)*f]
+		row := feats.row(buf, i)
 		for w := range c.NumWindows() {
 			ws := float64(c.WindowSteps(w))
 			for _, v := range row[w*n : (w+1)*n] {

@@ -126,41 +126,16 @@ func (c FeatureConfig) resolve(bySpeaker bool, speakers []string) (features, err
 	return f, nil
 }
 
-// rows returns the post-processed rows idx of feats (d columns each) as
+// rows returns the post-processed rows idx of the stored features as
 // projection.Rows: without per-speaker normalisation a view that converts
 // each row when the head reads it (so a head on tens of thousands of
 // samples never holds a float64 copy of their features), with it the
-// matrix. Either way its rows are those of matrix.
-func (f features) rows(feats []float32, d int, idx []int) projection.Rows {
+// matrix. Either way its rows are those of matrix on the same features.
+func (f features) rows(s *featureStore, idx []int) projection.Rows {
 	if f.speakerNorm {
-		return projection.DenseRows(f.matrix(feats, d, idx))
+		return projection.DenseRows(f.matrix(s.floats(), s.f, idx))
 	}
-	return featureRows{feats: feats, d: d, idx: idx, sqrt: f.sqrt}
-}
-
-// featureRows are the rows idx of float32 features (d columns each), each
-// converted to float64 and, with sqrt, to its square root, as matrix does.
-type featureRows struct {
-	feats []float32
-	d     int
-	idx   []int
-	sqrt  bool
-}
-
-func (r featureRows) Dims() (int, int) { return len(r.idx), r.d }
-
-func (r featureRows) Row(dst []float64, i int) {
-	src := r.feats[r.idx[i]*r.d : (r.idx[i]+1)*r.d]
-	dst = dst[:len(src)]
-	if !r.sqrt {
-		for j, v := range src {
-			dst[j] = float64(v)
-		}
-		return
-	}
-	for j, v := range src {
-		dst[j] = math.Sqrt(max(float64(v), 0))
-	}
+	return s.rows(idx, f.sqrt)
 }
 
 // matrix returns the post-processed rows idx of feats (d columns each).
