@@ -107,4 +107,3 @@ func TestParallelStepAllocs(t *testing.T) {
 		t.Errorf("%v allocations per parallel step", a)
 	}
 }
-
