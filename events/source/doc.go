@@ -50,7 +50,10 @@
 // exactly the events that opening the same spec gives. OpenWith takes the
 // converters' models, the seed and the parallelism as Options; the library
 // forms FSDD, WAV, MNIST, ImageFolder and Strokes take them with their
-// selections.
+// selections. OpenStream opens a spec as an events.Stream: mnist: and png:
+// then convert each image only when the stream is read (MNISTLazy), for a
+// pipeline that bins samples as they come; the samples and events are
+// those Open gives.
 //
 // Unknown options are errors, so a typo never silently changes what is
 // read; every error in the spec itself matches ErrSpec and comes before
