@@ -2,6 +2,9 @@ package experiment
 
 import (
 	"math"
+	"sync"
+
+	"github.com/memlsm/memlsm/projection"
 )
 
 // featureStore holds the LSM features of n samples, f per sample, in a
@@ -86,8 +89,8 @@ func (s *featureStore) floats() []float32 {
 // v as float64(v), or √max(v, 0) with sqrt, as features.matrix computes
 // them. With codes it looks the converted value of each code up instead of
 // converting every feature at every read.
-func (s *featureStore) rows(idx []int, sqrt bool) featureRows {
-	r := featureRows{store: s, d: s.f, idx: idx, sqrt: sqrt}
+func (s *featureStore) rows(idx []int, sqrt bool) *featureRows {
+	r := &featureRows{store: s, d: s.f, idx: idx, sqrt: sqrt}
 	if s.flat == nil {
 		r.conv = make([]float64, len(s.table))
 		for c, v := range s.table {
@@ -114,11 +117,59 @@ type featureRows struct {
 	idx   []int
 	sqrt  bool
 	conv  []float64 // the converted value of every code (coded stores)
+
+	// The standardised value of every (feature, code) for one shift and
+	// scale, built on the first ScaledRow with them.
+	mu            sync.Mutex
+	scaled        []float64 // d × len(conv), feature-major
+	scaledFor     *float64  // &shift[0] of the table
+	scaledForScal *float64  // &scale[0]
 }
 
-func (r featureRows) Dims() (int, int) { return len(r.idx), r.d }
+var _ projection.ScaledRows = (*featureRows)(nil)
 
-func (r featureRows) Row(dst []float64, i int) {
+func (r *featureRows) Dims() (int, int) { return len(r.idx), r.d }
+
+// ScaledRow writes row i standardised: from a table of (conv[c] −
+// shift[j])·scale[j] for every feature j and code c, the arithmetic a head
+// does on Row's values, done once per table entry instead of once per
+// feature read.
+func (r *featureRows) ScaledRow(dst []float64, i int, shift, scale []float64) {
+	s, k := r.store, r.idx[i]
+	dst = dst[:r.d]
+	if s.flat != nil || r.d == 0 {
+		r.Row(dst, i)
+		for j, v := range dst {
+			dst[j] = (v - shift[j]) * scale[j]
+		}
+		return
+	}
+	tab := r.table(shift, scale)
+	nc := len(r.conv)
+	for j, c := range s.codes[k*r.d : (k+1)*r.d] {
+		dst[j] = tab[j*nc+int(c)]
+	}
+}
+
+// table returns the standardised table for shift and scale, building it
+// once.
+func (r *featureRows) table(shift, scale []float64) []float64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.scaledFor != &shift[0] || r.scaledForScal != &scale[0] {
+		nc := len(r.conv)
+		r.scaled = make([]float64, r.d*nc)
+		for j := range r.d {
+			for c, v := range r.conv {
+				r.scaled[j*nc+c] = (v - shift[j]) * scale[j]
+			}
+		}
+		r.scaledFor, r.scaledForScal = &shift[0], &scale[0]
+	}
+	return r.scaled
+}
+
+func (r *featureRows) Row(dst []float64, i int) {
 	s, k := r.store, r.idx[i]
 	dst = dst[:r.d]
 	if s.flat == nil {

@@ -41,11 +41,22 @@ func TestFeatureStoreExact(t *testing.T) {
 		for i := range all {
 			all[i] = n - 1 - i
 		}
+		shift, scale := make([]float64, f), make([]float64, f)
+		for j := range f {
+			shift[j], scale[j] = r.NormFloat64(), 1+r.Float64()
+		}
+		scaled := make([]float64, f)
 		for _, sqrt := range []bool{false, true} {
 			rows := s.rows(all, sqrt)
 			for k, i := range all {
 				got := s.row(buf, i)
 				rows.Row(row, k)
+				rows.ScaledRow(scaled, k, shift, scale)
+				for j := range f {
+					if w := (row[j] - shift[j]) * scale[j]; math.Float64bits(scaled[j]) != math.Float64bits(w) {
+						t.Fatalf("%d distinct, sqrt %v: scaled value (%d, %d) = %v, want %v", distinct, sqrt, i, j, scaled[j], w)
+					}
+				}
 				for j := range f {
 					w := want[i*f+j]
 					if math.Float32bits(got[j]) != math.Float32bits(w) {

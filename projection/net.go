@@ -215,6 +215,10 @@ func (n *net) loadRow(dst []float64, x Rows, r int) {
 		}
 		return
 	}
+	if sr, ok := x.(ScaledRows); ok && n.shift != nil {
+		sr.ScaledRow(dst, r, n.shift, n.scale)
+		return
+	}
 	x.Row(dst, r)
 	if n.shift == nil {
 		return

@@ -24,6 +24,18 @@ type Rows interface {
 	Row(dst []float64, i int)
 }
 
+// ScaledRows is Rows that can also write a row standardised, each feature
+// x as (x − shift[j])·scale[j] computed in float64 exactly so: a form that
+// takes few distinct values per feature answers from a table, in one
+// look-up per feature. Heads use it, when a Rows offers it, to load
+// standardised rows.
+type ScaledRows interface {
+	Rows
+	// ScaledRow writes row i, standardised with shift and scale (len
+	// cols each, not modified while in use), into dst.
+	ScaledRow(dst []float64, i int, shift, scale []float64)
+}
+
 // DenseRows returns the rows of m as Rows.
 func DenseRows(m *mat.Dense) Rows {
 	if m == nil || m.IsEmpty() {
