@@ -122,8 +122,9 @@ func BenchmarkRunReservoirNMNIST(b *testing.B) {
 // BTV neural encoder (192 inputs + 2048 neurons = 2240 rows × 4096 columns,
 // PAPER.md §2.2) on a 5×8 grid of lin2025 macros: 5 % of the rows driven,
 // every tile converting its columns and the host summing the row tiles'
-// partial currents. "sequential" asks the 40 tiles one after the other,
-// "parallel" all at once (the default).
+// partial currents. "sequential" asks the 40 tiles one after the other
+// (the default for simulated macros), "two" on two goroutines, "per-tile"
+// on one goroutine per tile (the default for boards).
 func BenchmarkTiledMVMNeural2048(b *testing.B) {
 	p := mustPreset(b, "lin2025")
 	r := Region{Rows: 192 + 2048, Cols: 2 * 2048}
@@ -133,7 +134,7 @@ func BenchmarkTiledMVMNeural2048(b *testing.B) {
 	for _, bc := range []struct {
 		name    string
 		workers int
-	}{{"sequential", 1}, {"parallel", 0}} {
+	}{{"sequential", 1}, {"two", 2}, {"per-tile", gr * gc}} {
 		b.Run(bc.name, func(b *testing.B) {
 			a, err := NewTiledModels(p, gr, gc, 1, &TiledOptions{Workers: bc.workers})
 			if err != nil {

@@ -35,16 +35,14 @@ func (m *Model) convert(rows []int32, c0, n int, codes []int32, diff bool) int {
 	// cur(j) = scale·s[j] and its noise nsc·sqrt(s2[j]): conductance sums
 	// times V (ideal wires) or the network's currents.
 	scale, nsc := m.vread, m.sigma*m.vread
-	var energy float64
+	// Read energy: V²·ΣG·t with ideal wires, V·ΣI·t from the drivers with
+	// the network (ΣG or ΣI accumulated in the conversion loop).
+	ev := m.vread // V·ΣG·V·t (the last V comes with ΣG) …
 	switch {
 	case m.wires != nil:
 		m.wires.solve(m.gnow, rows, c0, n, m.vread, s, s2)
 		scale, nsc = 1, m.sigma
-		var itot float64
-		for _, v := range s {
-			itot += v
-		}
-		energy = m.vread * itot * m.tread
+		ev = 1 // … or V·ΣI·t
 	default:
 		clear(s)
 		clear(s2)
@@ -68,11 +66,6 @@ func (m *Model) convert(rows []int32, c0, n int, codes []int32, diff bool) int {
 				}
 			}
 		}
-		var gsum float64
-		for _, v := range s {
-			gsum += v
-		}
-		energy = m.vread * m.vread * gsum * m.tread
 	}
 	codes = codes[:n]
 	sat := 0
@@ -84,10 +77,13 @@ func (m *Model) convert(rows []int32, c0, n int, codes []int32, diff bool) int {
 		step = 2
 		conv = n / 2
 	}
+	var gsum float64
 	for j := 0; j < n; j += step {
+		gsum += s[j]
 		cur := scale * s[j]
 		q := s2[j]
 		if diff {
+			gsum += s[j+1]
 			cur -= scale * s[j+1]
 			q += s2[j+1]
 			codes[j+1] = 0
@@ -110,7 +106,7 @@ func (m *Model) convert(rows []int32, c0, n int, codes []int32, diff bool) int {
 	m.counters.CellReads += int64(len(rows) * n)
 	m.counters.ADCConversions += int64(conv)
 	m.counters.Saturations += int64(sat)
-	m.counters.Energy += units.Joules(energy + m.eConv*float64(conv))
+	m.counters.Energy += units.Joules(m.vread*ev*gsum*m.tread + m.eConv*float64(conv))
 	return sat
 }
 

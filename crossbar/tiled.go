@@ -37,12 +37,14 @@ import (
 // tiles), Clock (Wait lets time pass on every tile; Now is the latest tile
 // clock), Counter (sums over tiles except MVMs, which counts logical MVMs;
 // TileCounters gives each tile's own counts), ReadVoltager (all tiles must
-// share one read voltage) and ReservoirRunner (see RunReservoir).
+// share one read voltage), AnalogDiffer (all tiles or none) and
+// ReservoirRunner (see RunReservoir).
 //
-// Tiles are separate devices, so Tiled asks them in parallel
-// (TiledOptions.Workers); every tile still sees its own operations in a
-// fixed order, and partial sums are added in a fixed order, so results do
-// not depend on the number of workers. A Tiled owns its tiles: Close closes
+// Tiles are separate devices, so Tiled can ask them in parallel
+// (TiledOptions.Workers: boards are, simulated macros by default not);
+// every tile still sees its own operations in a fixed order, and partial
+// sums are added in a fixed order, so results do not depend on the number
+// of workers. A Tiled owns its tiles: Close closes
 // them.
 type Tiled struct {
 	mu      sync.Mutex
@@ -51,6 +53,7 @@ type Tiled struct {
 	rowOff  []int // gr+1: logical first row of each tile row, then the total
 	colOff  []int // gc+1
 	vread   units.Volts
+	adiff   bool // every tile subtracts column pairs before its ADC
 	workers int
 	closed  bool
 	mvms    int64 // logical MVM calls
@@ -81,9 +84,15 @@ type Tiled struct {
 
 // TiledOptions configures a Tiled. The zero value is usable.
 type TiledOptions struct {
-	// Workers is how many tiles are asked at once. 0 means one goroutine
-	// per covered tile (tiles are separate devices; a board's round trip
-	// dominates), 1 asks them one after the other.
+	// Workers is how many tiles are asked at once; 1 asks them one after
+	// the other. 0 chooses by what the tiles are: simulated macros
+	// (*Model) are asked one after the other on the calling goroutine —
+	// one tile's MVM takes microseconds, less than handing it to another
+	// goroutine costs on a busy machine (BenchmarkTiledMVMNeural2048,
+	// 40 macros, load ≈ 30 on 2 cores: 9.4 ms per step sequential, 15.5 ms
+	// on 2 workers, 26 ms on one per tile; on a less loaded machine 2
+	// workers gained ≈ 1.3×) — and any other grid (boards, whose round
+	// trips dominate) gets one goroutine per tile.
 	Workers int
 }
 
@@ -95,6 +104,7 @@ var (
 	_ Counter         = (*Tiled)(nil)
 	_ ReservoirRunner = (*Tiled)(nil)
 	_ ReadVoltager    = (*Tiled)(nil)
+	_ AnalogDiffer    = (*Tiled)(nil)
 )
 
 // tileJob is one tile's part of an operation: the tile, the part of the
@@ -125,6 +135,15 @@ func NewTiled(rows, cols int, tiles []Array, opts *TiledOptions) (*Tiled, error)
 	}
 	t := &Tiled{tiles: append([]Array(nil), tiles...), gr: rows, gc: cols, workers: o.Workers,
 		rowOff: make([]int, rows+1), colOff: make([]int, cols+1)}
+	if t.workers == 0 {
+		t.workers = 1
+		for _, a := range tiles {
+			if _, sim := a.(*Model); !sim {
+				t.workers = len(tiles)
+				break
+			}
+		}
+	}
 	seen := map[any]int{}
 	for k, a := range tiles {
 		if a == nil {
@@ -152,10 +171,19 @@ func NewTiled(rows, cols int, tiles []Array, opts *TiledOptions) (*Tiled, error)
 			return nil, fmt.Errorf("crossbar: tile %d (grid %d,%d) has %d columns, the others of its grid column %d", k, i, j, g.Cols, w)
 		}
 		v := readVoltage(a)
+		ad := false
+		if d, ok := a.(AnalogDiffer); ok {
+			ad = d.AnalogDiff()
+		}
 		if k == 0 {
-			t.vread = v
+			t.vread, t.adiff = v, ad
 		} else if v != t.vread {
 			return nil, fmt.Errorf("crossbar: tile %d reads at %v, tile 0 at %v: a tiled MVM needs one read voltage", k, v, t.vread)
+		} else if ad != t.adiff {
+			return nil, fmt.Errorf("crossbar: tile %d subtracts column pairs before its ADC (analog_diff) and tile 0 does not, or the reverse: a tiled MVM needs one convention", k)
+		}
+		if ad && g.Cols%2 != 0 {
+			return nil, fmt.Errorf("crossbar: tile %d has %d columns: with analog differencing every tile must hold whole column pairs", k, g.Cols)
 		}
 	}
 	t.ys = make([][]units.Amps, len(tiles))
@@ -231,6 +259,11 @@ func (t *Tiled) Geometry() Geometry { return Geometry{Rows: t.rowOff[t.gr], Cols
 // ReadVoltage implements ReadVoltager: the tiles' common read voltage.
 func (t *Tiled) ReadVoltage() units.Volts { return t.vread }
 
+// AnalogDiff implements AnalogDiffer: the tiles subtract each column pair
+// before their ADCs (all of them or none, checked by NewTiled), so a tiled
+// MVM reports each pair's summed difference on its even column.
+func (t *Tiled) AnalogDiff() bool { return t.adiff }
+
 // usable checks, with t.mu held, that t is open and ctx alive, and that r
 // lies inside t.
 func (t *Tiled) usable(ctx context.Context, r Region) error {
@@ -303,15 +336,11 @@ func (t *Tiled) run(jobs []tileJob, f func(n int, jb tileJob) error) error {
 	return nil
 }
 
-// startPool starts the goroutines that ask tiles in parallel: Workers of
-// them, or one per tile. Close stops them.
+// startPool starts the t.workers goroutines that ask tiles in parallel.
+// Close stops them.
 func (t *Tiled) startPool() {
-	w := t.workers
-	if w == 0 {
-		w = len(t.tiles)
-	}
 	t.work = make(chan int)
-	for range w {
+	for range t.workers {
 		go func() {
 			for n := range t.work {
 				t.errs[n] = t.fn(n, t.cur[n])

@@ -178,8 +178,11 @@ func TestTiledWorkersDeterministic(t *testing.T) {
 		return g, counts, a.Counters()
 	}
 	g1, c1, k1 := results(1)
-	g0, c0, k0 := results(0)
-	g3, c3, k3 := results(3)
+	g0, c0, k0 := results(0) // the default: sequential for simulated macros
+	g3, c3, k3 := results(3) // three goroutines
+	if g9 := unevenGrid(t, "lin2025", 9, 0); g9.workers != 1 {
+		t.Errorf("a grid of simulated macros defaults to %d workers, want 1", g9.workers)
+	}
 	if !slices.Equal(g1, g0) || !slices.Equal(g1, g3) {
 		t.Error("reads differ between worker counts")
 	}
@@ -348,6 +351,9 @@ func TestTiledProgramChecksEveryTile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
+	if a.workers != 2 {
+		t.Errorf("a grid with a tile that is not a simulated macro defaults to %d workers, want one per tile", a.workers)
+	}
 	err = a.Program(bg, a.Geometry().All(), form)
 	if !errors.Is(err, ErrLimit) {
 		t.Fatalf("Program beyond tile 1's limit: %v, want ErrLimit", err)
@@ -511,5 +517,64 @@ func TestTileSeed(t *testing.T) {
 			}
 			seen[v] = true
 		}
+	}
+}
+
+// Tiles that subtract column pairs before their ADCs make a tiled array
+// that does too: each pair's difference, summed over row tiles, on its even
+// column. Mixed conventions and tiles that split a pair are refused.
+func TestTiledAnalogDiff(t *testing.T) {
+	mk := func(rows, cols int, diff int, seed uint64) Array {
+		p := mustPreset(t, "ideal")
+		p.Rows, p.Cols, p.AnalogDiff = rows, cols, diff
+		m, err := NewModel(p, seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	var tiles []Array
+	for k := range 4 {
+		tiles = append(tiles, mk(8, 6, 1, TileSeed(3, k)))
+	}
+	a, err := NewTiled(2, 2, tiles, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if !a.AnalogDiff() {
+		t.Fatal("a grid of analog-differencing tiles does not say so")
+	}
+	r := Region{Rows: 16, Cols: 12}
+	if err := a.Program(bg, r, DefaultForming(mustPreset(t, "ideal"))); err != nil {
+		t.Fatal(err)
+	}
+	g := make([]units.Siemens, r.Cells())
+	if err := a.Read(bg, r, g); err != nil {
+		t.Fatal(err)
+	}
+	x := make([]float64, r.Rows)
+	for i := range x {
+		x[i] = float64(i % 2)
+	}
+	y := make([]units.Amps, r.Cols)
+	if _, err := a.MVM(bg, r, x, y); err != nil {
+		t.Fatal(err)
+	}
+	v := float64(a.ReadVoltage())
+	for k := 0; k < r.Cols; k += 2 {
+		var want float64
+		for i := 1; i < r.Rows; i += 2 {
+			want += float64(g[i*r.Cols+k]-g[i*r.Cols+k+1]) * v
+		}
+		if y[k+1] != 0 || math.Abs(float64(y[k])-want) > 0.05*math.Abs(want)+4*float64(NewPeriphery(mustPreset(t, "ideal")).LSB) {
+			t.Errorf("pair %d: MVM %v, %v; Σ x·(G⁺−G⁻)·V from Read %v", k/2, y[k], y[k+1], units.Amps(want))
+		}
+	}
+	if _, err := NewTiled(1, 2, []Array{mk(8, 6, 1, 1), mk(8, 6, 0, 2)}, nil); err == nil || !strings.Contains(err.Error(), "analog_diff") {
+		t.Errorf("mixed conventions: %v", err)
+	}
+	if _, err := NewTiled(1, 2, []Array{mk(8, 5, 1, 1), mk(8, 5, 1, 2)}, nil); err == nil || !strings.Contains(err.Error(), "whole column pairs") {
+		t.Errorf("odd widths: %v", err)
 	}
 }

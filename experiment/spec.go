@@ -323,7 +323,10 @@ func (h HeadSpec) Config(s events.Sensor) (HeadConfig, error) {
 // it: DefaultZeroShotHead, or the paper's (Paper), with single settings
 // changed. Zero fields keep the head's defaults.
 type CLIPSpec struct {
-	Paper            bool    `json:"paper,omitempty"` // projection.CLIPATV
+	Paper bool `json:"paper,omitempty"` // projection.CLIPATV, or with BTV projection.CLIPBTV
+	// BTV makes Paper the paper's neural↔visual head (projection.CLIPBTV)
+	// instead of its audio↔image one.
+	BTV              bool    `json:"btv,omitempty"`
 	Dim              int     `json:"dim,omitempty"`
 	Layers           int     `json:"layers,omitempty"`
 	Loss             string  `json:"loss,omitempty"` // supcon, infonce or soft-clip
@@ -338,7 +341,10 @@ type CLIPSpec struct {
 // Config returns the head configuration; errors match ErrConfig.
 func (c CLIPSpec) Config() (projection.CLIPConfig, error) {
 	h := DefaultZeroShotHead()
-	if c.Paper {
+	switch {
+	case c.Paper && c.BTV:
+		h = projection.CLIPBTV()
+	case c.Paper:
 		h = projection.CLIPATV()
 	}
 	if c.Dim < 0 || c.Layers < 0 || c.Epochs < 0 || c.LR < 0 || c.Batch < 0 || c.Temperature < 0 {
@@ -379,8 +385,8 @@ func (c CLIPSpec) Config() (projection.CLIPConfig, error) {
 	return h, nil
 }
 
-// ParseClasses parses a class list: "1-7" (a digit range), "8,9" or a
-// mixture ("1-3,7"); errors match ErrConfig.
+// ParseClasses parses a class list: "1-7" (a digit range), "s-v" (a
+// letter range), "8,9" or a mixture ("1-3,7"); errors match ErrConfig.
 func ParseClasses(s string) ([]string, error) {
 	var out []string
 	for _, part := range strings.Split(s, ",") {
@@ -391,6 +397,13 @@ func ParseClasses(s string) ([]string, error) {
 		lo, hi, isRange := strings.Cut(part, "-")
 		if !isRange {
 			out = append(out, part)
+			continue
+		}
+		if len(lo) == 1 && len(hi) == 1 && isLower(lo[0]) && isLower(hi[0]) && lo[0] <= hi[0] {
+			// A letter range, e.g. a-r (Willett et al.'s characters).
+			for c := lo[0]; c <= hi[0]; c++ {
+				out = append(out, string(c))
+			}
 			continue
 		}
 		a, err1 := strconv.Atoi(lo)
@@ -407,6 +420,8 @@ func ParseClasses(s string) ([]string, error) {
 	}
 	return out, nil
 }
+
+func isLower(c byte) bool { return c >= 'a' && c <= 'z' }
 
 // MaxSweepSeeds caps a seed list (assumption: a guard against a mistyped
 // range such as 1-100000 that would run for hours; 1000 head seeds already

@@ -19,7 +19,10 @@ func TestParseClasses(t *testing.T) {
 		{"z", []string{"z"}, true},
 		{"", nil, false},
 		{"5-3", nil, false},
-		{"a-b", nil, false},
+		{"a-b", []string{"a", "b"}, true},
+		{"s-v,x", []string{"s", "t", "u", "v", "x"}, true},
+		{"v-s", nil, false},
+		{"a-3", nil, false},
 	}
 	for _, tc := range tests {
 		got, err := experiment.ParseClasses(tc.in)

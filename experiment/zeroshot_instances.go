@@ -13,7 +13,9 @@ import (
 // both modalities is kept in one of them only — the one that, in that
 // class, has fewer items so far (alternating on ties) — so the modalities
 // stay as balanced as the data allow, and every pair and every retrieval
-// matches different items of one class.
+// matches different items of one class. Training and test sources are
+// balanced separately: an item shared by two training sources goes to the
+// side with fewer training items of its class.
 type InstanceReport struct {
 	// Shared counts the items recorded in both modalities (among the
 	// classes of the experiment).
@@ -63,16 +65,15 @@ func (p *zsPlan) separateInstances() (drop [2][2][]bool) {
 		}
 	}
 	rep := &InstanceReport{Kept: map[string]int{p.names.A: 0, p.names.B: 0}}
-	// Per class: items only A has, only B has, then the shared ones given
-	// to the side with fewer so far.
-	count := func(k int, c string) int {
-		n := 0
-		for _, d := range p.sides[k].src {
-			if d != nil {
-				n += len(indicesOf(d, c))
-			}
+	// Per class: the items each source holds apart from the shared ones;
+	// each shared item goes to the side whose source of it (training or
+	// test) has fewer so far, so training pairs and test pairs both stay
+	// as balanced as the data allow.
+	count := func(k, j int, c string) int {
+		if d := p.sides[k].src[j]; d != nil {
+			return len(indicesOf(d, c))
 		}
-		return n
+		return 0
 	}
 	shared := map[string][]string{} // class → shared instances in A's order
 	for _, in := range order[0] {
@@ -87,26 +88,33 @@ func (p *zsPlan) separateInstances() (drop [2][2][]bool) {
 	sort.Strings(classes)
 	for _, c := range classes {
 		ins := shared[c]
-		var nItems [2]int
+		var n [2][2]int // side, source
 		for k := range 2 {
-			nItems[k] = count(k, c)
+			for j := range 2 {
+				n[k][j] = count(k, j, c)
+			}
 			for _, in := range ins {
-				nItems[k] -= len(byInst[k][in])
+				for _, it := range byInst[k][in] {
+					n[k][it.j]--
+				}
 			}
 		}
 		for t, in := range ins {
+			ja, jb := byInst[0][in][0].j, byInst[1][in][0].j
 			keep := 1 // B
 			switch {
-			case nItems[0] < nItems[1]:
+			case n[0][ja] < n[1][jb]:
 				keep = 0
-			case nItems[0] == nItems[1] && t%2 == 1:
+			case n[0][ja] == n[1][jb] && t%2 == 1:
 				keep = 0
 			}
 			other := 1 - keep
 			for _, it := range byInst[other][in] {
 				drop[other][it.j][it.i] = true
 			}
-			nItems[keep] += len(byInst[keep][in])
+			for _, it := range byInst[keep][in] {
+				n[keep][it.j]++
+			}
 			rep.Shared++
 			rep.Kept[[2]string{p.names.A, p.names.B}[keep]]++
 		}

@@ -32,15 +32,22 @@ func TestZeroShotKeepsInstancesApart(t *testing.T) {
 		nImg, nAud       int // samples per class
 		sharedImg        int // first sharedImg images per class share items with the first audio samples
 		wantImg, wantAud int // shared items kept per side (9 classes)
+		testImg, testAud int // test sources without items, per class (0: none)
 	}{
-		{"all shared", 20, 20, 20, 90, 90},
-		{"images to spare", 40, 20, 20, 0, 180},
-		{"nothing shared", 20, 20, 0, 0, 0},
+		{"all shared", 20, 20, 20, 90, 90, 0, 0},
+		{"images to spare", 40, 20, 20, 0, 180, 0, 0},
+		{"nothing shared", 20, 20, 0, 0, 0, 0, 0},
+		// Unequal test sources do not tilt the training items.
+		{"test sources", 20, 20, 20, 90, 90, 5, 30},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			img := withInstances(syntheticImages(10, c.nImg, 1), c.sharedImg)
 			aud := withInstances(syntheticAudio(10, c.nAud, 2, 2), c.nAud)
-			p, err := newZSPlan(ZeroShotConfig{A: Side{Data: img}, B: Side{Data: aud}, Seed: 3}, nil)
+			cfg := ZeroShotConfig{A: Side{Data: img}, B: Side{Data: aud}, Seed: 3}
+			if c.testImg > 0 {
+				cfg.A.Test, cfg.B.Test = syntheticImages(10, c.testImg, 5), syntheticAudio(10, c.testAud, 2, 6)
+			}
+			p, err := newZSPlan(cfg, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

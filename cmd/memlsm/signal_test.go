@@ -38,10 +38,10 @@ func TestSIGINT(t *testing.T) {
 		}, time.Second, "context canceled"},
 		{"encoding", func(out string) []string {
 			return []string{"encode", "--data", "embedded:audio", "--out", filepath.Join(out, "f.npy"), "--mode", "in-memory"}
-		}, 6 * time.Second, "context canceled"},
+		}, 2 * time.Second, "context canceled"},
 		{"training", func(out string) []string {
 			return []string{"classify", "--data", "embedded:images?per_class=3", "--neurons", "20", "--head", "mlp", "--epochs", "100000000", "--save", filepath.Join(out, "m.json")}
-		}, 4 * time.Second, "training"},
+		}, 3 * time.Second, "training"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			out := t.TempDir()

@@ -4,9 +4,11 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/memlsm/memlsm/board"
 	"github.com/memlsm/memlsm/events"
@@ -16,7 +18,7 @@ import (
 )
 
 func init() {
-	register(cli.Command{Name: "zeroshot", Summary: "zero-shot audio↔image retrieval: two LSMs on the macro, a contrastive head", Run: runZeroShot})
+	register(cli.Command{Name: "zeroshot", Summary: "zero-shot audio↔image or neural↔image retrieval: two LSMs on the macro, a contrastive head", Run: runZeroShot})
 }
 
 const zeroshotUsage = `zeroshot --images SRC --audio SRC [--test-images SRC --test-audio SRC]
@@ -29,6 +31,7 @@ const zeroshotUsage = `zeroshot --images SRC --audio SRC [--test-images SRC --te
        zeroshot --images SRC --audio SRC --unseen all-pairs|all-K [--classes 1-9]
                 [--subsets N] [--seeds 1-5] [--protocol gzsl] [--plot FILE.png] ...
        zeroshot --images SRC --audio SRC --designs 8,9/1,6 [--classes 1-9] [--seeds 1-5] ...
+       zeroshot --images SRC --neural SRC [--test-images SRC --test-neural SRC] ...
        zeroshot --load FILE --images SRC --audio SRC [--seen 1-7 --unseen 8-9] [--json]
 
 Encodes images and audio with two LSMs whose weights are read from the
@@ -42,6 +45,17 @@ class of each); otherwise a seeded, stratified 20 % of every seen class is
 held out, and the unseen classes, never trained on, give their first 100
 samples per class. Encoder flags take an image- or audio- prefix
 (--image-windows 5, --audio-gain 0.1, ...).
+
+--neural SRC replaces the audio by neural activity (Lin et al. 2025's
+neural↔visual task): e.g. --neural strokes:DIR, pen trajectories of MNIST
+digits written by a simulated motor-cortex population, or
+willett:singleLetters.mat; JSON keys neural_to_image and image_to_neural;
+encoder flags take a neural- prefix (--neural-lsm btv-neural, with
+--image-lsm btv-emnist and --images 'mnist:train?code=rate' for the
+paper's 2048-neuron encoders; --paper-head is then the paper's BTV head).
+A recording and an image of the same item (a trajectory and the MNIST
+digit it was traced from) are never both used: each such item stays in one
+modality (result key "instances").
 
 The headline numbers are those of --seed after the last training epoch:
 nothing is ever selected on test data. Two diagnostics show how much to
@@ -76,6 +90,7 @@ one split over several seeds, each selecting on its own validation classes.`
 // zeroshotFlags are the flags of zeroshot (and demo).
 type zeroshotFlags struct {
 	images, audio, testImages, testAudio string
+	neural, testNeural                   string
 	seen, unseen                         string
 	frac                                 float64
 	limit                                int
@@ -88,7 +103,7 @@ type zeroshotFlags struct {
 	sweepPlot, tracePlot                 string
 	trace                                bool
 	exp                                  experimentFlags
-	imgEnc, audEnc                       encoderFlags
+	imgEnc, audEnc, neuEnc               encoderFlags
 	head                                 experiment.CLIPSpec
 	protocol                             experiment.Protocol
 	classes, selGains, side, designList  string
@@ -104,6 +119,8 @@ func (z *zeroshotFlags) register(fs *cli.FlagSet, sources bool, defaultSeeds str
 		fs.StringVar(&z.audio, "audio", "", "audio data source SRC (fsdd:DIR, ntidigits:FILE, embedded:audio, ...)")
 		fs.StringVar(&z.testImages, "test-images", "", "image test source (with --test-audio)")
 		fs.StringVar(&z.testAudio, "test-audio", "", "audio test source (with --test-images)")
+		fs.StringVar(&z.neural, "neural", "", "neural data source SRC instead of --audio (strokes:DIR, willett:FILE.mat, ...): the neural↔visual task")
+		fs.StringVar(&z.testNeural, "test-neural", "", "neural test source (with --test-images)")
 		fs.StringVar(&z.load, "load", "", "score the saved model FILE on --images/--audio instead of training")
 	}
 	fs.StringVar(&z.seen, "seen", "1-7", "seen (training) classes")
@@ -122,6 +139,9 @@ func (z *zeroshotFlags) register(fs *cli.FlagSet, sources bool, defaultSeeds str
 	z.exp.register(fs)
 	z.imgEnc.register(fs, "image-", "image encoder: ")
 	z.audEnc.register(fs, "audio-", "audio encoder: ")
+	if sources {
+		z.neuEnc.register(fs, "neural-", "neural encoder: ")
+	}
 	fs.Var(&z.protocol, "protocol", "zsl (unseen items searched among unseen ones) or gzsl (among the test items of every class)")
 	fs.StringVar(&z.classes, "classes", "1-9", "with --unseen all-pairs|all-K: the classes the designs divide")
 	fs.StringVar(&z.designList, "designs", "", "run these unseen sets (LIST/LIST/..., e.g. 8,9/1,6) as designs over --seeds, the rest of --classes seen")
@@ -132,7 +152,8 @@ func (z *zeroshotFlags) register(fs *cli.FlagSet, sources bool, defaultSeeds str
 	fs.StringVar(&z.side, "side-info", "", "class side information: MODALITY=SET,... (sets: phonetic, shape, or FILE.json; builtin = image=shape,audio=phonetic)")
 	fs.Float64Var(&z.ridge, "ridge", 0, "with --side-info: ridge penalty of the descriptor heads (default 1; --select chooses one)")
 	h := &z.head
-	fs.BoolVar(&h.Paper, "paper-head", false, "the paper's head (OneFC GELU pd 64, soft-target loss, τ = 1, raw dot products, Adam 1e-3, batch 8)")
+	fs.BoolVar(&h.Paper, "paper-head", false, "the paper's head: audio↔image OneFC GELU pd 64, soft-target loss, τ = 1, raw dot products, Adam 1e-3, batch 8; "+
+		"neural↔image OneFC GELU pd 256, SupCon, learnable logit scale from τ = 0.5, cosine, Adam 1e-3, batch 1024, 100 epochs")
 	fs.IntVar(&h.Dim, "pd", 0, "projection dimension (default 64)")
 	fs.IntVar(&h.Layers, "layers", 0, "projection layers per tower, 1 or 2 (default 1)")
 	fs.StringVar(&h.Loss, "loss", "", "contrastive loss: supcon, infonce or soft-clip (default: supcon)")
@@ -142,6 +163,52 @@ func (z *zeroshotFlags) register(fs *cli.FlagSet, sources bool, defaultSeeds str
 	fs.Float64Var(&h.LR, "lr", 0, "head learning rate (default: the head's)")
 	fs.Float64Var(&h.WeightDecay, "wd", 0, "head weight decay, < 0 for none (default: the head's)")
 	fs.IntVar(&h.Batch, "batch", 0, "pairs per mini-batch (default: the head's)")
+}
+
+// other is the second modality the flags name: audio (the default) or,
+// with --neural, neural activity — its name, sources, flag names and
+// encoder flags.
+type other struct {
+	name, src, test, flag, testFlag string
+	enc                             *encoderFlags
+}
+
+func (z *zeroshotFlags) other() other {
+	if z.neural != "" {
+		return other{"neural", z.neural, z.testNeural, "neural", "test-neural", &z.neuEnc}
+	}
+	return other{"audio", z.audio, z.testAudio, "audio", "test-audio", &z.audEnc}
+}
+
+// modalities are the names of the two sides.
+func (z *zeroshotFlags) modalities() experiment.Modalities {
+	return experiment.Modalities{A: "image", B: z.other().name}
+}
+
+// checkOther rejects flags of the modality that is not used.
+func (z *zeroshotFlags) checkOther(fs *cli.FlagSet) error {
+	unused, used := "audio", "neural"
+	if z.neural == "" {
+		unused, used = "neural", "audio"
+	}
+	switch {
+	case z.neural != "" && z.audio != "":
+		return usagef("give --audio or --neural, not both")
+	case z.neural != "" && z.testAudio != "":
+		return usagef("--test-audio goes with --audio; with --neural give --test-neural")
+	case z.neural == "" && z.testNeural != "":
+		return usagef("--test-neural goes with --neural")
+	}
+	var names []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if strings.HasPrefix(f.Name, unused+"-") && fs.Given(f.Name) {
+			names = append(names, f.Name)
+		}
+	})
+	if len(names) > 0 {
+		return usagef("--%s applies to the %s encoder, which this run does not have: use --%s%s", names[0], unused, used+"-", strings.TrimPrefix(names[0], unused+"-"))
+	}
+	return nil
 }
 
 // plan is what the flags decide before any data is opened.
@@ -193,9 +260,13 @@ func (z *zeroshotFlags) check(fs *cli.FlagSet) (p zeroshotPlan, err error) {
 	if _, err := experiment.ParseFactors(z.selGains); err != nil {
 		return p, usagef("--select-gains: %w", err)
 	}
-	if _, err := experiment.ParseSideInfo(z.side, experiment.DefaultModalities); err != nil {
+	if _, err := experiment.ParseSideInfo(z.side, z.modalities()); err != nil {
 		return p, usagef("--side-info: %w", err)
 	}
+	if err := z.checkOther(fs); err != nil {
+		return p, err
+	}
+	o := z.other()
 	for _, c := range p.unseen {
 		if slices.Contains(p.seen, c) {
 			return p, usagef("class %s is both seen and unseen: --seen %s, --unseen %s must not overlap", c, z.seen, z.unseen)
@@ -206,8 +277,8 @@ func (z *zeroshotFlags) check(fs *cli.FlagSet) (p zeroshotPlan, err error) {
 	}
 	p.sweepMacro = len(p.seeds) > 0 && (z.scope == experiment.SweepMacro || p.many()) && !z.exp.software
 	switch {
-	case (z.testImages == "") != (z.testAudio == ""):
-		return p, usagef("give both --test-images and --test-audio, or neither")
+	case (z.testImages == "") != (o.test == ""):
+		return p, usagef("give both --test-images and --%s, or neither", o.testFlag)
 	case z.frac != 0 && !(z.frac > 0 && z.frac < 1):
 		return p, usagef("--test-fraction %v: want a fraction in (0, 1)", z.frac)
 	case z.limit < 0:
@@ -224,11 +295,11 @@ func (z *zeroshotFlags) check(fs *cli.FlagSet) (p zeroshotPlan, err error) {
 	if _, err := z.head.Config(); err != nil {
 		return p, err
 	}
-	return p, cli.FirstErr(checkSource("images", z.images), checkSource("audio", z.audio),
-		optionalSource("test-images", z.testImages), optionalSource("test-audio", z.testAudio),
-		z.exp.check(fs), z.imgEnc.check(fs), z.audEnc.check(fs), z.out.Check(),
+	return p, cli.FirstErr(checkSource("images", z.images), checkSource(o.flag, o.src),
+		optionalSource("test-images", z.testImages), optionalSource(o.testFlag, o.test),
+		z.exp.check(fs), z.imgEnc.check(fs), o.enc.check(fs), z.out.Check(),
 		cli.CheckFigure("sweep-plot", z.sweepPlot), cli.CheckFigure("trace-plot", z.tracePlot),
-		cli.CheckSources([]string{z.images, z.audio, z.testImages, z.testAudio, z.load, z.exp.params.file},
+		cli.CheckSources([]string{z.images, o.src, z.testImages, o.test, z.load, z.exp.params.file},
 			append(z.out.Outs(), cli.Out{Flag: "save", Path: z.save}, cli.Out{Flag: "sweep-plot", Path: z.sweepPlot}, cli.Out{Flag: "trace-plot", Path: z.tracePlot})...))
 }
 
@@ -238,14 +309,16 @@ func (z *zeroshotFlags) run(ctx context.Context, fs *cli.FlagSet, stderr io.Writ
 	if err != nil {
 		return nil, err
 	}
+	o := z.other()
+	z.head.BTV = o.name == "neural"
 	head, _ := z.head.Config()
 	cfg := experiment.ZeroShotConfig{
-		A: experiment.Side{Name: "image"}, B: experiment.Side{Name: "audio"},
+		A: experiment.Side{Name: "image"}, B: experiment.Side{Name: o.name},
 		Seen: plan.seen, Unseen: plan.unseen, TestFraction: z.frac, PairAll: z.pairAll, Head: &head,
 		Seed: z.exp.seed, Workers: z.exp.workers, Progress: progressFunc(stderr), KeepModel: z.save != "",
 		Seeds: plan.seeds, SweepScope: z.scope, Trace: z.trace || z.tracePlot != "", Protocol: z.protocol,
 	}
-	if cfg.SideInfo, err = experiment.ParseSideInfo(z.side, experiment.DefaultModalities); err != nil {
+	if cfg.SideInfo, err = experiment.ParseSideInfo(z.side, z.modalities()); err != nil {
 		return nil, err
 	}
 	if cfg.SideInfo != nil {
@@ -263,7 +336,7 @@ func (z *zeroshotFlags) run(ctx context.Context, fs *cli.FlagSet, stderr io.Writ
 	for _, s := range []struct {
 		dst        **events.Dataset
 		flag, spec string
-	}{{&cfg.A.Data, "images", z.images}, {&cfg.B.Data, "audio", z.audio}, {&cfg.A.Test, "test-images", z.testImages}, {&cfg.B.Test, "test-audio", z.testAudio}} {
+	}{{&cfg.A.Data, "images", z.images}, {&cfg.B.Data, o.flag, o.src}, {&cfg.A.Test, "test-images", z.testImages}, {&cfg.B.Test, o.testFlag, o.test}} {
 		if s.spec == "" {
 			continue
 		}
@@ -276,7 +349,7 @@ func (z *zeroshotFlags) run(ctx context.Context, fs *cli.FlagSet, stderr io.Writ
 	if cfg.A.Encoder, err = z.imgEnc.config(cfg.A.Data.Sensor); err != nil {
 		return nil, err
 	}
-	if cfg.B.Encoder, err = z.audEnc.config(cfg.B.Data.Sensor); err != nil {
+	if cfg.B.Encoder, err = o.enc.config(cfg.B.Data.Sensor); err != nil {
 		return nil, err
 	}
 	if plan.sweepMacro {
@@ -395,7 +468,8 @@ func (z *zeroshotFlags) runLoad(ctx context.Context, fs *cli.FlagSet, stdout, st
 	if err != nil {
 		return err
 	}
-	auds, err := openSource(ctx, "audio", z.audio, stderr)
+	o := z.other()
+	auds, err := openSource(ctx, o.flag, o.src, stderr)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,9 @@
 //	                         options: label=NAME (default "?"), channels=N (default 64)
 //	mev:FILE                 memlsm's compact event format (events.WriteDataset)
 //	                         options: split=NAME (keeps Meta["split"] == NAME)
+//	willett:FILE             Willett et al. 2021's singleLetters.mat: threshold crossings
+//	                         of 192 electrodes in 10 ms bins, one class per character
+//	                         (MAT v5/v7 or v7.3/HDF5); options: letters=1 (a–z only)
 //	embedded:images          the data sets built into the binary
 //	embedded:audio
 //
@@ -36,7 +39,9 @@
 //	                         DIR/<split>-labels.tar.gz) → threshold crossings of a
 //	                         simulated motor-cortex population writing them (192
 //	                         channels, 10 ms bins, as Willett et al. 2021's data);
-//	                         options: split=train|test|NAME, per_class=N, limit=N
+//	                         options: split=train|test|NAME, per_class=N, limit=N,
+//	                         traced=train|test|none (the MNIST set trajectory i traces
+//	                         digit i+1 of; default the split's name, or none)
 //
 // Samples made of the same item carry the same Sample.Instance(): MNIST
 // training digit k as an image (mnist:train) and the trajectory traced

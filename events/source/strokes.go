@@ -28,6 +28,12 @@ type StrokesOptions struct {
 	// Limit keeps the first Limit trajectories (after PerClass) in file
 	// order; 0 keeps all.
 	Limit int
+	// Traced names the MNIST set whose digit i+1 trajectory i traces
+	// ("train" or "test"), which gives each sample its instance
+	// (events.MetaInstance "mnist-<Traced>-<i+1>"); "none" gives none (the
+	// trajectories trace no MNIST digit, or not in file order); "" is the
+	// split's name when that is train or test, else none.
+	Traced string
 	Options
 }
 
@@ -40,10 +46,10 @@ type StrokesOptions struct {
 // format of Willett et al. 2021's handwriting data). Classes are "0".."9";
 // a sample's ID is "strokes-<split>-<i>" with i the 0-based index in the
 // files; its Meta holds "split", "index", "strokes" (pen-down strokes),
-// "length_px" (the pen's path), "seed" and events.MetaInstance
-// "mnist-<split>-<i+1>", the ID of the same digit in source mnist: (so an
-// experiment can keep a trajectory away from the image it was traced
-// from).
+// "length_px" (the pen's path), "seed" and, unless opts.Traced is "none",
+// events.MetaInstance "mnist-<traced>-<i+1>", the ID of the same digit in
+// source mnist: (so an experiment can keep a trajectory away from the
+// image it was traced from).
 func Strokes(ctx context.Context, dir string, opts StrokesOptions) (*events.Dataset, error) {
 	if dir == "" {
 		return nil, fmt.Errorf("source: strokes: no folder given (strokes:DIR)")
@@ -54,6 +60,16 @@ func Strokes(ctx context.Context, dir string, opts StrokesOptions) (*events.Data
 	}
 	if opts.PerClass < 0 || opts.Limit < 0 {
 		return nil, fmt.Errorf("source: strokes: per_class %d or limit %d is negative", opts.PerClass, opts.Limit)
+	}
+	traced := opts.Traced
+	if traced == "" {
+		traced = "none"
+		if split == "train" || split == "test" {
+			traced = split
+		}
+	}
+	if traced != "train" && traced != "test" && traced != "none" {
+		return nil, fmt.Errorf("source: strokes: traced %q is not train, test or none", traced)
 	}
 	params := opts.motor()
 	model, err := convert.NewMotorModel(params)
@@ -81,7 +97,10 @@ func Strokes(ctx context.Context, dir string, opts StrokesOptions) (*events.Data
 		t := &set.Trajectories[k]
 		d.Samples[k] = events.Sample{Label: set.Labels[i], ID: fmt.Sprintf("strokes-%s-%d", split, i),
 			Meta: map[string]string{"split": split, "index": strconv.Itoa(i), "strokes": strconv.Itoa(t.Strokes()),
-				"length_px": strconv.FormatFloat(t.Length(), 'f', 1, 64), events.MetaInstance: fmt.Sprintf("mnist-%s-%d", split, i+1)}}
+				"length_px": strconv.FormatFloat(t.Length(), 'f', 1, 64)}}
+		if traced != "none" {
+			d.Samples[k].Meta[events.MetaInstance] = fmt.Sprintf("mnist-%s-%d", traced, i+1)
+		}
 	}
 	base := opts.seed()
 	prog := startProgress(ctx, "converting trajectories", len(d.Samples))
@@ -100,15 +119,20 @@ func Strokes(ctx context.Context, dir string, opts StrokesOptions) (*events.Data
 
 // openStrokes opens "strokes:DIR". Options: split=train|test (or another
 // NAME with DIR/NAME-padded-trailing… files), per_class=N, limit=N,
-// seed=N and workers=N as for fsdd:.
+// traced=train|test|none, seed=N and workers=N as for fsdd:.
 func openStrokes(ctx context.Context, path string, query url.Values, o *Options) (*events.Dataset, error) {
-	if err := checkOptions("strokes", query, "split", "per_class", "limit", "seed", "workers"); err != nil {
+	if err := checkOptions("strokes", query, "split", "per_class", "limit", "traced", "seed", "workers"); err != nil {
 		return nil, err
+	}
+	switch t := query.Get("traced"); t {
+	case "", "train", "test", "none":
+	default:
+		return nil, specErrorf("source: strokes: traced=%q: want train, test or none (the MNIST set trajectory i traces digit i+1 of)", t)
 	}
 	if path == "" {
 		return nil, specErrorf("source: strokes: give the folder of the stroke files, strokes:DIR")
 	}
-	opts := StrokesOptions{Split: query.Get("split"), Options: *o}
+	opts := StrokesOptions{Split: query.Get("split"), Traced: query.Get("traced"), Options: *o}
 	if query.Has("split") && (opts.Split == "" || !validSplit(opts.Split)) {
 		return nil, specErrorf("source: strokes: split=%q: want train, test or the NAME of DIR/NAME-padded-trailing.tar.gz", opts.Split)
 	}

@@ -119,6 +119,11 @@ func TestStrokesUserSplit(t *testing.T) {
 	if d.Len() != 2 || d.Samples[1].ID != "strokes-test-1" || d.Samples[1].Instance() != "mnist-test-2" || d.Samples[1].Meta["strokes"] != "2" || d.Classes[d.Samples[1].Label] != "7" {
 		t.Fatalf("%d samples, second %s %v", d.Len(), d.Samples[1].ID, d.Samples[1].Meta)
 	}
+	// traced=none: trajectories of no MNIST digit in file order.
+	n, err := source.Open(context.Background(), "strokes:"+dir+"?split=test&traced=none")
+	if err != nil || n.Samples[0].Instance() != "" {
+		t.Fatalf("traced=none: %v, instance %q", err, n.Samples[0].Instance())
+	}
 	// The default split is train, which is not there: a clear error.
 	if _, err := source.Open(context.Background(), "strokes:"+dir); err == nil || !strings.Contains(err.Error(), "train-padded-trailing") {
 		t.Fatalf("missing train split: %v", err)
@@ -134,6 +139,7 @@ func TestStrokesSpecErrors(t *testing.T) {
 		"strokes:/x?limit=-1":     "non-negative integer",
 		"strokes:/x?seed=z":       "unsigned integer",
 		"stroke:/x":               "did you mean strokes:",
+		"strokes:/x?traced=val":   "want train, test or none",
 	} {
 		_, err := source.Open(ctx, spec)
 		if err == nil || !errors.Is(err, source.ErrSpec) || !strings.Contains(err.Error(), msg) {

@@ -316,7 +316,7 @@ func makeMEVValid(dir string, s Scale) ([]string, error) {
 	if _, err := f.Write(make([]byte, 24)); err != nil {
 		return nil, err
 	}
-	fw, _ := flate.NewWriter(f, flate.BestCompression)
+	fw, _ := flate.NewWriter(f, level(s))
 	out := io.MultiWriter(fw, crc)
 	out.Write(table)
 	zeros := make([]byte, 1<<20)
