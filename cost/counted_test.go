@@ -2,6 +2,7 @@ package cost_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -18,10 +19,21 @@ import (
 // conversions and cell reads exactly (binary inputs: one read per step
 // with events, every column converted), and the cells' read energy within
 // 5 % (the model prices every cell at the layout's mean conductance, the
-// counters at each cell's own).
+// counters at each cell's own). With analog_diff the macro converts one
+// difference per column pair, and so does the model: half the
+// conversions, the same cell reads.
 func TestCountedAgreesInMemory(t *testing.T) {
+	for _, adiff := range []int{0, 1} {
+		t.Run(fmt.Sprintf("analog_diff=%d", adiff), func(t *testing.T) { countedAgrees(t, adiff) })
+	}
+}
+
+// countedAgrees is TestCountedAgreesInMemory on a macro with the given
+// analog_diff.
+func countedAgrees(t *testing.T, adiff int) {
 	ctx := context.Background()
 	p, _ := crossbar.Preset("lin2025")
+	p.AnalogDiff = adiff
 	m, err := crossbar.NewModel(p, 7)
 	if err != nil {
 		t.Fatal(err)
@@ -85,6 +97,10 @@ func TestCountedAgreesInMemory(t *testing.T) {
 	}
 	t.Logf("%.1f reads per inference; over the run %d conversions, %d cell reads, array energy %.4g J (model %.4g J, error %+.4f)",
 		w.Reservoirs[0].Reads, c.ADCConversions, c.CellReads, c.ArrayEnergyJ, c.ModelArrayEnergyJ, c.ArrayEnergyError)
+	// One read per active step, converting 2N columns or N pairs.
+	if want := st.ActiveSteps * int64(2*n/(1+adiff)); c.ADCConversions != want {
+		t.Errorf("%d conversions, want %d active steps × %d", c.ADCConversions, st.ActiveSteps, 2*n/(1+adiff))
+	}
 
 	// The on-board runner reads every step: the every-step schedule
 	// predicts its conversions exactly.

@@ -10,8 +10,11 @@
 // the two currencies the systems pay in:
 //
 //   - array work: reads (one read drives the active rows and converts
-//     every column of the layout once), row activations (rows driven,
-//     summed over reads), columns per read (2N: differential pairs), the
+//     every column of the layout once, or one difference per column pair
+//     when the macro subtracts pairs before the ADC, Macro.AnalogDiff),
+//     row activations (rows driven, summed over reads), the layout's
+//     columns (2N: differential pairs), on a grid of macros the tile rows
+//     each read converts (a grid skips tile rows with no driven row), the
 //     mean conductance of the layout's cells;
 //   - digital work: effective synaptic operations (one weight reaching one
 //     neuron, lsm.Stats' EffectiveACs and EffectiveMACs), the dense MACs a
@@ -84,8 +87,11 @@
 // binary inputs (measured on N-MNIST: 19,996,400 conversions both ways),
 // the cells' read energy within the spread of conductances (the model
 // prices every cell at the layout's mean as read once, which a coarse ADC
-// biases: +10 % at 8 bits). Count inputs (audio) differ by construction —
-// a count's bit planes are priced as half set — and so does a grid of
-// macros, whose tile rows without driven rows are not read (the model's
+// biases: +10 % at 8 bits). With analog_diff the conversions are one per
+// pair on both sides, and on a grid of macros the encoder counts the tile
+// rows each read drives (lsm.Options.RowBands), so the two agree there too.
+// Count inputs (audio) differ by construction — a count's bit planes are
+// priced as half set — and so does an on-board run on a grid (the host
+// skips tile rows without driven rows at steps the model cannot see: its
 // figure is an upper bound there).
 package cost

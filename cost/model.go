@@ -62,7 +62,7 @@ func (t Tech) board(w Workload) Figure {
 		// One board per macro; the boards of a grid work in parallel, so a
 		// read takes as long as on the board with the most columns.
 		boards = max(boards, r.Tiles())
-		rounds := math.Ceil(math.Ceil(float64(r.Columns)/float64(r.TileCols)) / b.Channels)
+		rounds := math.Ceil(math.Ceil(float64(r.convertedColumns(w.Macro))/float64(r.TileCols)) / b.Channels)
 		tConv := rounds / b.ADCRateHz
 		bitsPerChain := math.Ceil(float64(w.Macro.Rows) * b.SelectBits / b.ShiftChains)
 		tShift := bitsPerChain / b.ShiftClockHz
@@ -73,7 +73,7 @@ func (t Tech) board(w Workload) Figure {
 			LatencyS: r.Reads * tShift,
 		}, false)
 		f.add("settle", Part{LatencyS: r.Reads * b.SettleS}, false)
-		f.add("adc", Part{EnergyJ: r.Reads * r.conversions() * b.ADCEnergyJ, LatencyS: r.Reads * tConv}, false)
+		f.add("adc", Part{EnergyJ: r.conversions(w.Macro) * b.ADCEnergyJ, LatencyS: r.Reads * tConv}, false)
 		f.add("array", Part{EnergyJ: r.RowActivations * float64(r.Columns) * r.MeanG * vr * vr * hold}, false)
 		f.add("lif", Part{LatencyS: r.NeuronUpdates / b.PLUpdatesPerS}, false)
 	}
@@ -129,15 +129,21 @@ func (t Tech) chip(w Workload) Figure {
 	macros := 1
 	for _, r := range w.Reservoirs {
 		macros = max(macros, r.Tiles())
-		rounds := math.Min(c.ADCShare, math.Ceil(float64(r.Columns)/float64(r.TileCols)))
-		conv := r.Reads * r.conversions()
+		cols := float64(r.convertedColumns(w.Macro))
+		rounds := math.Min(c.ADCShare, math.Ceil(cols/float64(r.TileCols)))
+		conv := r.conversions(w.Macro)
 		// A logical row crosses TileCols macros, each driving its own line.
 		f.add("rows", Part{EnergyJ: r.RowActivations * float64(r.TileCols) * lineC * (vr*vr + vg*vg), LatencyS: r.Reads * c.ReadTimeS}, false)
 		f.add("array", Part{EnergyJ: r.RowActivations * float64(r.Columns) * r.MeanG * vr * vr * c.ReadTimeS}, false)
 		f.add("sense", Part{EnergyJ: conv * c.SenseEnergyJ}, false)
 		f.add("adc", Part{EnergyJ: conv * eADC, LatencyS: r.Reads * rounds * tConv}, false)
-		// Differential pairs, and the partial sums of the tile rows.
-		f.add("subtract", Part{EnergyJ: r.Reads * (float64(r.Neurons) + float64(r.Columns*(r.TileRows-1))) * c.SubEnergyJ}, false)
+		// Differential pairs (unless subtracted before the ADC), and the
+		// partial sums of the tile rows converted beyond the first.
+		pairs := float64(r.Neurons)
+		if w.Macro.AnalogDiff {
+			pairs = 0
+		}
+		f.add("subtract", Part{EnergyJ: (r.Reads*pairs + (r.tileRowReads()-r.Reads)*cols) * c.SubEnergyJ}, false)
 		f.add("lif", Part{EnergyJ: r.NeuronUpdates * c.LIFEnergyJ,
 			LatencyS: r.Steps * math.Ceil(float64(r.Neurons)/c.LIFLanes) / c.ClockHz}, false)
 	}
@@ -293,7 +299,7 @@ func Evaluate(w Workload, t Tech) (*Report, error) {
 // technology keys whose values are assumptions.
 func assumptions(w Workload, t Tech) []string {
 	a := []string{
-		fmt.Sprintf("array reads follow the %s schedule; every read converts all %s columns of the layout (differential pairs subtracted digitally)", w.Schedule, colsList(w)),
+		readAssumption(w),
 		fmt.Sprintf("board: %g read channels (TIA + ADS8324 each), converting in rounds at %.3g kSPS — the channel count of the test system is not published", t.Board.Channels, t.Board.ADCRateHz/1e3),
 		"board energy includes the static power of TIAs, DAC and Zynq SoC over the whole latency; the RRAM die and PCB are not counted in its area (package bodies only)",
 		fmt.Sprintf("chip: projected 40 nm macro with %d-bit SAR ADCs shared by %g columns (%.3g pJ per conversion), sample-and-hold per column, digital LIF; leakage not modelled", t.ChipADCBits(w.Macro), t.Chip.ADCShare, t.ChipADCEnergy(w.Macro)*1e12),
@@ -310,6 +316,24 @@ func assumptions(w Workload, t Tech) []string {
 	}
 	a = append(a, fmt.Sprintf("%d technology values are assumptions (see `memlsm cost params`): %s", len(keys), joinKeys(keys)))
 	return a
+}
+
+func readAssumption(w Workload) string {
+	conv := fmt.Sprintf("every read converts all %s columns of the layout (differential pairs subtracted digitally)", colsList(w))
+	if w.Macro.AnalogDiff {
+		conv = fmt.Sprintf("every read converts one difference per column pair of the %s columns (pairs subtracted before the ADC: analog_diff)", colsList(w))
+	}
+	for _, r := range w.Reservoirs {
+		if r.TileRows > 1 {
+			if r.TileRowReads > 0 {
+				conv += "; on a grid of macros only the tile rows with a driven row convert (counted)"
+			} else {
+				conv += "; on a grid of macros every tile row converts at every read (not counted: an upper bound)"
+			}
+			break
+		}
+	}
+	return fmt.Sprintf("array reads follow the %s schedule; %s", w.Schedule, conv)
 }
 
 func headAssumption(w Workload) string {

@@ -145,6 +145,45 @@ func TestTinyClosedForm(t *testing.T) {
 		}
 	}
 
+	// The same grid with the tile-row reads counted (lsm.Options.RowBands):
+	// 4 of the 6 possible tile-row reads converted, so 8 conversions and
+	// one partial-sum add per extra tile-row read.
+	tw.Reservoirs[0].TileRowReads = 4
+	rc, err := cost.Evaluate(tw, roundTech())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := chipE + 2*1e-12 + 2*8e-12 + 1*2*1e-12; !near(rc.Chip.EnergyJ, want) {
+		t.Errorf("tiled chip energy with 4 tile-row reads = %.10g, want %.10g", rc.Chip.EnergyJ, want)
+	}
+	if want := rt.Board.EnergyJ - 2*2*1e-9; !near(rc.Board.EnergyJ, want) { // 2 fewer tile-row reads of 2 columns
+		t.Errorf("tiled board energy with 4 tile-row reads = %.10g, want %.10g", rc.Board.EnergyJ, want)
+	}
+
+	// Analogue differential pairs: one conversion per pair (3 instead of
+	// 6, in one round of 1 µs on the board) and no digital subtraction;
+	// the cells and everything else as before.
+	aw := tiny()
+	aw.Macro.AnalogDiff = true
+	ra, err := cost.Evaluate(aw, roundTech())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"analog-diff chip energy", ra.Chip.EnergyJ, chipE - 3*1e-12 - 3*8e-12 - 3*1e-12},
+		{"analog-diff chip latency", ra.Chip.LatencyS, chipL - 3*5e-9},
+		{"analog-diff board energy", ra.Board.EnergyJ, boardE - 3*1e-9 - 5*2*10e-6*0.25*1e-6 - 1e-3*3e-6},
+		{"analog-diff board latency", ra.Board.LatencyS, r.Board.LatencyS - 3e-6},
+		{"analog-diff digital energy", ra.Digital.EnergyJ, digE},
+	} {
+		if !near(c.got, c.want) {
+			t.Errorf("%s = %.10g, want %.10g", c.name, c.got, c.want)
+		}
+	}
+
 	// DRAM instead of SRAM once the weights outgrow it.
 	tech := roundTech()
 	tech.Digital.SRAMCapacityBytes = 20

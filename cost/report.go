@@ -79,7 +79,7 @@ func Count(c crossbar.Counters, w Workload, p crossbar.Params) *Counted {
 	vr := w.Macro.ReadVoltage
 	for _, r := range w.Reservoirs {
 		n := float64(r.Samples)
-		k.ModelADCConversions += n * r.Reads * r.conversions()
+		k.ModelADCConversions += n * r.conversions(w.Macro)
 		k.ModelCellReads += n * r.RowActivations * float64(r.Columns)
 		k.ModelArrayEnergyJ += n * r.RowActivations * float64(r.Columns) * r.MeanG * vr * vr * float64(p.ReadWidth)
 	}
@@ -101,7 +101,8 @@ func Count(c crossbar.Counters, w Workload, p crossbar.Params) *Counted {
 	switch {
 	case !convOK:
 		k.Note = "counted and modelled reads differ: expected with count inputs (a count's bit planes are priced as half set), " +
-			"separate input and recurrent gains (two reads per step) or a grid of macros (tile rows without driven rows are not read)"
+			"separate input and recurrent gains (two reads per step) or an on-board run on a grid of macros (the host skips tile rows " +
+			"without driven rows, which the model, not seeing the steps, prices as read)"
 	case !energyOK:
 		k.Note = fmt.Sprintf("the reads agree but the cells' energy differs by %+.1f %%: the model prices the cells at their mean "+
 			"conductance as read once through the ADC, which a coarse ADC (an LSB near one cell's conductance) biases", 100*k.ArrayEnergyError)

@@ -56,15 +56,20 @@ type Reservoir struct {
 	Inputs  int    `json:"inputs"`
 	Neurons int    `json:"neurons"`
 	Rows    int    `json:"rows"`    // array rows of the layout: Inputs + Neurons
-	Columns int    `json:"columns"` // columns converted per read: 2·Neurons (differential pairs)
+	Columns int    `json:"columns"` // columns of the layout: 2·Neurons (differential pairs)
 	Samples int64  `json:"samples"` // encodings the means below are over
 	// TileRows × TileCols macros hold the layout when it is spread over a
-	// grid of them (crossbar.Tiled); 1 × 1 when it fits one macro. Each
-	// tile row converts its columns at every read (an upper bound: a tiled
-	// array skips the tile rows with no driven row), and the tile rows'
-	// partial sums are added digitally.
+	// grid of them (crossbar.Tiled); 1 × 1 when it fits one macro. A read
+	// converts the columns of every tile row holding a driven row (a grid
+	// skips the others), and the tile rows' partial sums are added
+	// digitally.
 	TileRows int `json:"tile_rows"`
 	TileCols int `json:"tile_cols"`
+	// TileRowReads is Σ over reads of the tile rows converted, per
+	// inference (from lsm.Stats.BandReads when the encoder counted the
+	// grid's row bands); 0 means not counted, and a grid is then priced
+	// as converting every tile row at every read (an upper bound).
+	TileRowReads float64 `json:"tile_row_reads,omitempty"`
 
 	Steps float64 `json:"steps"`
 	// Reads are the array read cycles; each drives the active rows and
@@ -93,12 +98,17 @@ type Macro struct {
 	GateVoltage float64 `json:"gate_voltage_v"` // word-line voltage during reads
 	ADCBits     int     `json:"adc_bits"`
 	InputBits   int     `json:"input_bits"`
+	// AnalogDiff: the column pairs are subtracted before the ADC
+	// (crossbar.Params.AnalogDiff), one conversion per pair, and no
+	// digital subtraction; otherwise every column is converted and the
+	// pairs subtracted digitally, as on the test board.
+	AnalogDiff bool `json:"analog_diff,omitempty"`
 }
 
 // MacroOf takes the cost-relevant parameters of a simulated macro.
 func MacroOf(p crossbar.Params) Macro {
 	return Macro{Rows: p.Rows, Cols: p.Cols, ReadVoltage: float64(crossbar.NewPeriphery(p).ReadVoltage),
-		GateVoltage: float64(p.GateRef), ADCBits: p.ADCBits, InputBits: p.InputBits}
+		GateVoltage: float64(p.GateRef), ADCBits: p.ADCBits, InputBits: p.InputBits, AnalogDiff: p.AnalogDiff == 1}
 }
 
 // Workload is one inference: the reservoirs it runs (one for
@@ -126,6 +136,10 @@ type Workload struct {
 // (EffectiveACs/N), plus, for count inputs, inputBits/2 planes per event:
 // the share of set bits in a count's planes is not counted, and one half
 // is an assumption.
+//
+// When the encoder counted row bands (lsm.Options.RowBands: the tile rows
+// of a grid of macros), TileRowReads are its band reads, a count input's
+// bands once per bit plane (BandReads + ValuedBandReads·inputBits).
 func NewReservoir(name string, st lsm.Stats, sched Schedule, inputBits int, meanG units.Siemens) Reservoir {
 	n := float64(st.Samples)
 	if n == 0 {
@@ -143,6 +157,7 @@ func NewReservoir(name string, st lsm.Stats, sched Schedule, inputBits int, mean
 		valuedEvents := r.SynMACs / float64(st.Neurons)
 		r.RowActivations = binaryRows + valuedEvents*float64(inputBits)/2
 	}
+	r.TileRowReads = per(st.BandReads) + per(st.ValuedBandReads)*float64(inputBits)
 	switch sched {
 	case EveryStep:
 		r.Reads = r.Steps
@@ -155,9 +170,29 @@ func NewReservoir(name string, st lsm.Stats, sched Schedule, inputBits int, mean
 // Tiles returns the number of macros holding the reservoir.
 func (r Reservoir) Tiles() int { return r.TileRows * r.TileCols }
 
-// conversions is the ADC conversions of one read: every column once per
-// tile row.
-func (r Reservoir) conversions() float64 { return float64(r.Columns * r.TileRows) }
+// tileRowReads returns the tile-row reads per inference: the counted
+// ones on a grid when known, else every tile row at every read (on one
+// macro, the reads).
+func (r Reservoir) tileRowReads() float64 {
+	if r.TileRows > 1 && r.TileRowReads > 0 {
+		return r.TileRowReads
+	}
+	return r.Reads * float64(r.TileRows)
+}
+
+// convertedColumns returns the conversions of one tile row's read: every
+// column, or one per column pair when pairs are subtracted before the ADC.
+func (r Reservoir) convertedColumns(m Macro) int {
+	if m.AnalogDiff {
+		return r.Columns / 2
+	}
+	return r.Columns
+}
+
+// conversions returns the ADC conversions per inference.
+func (r Reservoir) conversions(m Macro) float64 {
+	return r.tileRowReads() * float64(r.convertedColumns(m))
+}
 
 // MeanConductance returns the mean of g (0 for no cells).
 func MeanConductance(g []units.Siemens) units.Siemens {
@@ -189,7 +224,7 @@ func (w Workload) Validate() error {
 			return fmt.Errorf("cost: reservoir %q needs %d×%d cells on a %d×%d grid of %d×%d macros", r.Name, r.Rows, r.Columns,
 				r.TileRows, r.TileCols, w.Macro.Rows, w.Macro.Cols)
 		}
-		for _, x := range []float64{r.Steps, r.Reads, r.RowActivations, r.SynACs, r.SynMACs, r.DenseMACs, r.NeuronUpdates, r.MeanG} {
+		for _, x := range []float64{r.Steps, r.Reads, r.TileRowReads, r.RowActivations, r.SynACs, r.SynMACs, r.DenseMACs, r.NeuronUpdates, r.MeanG} {
 			if !(x >= 0) || math.IsInf(x, 0) {
 				return fmt.Errorf("cost: reservoir %q has a negative or non-finite count", r.Name)
 			}

@@ -203,13 +203,13 @@ type Counter interface {
 
 // Counters are cumulative operation counts and the energy they cost.
 type Counters struct {
-	Pulses         int64 // programming pulses, counted per cell
-	CellReads      int64 // cell-read events (one cell under read voltage in one read or MVM plane)
-	MVMs           int64 // MVM calls
-	ADCConversions int64
-	DACUpdates     int64
-	Saturations    int64 // ADC conversions that clipped
-	Energy         units.Joules
+	Pulses         int64        `json:"pulses"`     // programming pulses, counted per cell
+	CellReads      int64        `json:"cell_reads"` // cell-read events (one cell under read voltage in one read or MVM plane)
+	MVMs           int64        `json:"mvms"`       // MVM calls
+	ADCConversions int64        `json:"adc_conversions"`
+	DACUpdates     int64        `json:"dac_updates"`
+	Saturations    int64        `json:"saturations"` // ADC conversions that clipped
+	Energy         units.Joules `json:"energy_j"`
 }
 
 // ReservoirRunner is an Array that can run a whole LIF reservoir sample on

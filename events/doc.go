@@ -41,6 +41,13 @@
 //     (ReadNTIDIGITS; events/internal/hdf5 explains why not cgo).
 //   - PCM WAV (ReadWAV, WriteWAV) and folders named like the Free Spoken
 //     Digit Dataset, <digit>_<speaker>_<index>.wav (ListFSDD).
+//   - pen trajectories of MNIST digits as NumPy .npy arrays, plain or in
+//     tar.gz archives (E. D. de Jong's stroke data: ReadStrokes,
+//     WriteStrokeFiles); their events come from package convert's motor
+//     model.
+//   - Willett et al. 2021's singleLetters.mat (ReadWillett): threshold
+//     crossings in 10 ms bins, MAT version 7.3 (HDF5) or 5/7 (a bounded
+//     reader of its own, events/internal/mat5).
 //   - memlsm's own compact format, .mev (WriteDataset, ReadDataset): a
 //     whole dataset, metadata included, in about 2.3 bytes per N-MNIST
 //     event.

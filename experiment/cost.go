@@ -128,3 +128,23 @@ func tilesOf(r *reservoir) (rows, cols int) {
 	}
 	return rows, cols
 }
+
+// rowBands returns where the reservoir's rows cross from one tile row of a
+// grid of macros to the next (lsm.Options.RowBands, in the layout's row
+// space), so that the encoding counts the tile rows each read converts;
+// nil on one macro.
+func rowBands(r *reservoir) []int {
+	t, ok := r.array.(*crossbar.Tiled)
+	if !ok {
+		return nil
+	}
+	gr, gc := t.Grid()
+	l := r.layout.Region
+	var b []int
+	for i := 1; i < gr; i++ {
+		if row := t.TileRegion(i * gc).Row; row > l.Row && row < l.Row+l.Rows {
+			b = append(b, row-l.Row)
+		}
+	}
+	return b
+}

@@ -273,7 +273,7 @@ func (e *encoder) encodeChunks(ctx context.Context, c lsm.Config, frames []event
 			syn = &countSynapses{Synapses: crossbar.NewSynapses(e.res.array, e.res.layout), levels: float32(e.res.levels)}
 		}
 		var err error
-		if enc, err = lsm.New(c, syn, &lsm.Options{Workers: e.workers, Progress: p}); err != nil {
+		if enc, err = lsm.New(c, syn, &lsm.Options{Workers: e.workers, Progress: p, RowBands: rowBands(e.res)}); err != nil {
 			return EncodeStats{}, fmt.Errorf("experiment: %w", err)
 		}
 	case OnBoard:

@@ -45,12 +45,18 @@ func TestClassifyTiled(t *testing.T) {
 		if m != ReadOnce && tileMVMs == 0 {
 			t.Errorf("%v: no tile ran an MVM", m)
 		}
-		// The cost prices four macros; every read converts both tile rows'
-		// 600 columns, an upper bound of what the grid converts (it skips
-		// a tile row with no driven row).
+		// The cost prices four macros. The encoder counts the tile rows
+		// each read drives (the grid skips a tile row with no driven row),
+		// so in-memory the model's conversions are the grid's exactly; the
+		// on-board runner's steps are not seen, so there the model (every
+		// tile row at every step) is an upper bound.
 		if c := r.Cost; c == nil || c.Workload.Reservoirs[0].TileRows != 2 || c.Workload.Reservoirs[0].TileCols != 2 {
 			t.Errorf("%v: cost of the grid %+v", m, c)
-		} else if m != ReadOnce && (c.Counted == nil || float64(c.Counted.ADCConversions) > c.Counted.ModelADCConversions) {
+		} else if rs := c.Workload.Reservoirs[0]; m != OnBoard && !(rs.TileRowReads > rs.Reads && rs.TileRowReads < 2*rs.Reads) {
+			t.Errorf("%v: %g tile-row reads for %g reads on 2 tile rows", m, rs.TileRowReads, rs.Reads)
+		} else if m == InMemory && (c.Counted == nil || c.Counted.ADCConversionsError != 0) {
+			t.Errorf("%v: counted conversions differ from the model: %+v", m, c.Counted)
+		} else if m == OnBoard && (c.Counted == nil || float64(c.Counted.ADCConversions) > c.Counted.ModelADCConversions) {
 			t.Errorf("%v: counted conversions above the model's upper bound: %+v", m, c.Counted)
 		}
 	}

@@ -99,6 +99,19 @@ type ZeroShotConfig struct {
 	// SideInfo); Head is then unused.
 	SideInfo *SideInfo
 
+	// CalibrateOn, when given, are classes outside every seen and unseen
+	// set (digit 0 in the digit tasks) whose training-source samples
+	// calibrate each side's gain, once per macro, instead of the seen
+	// classes' training samples of each run: the gain is then one for
+	// every choice of unseen classes, so ZeroShotDesigns encodes once per
+	// seed. The calibration stays unsupervised and never sees a test item.
+	CalibrateOn []string
+
+	// noStacking leaves β at 0 under the generalised protocol instead of
+	// choosing it on validation classes (ZeroShotHeadline's cheap
+	// generalised figures: S, U, H without calibration and AUSUC).
+	noStacking bool
+
 	// Select chooses the head's epoch, a gain factor and the calibrated-
 	// stacking penalty β on validation classes carved out of the seen
 	// classes, never on test classes (see Selection). nil: the final epoch
@@ -347,7 +360,7 @@ func newZSPlan(cfg ZeroShotConfig, classes []string) (*zsPlan, error) {
 		return nil, err
 	}
 	sel := cfg.Select
-	if sel == nil && cfg.Protocol == ProtocolGZSL {
+	if sel == nil && cfg.Protocol == ProtocolGZSL && !cfg.noStacking {
 		sel = &Selection{} // β needs validation classes
 	}
 	if sel != nil {
@@ -405,10 +418,22 @@ func newZSPlan(cfg ZeroShotConfig, classes []string) (*zsPlan, error) {
 					return nil, fmt.Errorf("experiment: zero-shot: the %s data %s has no class %q (classes: %s)", name, d.Name, c, strings.Join(d.Classes, ","))
 				}
 			}
+			for _, c := range cfg.CalibrateOn {
+				if j == 0 && len(indicesOf(d, c)) == 0 {
+					return nil, fmt.Errorf("experiment: zero-shot: the %s data %s has no class %q to calibrate the gain on (classes: %s)", name, d.Name, c, strings.Join(d.Classes, ","))
+				}
+			}
 		}
 		p.sides[k] = zs
 	}
-	p.classesToBin = classes
+	for _, c := range cfg.CalibrateOn {
+		for _, d := range classes {
+			if events.ClassMatches(c, d) {
+				return nil, fmt.Errorf("experiment: class %q calibrates the gains, so it cannot be seen or unseen", c)
+			}
+		}
+	}
+	p.classesToBin = append(slices.Clone(classes), cfg.CalibrateOn...)
 	return p, nil
 }
 
@@ -854,8 +879,14 @@ func (r *zsRun) features(ctx context.Context, sp *zsSplit, factor float64, aged 
 	var enc, test [2]encoded
 	for k, s := range r.p.sides {
 		var train []int
-		for _, pr := range sp.train {
-			train = append(train, member(pr, k))
+		if on := r.p.cfg.CalibrateOn; len(on) > 0 {
+			for _, c := range on {
+				train = append(train, s.of[0][c]...)
+			}
+		} else {
+			for _, pr := range sp.train {
+				train = append(train, member(pr, k))
+			}
 		}
 		slices.Sort(train)
 		train = slices.Compact(train)

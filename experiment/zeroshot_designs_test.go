@@ -269,3 +269,103 @@ func TestZeroShotSideInfo(t *testing.T) {
 		t.Errorf("trace: %v", err)
 	}
 }
+
+// TestCalibrateOn: with CalibrateOn the gains come from the samples of a
+// class outside every design, so two different choices of unseen classes
+// run on the same gains (and share one encoding); a calibration class
+// that is seen or unseen is refused.
+func TestCalibrateOn(t *testing.T) {
+	img, aud, _, _ := zeroShotData()
+	enc := EncoderConfig{CalibrationSamples: 20, Reservoir: lsmWindows(1)}
+	cfg := ZeroShotConfig{A: Side{Data: img, Encoder: enc}, B: Side{Data: aud, Encoder: enc}, Seed: 3,
+		Head: &projection.CLIPConfig{Training: projection.Training{Epochs: 2}}, CalibrateOn: []string{"0"}}
+	var gains [][2]float64
+	for _, u := range [][]string{{"8", "9"}, {"1", "2"}} {
+		c := cfg
+		c.Seen, c.Unseen = without([]string{"1", "2", "3", "4", "5", "6", "7", "8", "9"}, u), u
+		r, err := ZeroShot(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gains = append(gains, [2]float64{r.Encoders[0].Config.Reservoir.Gain, r.Encoders[1].Config.Reservoir.Gain})
+	}
+	if gains[0] != gains[1] {
+		t.Errorf("gains %v then %v: not calibrated on class 0 alone", gains[0], gains[1])
+	}
+	bad := cfg
+	bad.CalibrateOn = []string{"9"}
+	if _, err := ZeroShot(context.Background(), bad); err == nil || !strings.Contains(err.Error(), "calibrates the gains") {
+		t.Errorf("unseen calibration class: %v", err)
+	}
+}
+
+// TestZeroShotHeadline: both heads over a seeded sample of the 36 pairs
+// of 1–9 (the same for both), generalised figures at β = 0 (no
+// selection), the paper's figure and the note, snake_case JSON; with Select β is chosen on
+// validation classes; missing data is one clear error.
+func TestZeroShotHeadline(t *testing.T) {
+	img, aud, _, _ := zeroShotData()
+	ctx := context.Background()
+	h, err := ZeroShotHeadline(ctx, HeadlineConfig{Images: img, Audio: aud, Seed: 2, Pairs: 4, Epochs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, d := range map[string]*DesignsResult{"contrastive": h.Contrastive, "side": h.SideInfo} {
+		if len(d.Designs) != 4 || d.AllDesigns != 36 || d.GZSL == nil || len(d.Runs) != 4 {
+			t.Fatalf("%s: designs %d of %d, gzsl %v, runs %d", name, len(d.Designs), d.AllDesigns, d.GZSL != nil, len(d.Runs))
+		}
+		for _, r := range d.Runs {
+			if r.Selection != nil || r.GZSL == nil || r.GZSL.BToA.Beta != 0 || r.GZSL.AToB.Beta != 0 {
+				t.Errorf("%s %v: selection %v, β chosen without validation classes", name, r.Unseen, r.Selection)
+			}
+			if slices.Contains(r.Unseen, "0") || len(r.Unseen) != 2 {
+				t.Errorf("%s: design %v", name, r.Unseen)
+			}
+		}
+		if u := d.Unseen.BToA; u.CI == nil || !(u.CI.Low <= u.Mean && u.Mean <= u.CI.High) || math.Abs(u.Chance-0.5) > 0.05 {
+			t.Errorf("%s: unseen estimate %+v (chance of a pair ≈ 0.5)", name, u)
+		}
+	}
+	if !slices.EqualFunc(h.Contrastive.Designs, h.SideInfo.Designs, slices.Equal[[]string]) {
+		t.Errorf("the heads ran different designs: %v, %v", h.Contrastive.Designs, h.SideInfo.Designs)
+	}
+	if h.SideInfo.Classification == nil || h.Contrastive.Classification != nil {
+		t.Errorf("classification through descriptors: side %v, contrastive %v", h.SideInfo.Classification != nil, h.Contrastive.Classification != nil)
+	}
+	if !strings.Contains(h.Note, "0.875") || !strings.Contains(h.Note, "4 of the 36 unseen pairs") ||
+		!strings.Contains(h.Markdown(), "side information (descriptors)") || !strings.Contains(h.Markdown(), "H (β = 0)") {
+		t.Errorf("note %q\n%s", h.Note, h.Markdown())
+	}
+	js, err := json.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"task", "contrastive", "side_info", "paper_unseen_top1", "note", "seconds"} {
+		if _, ok := back[k]; !ok {
+			t.Errorf("JSON lacks %q", k)
+		}
+	}
+	if u := back["contrastive"].(map[string]any)["unseen"].(map[string]any); u["audio_to_image"] == nil || u["image_to_audio"] == nil {
+		t.Errorf("unseen keys %v", u)
+	}
+
+	// The same call with a selection: β on validation classes.
+	s, err := ZeroShotHeadline(ctx, HeadlineConfig{Images: img, Audio: aud, Seed: 2, Pairs: 2, Epochs: 2, Select: &Selection{Splits: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := s.Contrastive.Runs[0]; r.Selection == nil || !strings.Contains(s.Markdown(), "H (β on validation)") {
+		t.Errorf("with Select: selection %v\n%s", r.Selection, s.Markdown())
+	}
+
+	if _, err := ZeroShotHeadline(ctx, HeadlineConfig{Images: img}); err == nil || !strings.Contains(err.Error(), "needs images and audio") {
+		t.Errorf("no audio: %v", err)
+	}
+	if _, err := ZeroShotHeadline(ctx, HeadlineConfig{Images: img, Audio: aud, Pairs: -1}); err == nil {
+		t.Error("negative pairs accepted")
+	}
+}

@@ -318,3 +318,29 @@ func TestZeroShotAged(t *testing.T) {
 		t.Error("ten years of drift left the test similarities unchanged")
 	}
 }
+
+// BenchmarkGZSLPoints330: the seen–unseen curve of one direction of a
+// paper-sized search set (7 × 20 held-out seen items and 2 × 95 unseen
+// ones), at every penalty of the AUSUC sweep.
+func BenchmarkGZSLPoints330(b *testing.B) {
+	const n = 330
+	base := mat.NewDense(n, n, nil)
+	bias := make([]float64, n)
+	labels := make([]int, n)
+	for i := range n {
+		if i < 140 {
+			labels[i], bias[i] = i/20, 0.8 // seen classes 0…6
+		} else {
+			labels[i] = 7 + (i-140)/95 // unseen classes 7, 8
+		}
+		for j := range n {
+			base.Set(i, j, math.Sin(float64(i*n+j)))
+		}
+	}
+	st := &biasStacker{base: base, bias: bias}
+	g := &gzslScoring{names: DefaultModalities, dirs: [2]stacker{st, st}, labels: labels, nSeen: 7, nAll: 9}
+	betas := curveBetas()
+	for b.Loop() {
+		g.points(betas)
+	}
+}

@@ -38,7 +38,8 @@
 // firmware/wire (a test enforces this with go list -deps), starts no
 // goroutine, allocates nothing after New (every buffer is a fixed array in
 // the Firmware struct; tested with testing.AllocsPerRun), and every loop is
-// bounded by the geometry or the frame size. It is tested on GOARCH=386 to
+// bounded by the geometry or the frame size. It is tested on GOARCH=386 (or
+// GOARCH=arm under qemu-user, where the kernel cannot run 386 binaries) to
 // catch 32-bit int assumptions. The LSM step uses float64 arithmetic so
 // that its spike counts equal the simulator's (see runLSM); an MCU without
 // a double-precision FPU pays for that in soft-float.

@@ -20,6 +20,12 @@ type Options struct {
 	// from the workers' goroutines, so it must be safe for concurrent use
 	// (internal/progress.Bar is).
 	Progress interface{ Add(n int) }
+	// RowBands, if set, splits the reservoir's rows (input i is row i,
+	// neuron k row Inputs+k) into bands, each starting at one of its
+	// ascending entries (band 0 starts at row 0), and Stats.BandReads /
+	// ValuedBandReads count the bands each read drives: the tile rows a
+	// grid of macros converts (crossbar.Tiled). It changes no feature.
+	RowBands []int
 }
 
 // Encoder turns binned samples into spike-rate features with a fixed
@@ -34,6 +40,7 @@ type Encoder struct {
 	grec     float32
 	workers  int
 	progress interface{ Add(n int) }
+	bands    []int32   // Options.RowBands
 	pool     sync.Pool // *scratch
 	// serial is held around every sample when the Synapses is not
 	// Concurrent, so even concurrent EncodeSample calls reach it one at a
@@ -48,6 +55,7 @@ type scratch struct {
 	offs       []int32   // weight-row offsets of the current step (read-once mode)
 	spkA, spkB []int32   // spike lists of the previous and the current step
 	counts     []int32   // spike counts, window-major
+	hit        []bool    // bands driven by the current read (Options.RowBands)
 }
 
 // New returns an encoder for the reservoir cfg whose weights syn delivers.
@@ -84,6 +92,12 @@ func New(cfg Config, syn Synapses, opt *Options) (*Encoder, error) {
 	if e.workers <= 0 {
 		e.workers = runtime.GOMAXPROCS(0)
 	}
+	for k, b := range opt.RowBands {
+		if b <= 0 || b >= cfg.Inputs+cfg.Neurons || k > 0 && b <= opt.RowBands[k-1] {
+			return nil, fmt.Errorf("lsm: row bands %v: want ascending rows inside (0, %d)", opt.RowBands, cfg.Inputs+cfg.Neurons)
+		}
+		e.bands = append(e.bands, int32(b))
+	}
 	if d, ok := syn.(*Dense); ok {
 		if int64(d.in+d.n)*int64(d.n) > math.MaxInt32 {
 			return nil, fmt.Errorf("lsm: reservoir of %d inputs × %d neurons exceeds 2³¹ weights", d.in, d.n)
@@ -109,6 +123,7 @@ func New(cfg Config, syn Synapses, opt *Options) (*Encoder, error) {
 			spkA:   make([]int32, n),
 			spkB:   make([]int32, n),
 			counts: make([]int32, cfg.Features()),
+			hit:    make([]bool, len(e.bands)+1),
 		}
 		if e.w != nil {
 			s.offs = make([]int32, 0, in+n)
@@ -258,6 +273,7 @@ func (e *Encoder) run(ctx context.Context, s *scratch, in Input, feat []float32)
 	}
 	var inEvents, valued, recRows, spikes int
 	var active, valuedSteps, valuedRec int
+	var bandReads, valuedBands int
 	for t := range T {
 		var act []int32
 		var vals []float32
@@ -309,12 +325,23 @@ func (e *Encoder) run(ctx context.Context, s *scratch, in Input, feat []float32)
 				valuedRec++
 			}
 		}
+		if len(e.bands) > 0 {
+			if vals != nil && len(act) > 0 {
+				// Count inputs go in their own (bit-serial) read, the
+				// recurrent rows in a binary one.
+				valuedBands += e.bandsDriven(s.hit, act, nil)
+				bandReads += e.bandsDriven(s.hit, nil, prev)
+			} else {
+				bandReads += e.bandsDriven(s.hit, act, prev)
+			}
+		}
 		spikes += ns
 		prev, next = next[:ns], prev[:n]
 	}
 	st.InputEvents = int64(inEvents)
 	st.Spikes = int64(spikes)
 	st.ActiveSteps, st.ValuedSteps, st.ValuedRecSteps = int64(active), int64(valuedSteps), int64(valuedRec)
+	st.BandReads, st.ValuedBandReads = int64(bandReads), int64(valuedBands)
 	st.EffectiveMACs = int64(valued) * int64(n)
 	st.EffectiveACs = int64(inEvents-valued+recRows) * int64(n)
 	k := cfg.NumWindows()
@@ -325,6 +352,33 @@ func (e *Encoder) run(ctx context.Context, s *scratch, in Input, feat []float32)
 		}
 	}
 	return st, nil
+}
+
+// bandsDriven returns the number of row bands (Options.RowBands) holding
+// at least one of the input rows act or the recurrent rows of the neurons
+// rec; hit (one per band, all false) is scratch and left all false.
+func (e *Encoder) bandsDriven(hit []bool, act, rec []int32) int {
+	n := 0
+	mark := func(row int32) {
+		// The bands are few (tile rows): a linear scan.
+		b := 0
+		for b < len(e.bands) && row >= e.bands[b] {
+			b++
+		}
+		if !hit[b] {
+			hit[b] = true
+			n++
+		}
+	}
+	for _, i := range act {
+		mark(i)
+	}
+	nin := int32(e.cfg.Inputs)
+	for _, k := range rec {
+		mark(nin + k)
+	}
+	clear(hit)
+	return n
 }
 
 // badActive describes what is wrong with a step's active list.

@@ -300,6 +300,43 @@ func TestStatsActiveSteps(t *testing.T) {
 	}
 }
 
+// TestStatsBandReads counts by hand the row bands the reads of
+// TestStatsActiveSteps drive when the input row (row 0) and the neuron's
+// recurrent row (row 1) lie in two bands, as on two tile rows of a grid of
+// macros. Binary sample: steps 0 and 4 drive the input band, step 1 both
+// bands, steps 2 and 5 the recurrent band: 6 band reads. With counts:
+// steps 0, 1 and 4 drive the input band in their valued reads (3), and
+// steps 1, 2 and 5 the recurrent band in binary reads (3).
+func TestStatsBandReads(t *testing.T) {
+	cfg := lsm.Config{Inputs: 1, Neurons: 1, Steps: 6, Decay: 0.5, Threshold: 5, Gain: 1}
+	r := lsm.Raster{{0}, {0}, nil, nil, {0}, nil}
+	v := valued{Raster: r, vals: [][]float32{{1}, {1}, nil, nil, {1}, nil}}
+	for _, bands := range [][]int{nil, {1}} {
+		enc, err := lsm.New(cfg, lsm.NewDense(1, 1, []float32{6}, []float32{0}), &lsm.Options{RowBands: bands})
+		if err != nil {
+			t.Fatal(err)
+		}
+		per := make([]lsm.Stats, 2)
+		if _, err := enc.Encode(context.Background(), []lsm.Input{r, v}, make([]float32, 2), per); err != nil {
+			t.Fatal(err)
+		}
+		want := [][2]int64{{6, 0}, {3, 3}}
+		if bands == nil {
+			want = [][2]int64{{0, 0}, {0, 0}}
+		}
+		for i := range per {
+			if got := [2]int64{per[i].BandReads, per[i].ValuedBandReads}; got != want[i] {
+				t.Errorf("bands %v, sample %d: band reads, valued band reads %v, want %v", bands, i, got, want[i])
+			}
+		}
+	}
+	for _, bad := range [][]int{{0}, {2}, {1, 1}} {
+		if _, err := lsm.New(cfg, lsm.NewDense(1, 1, []float32{6}, []float32{0}), &lsm.Options{RowBands: bad}); err == nil {
+			t.Errorf("row bands %v accepted for 2 rows", bad)
+		}
+	}
+}
+
 // TestDeterministicAcrossWorkers: the same inputs and weights give
 // bit-identical features and stats for 1, 2, 3 and 8 workers.
 func TestDeterministicAcrossWorkers(t *testing.T) {

@@ -38,6 +38,16 @@ type Stats struct {
 	ValuedSteps    int64 `json:"valued_steps"`
 	ValuedRecSteps int64 `json:"valued_rec_steps"`
 
+	// With Options.RowBands (the reservoir's rows split over the tile
+	// rows of a grid of macros, which skip a tile row with no driven
+	// row), BandReads is Σ over the binary reads (steps without count
+	// inputs, and the recurrent read of a valued step) of the bands
+	// holding at least one driven row, and ValuedBandReads Σ over valued
+	// steps of the bands holding an active count input (each read once
+	// per input bit plane). Both are zero without RowBands.
+	BandReads       int64 `json:"band_reads,omitempty"`
+	ValuedBandReads int64 `json:"valued_band_reads,omitempty"`
+
 	Inputs  int `json:"inputs"`
 	Neurons int `json:"neurons"`
 }
@@ -55,6 +65,8 @@ func (s *Stats) Add(o Stats) {
 	s.ActiveSteps += o.ActiveSteps
 	s.ValuedSteps += o.ValuedSteps
 	s.ValuedRecSteps += o.ValuedRecSteps
+	s.BandReads += o.BandReads
+	s.ValuedBandReads += o.ValuedBandReads
 	if s.Inputs == 0 && s.Neurons == 0 {
 		s.Inputs, s.Neurons = o.Inputs, o.Neurons
 	}

@@ -176,3 +176,18 @@ func BenchmarkTrainLinear2000x1000(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTrainDescriptors560x1000: both descriptor heads of a zero-shot
+// design are fits like this one: 560 training items (NMNISTsmall's seen
+// training part) of 1000 features (200 neurons × 5 windows) onto 24
+// descriptor components, five ridge penalties from one decomposition.
+func BenchmarkTrainDescriptors560x1000(b *testing.B) {
+	cls := []string{"1", "2", "3", "4", "5", "6", "7"}
+	desc, x, labels := attributeData(cls, 80, 24, 1000, 1, 1)
+	ridges := []float64{0.01, 0.1, 1, 10, 100}
+	for b.Loop() {
+		if _, err := TrainDescriptors(context.Background(), x, labels, desc, ridges, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -76,8 +76,8 @@ func TrainDescriptor(ctx context.Context, x *mat.Dense, classes []string, d Desc
 }
 
 // TrainDescriptors fits one Descriptor per ridge penalty (0 → the
-// default), sharing one decomposition of the data: the cost of several
-// penalties is little more than that of one.
+// default), sharing the Gram matrix of the data (one Cholesky
+// factorisation per penalty).
 func TrainDescriptors(ctx context.Context, x *mat.Dense, classes []string, d Describer, ridges []float64, noStandardize bool) ([]*Descriptor, error) {
 	g, err := checkMatrix("features", x)
 	if err != nil {
@@ -154,9 +154,10 @@ func TrainDescriptors(ctx context.Context, x *mat.Dense, classes []string, d Des
 	for i, c := range classes {
 		y.SetRow(i, row[c])
 	}
-	// Centre both (the intercept), then solve the ridge problem through
-	// one eigendecomposition of the smaller Gram matrix: with K = XXᵀ (n×n)
-	// W = Xᵀ Q (Λ + λn)⁻¹ Qᵀ Y; with C = XᵀX (p×p) W = V (Λ + λn)⁻¹ Vᵀ XᵀY.
+	// Centre both (the intercept), then solve the ridge problem with the
+	// smaller Gram matrix, by one Cholesky factorisation per penalty: with
+	// K = XXᵀ (n×n, n ≤ p) W = Xᵀ (K + λn I)⁻¹ Y; with C = XᵀX (p×p)
+	// W = (C + λn I)⁻¹ XᵀY.
 	xm, ym := colMeans(xs), colMeans(y)
 	subRow(xs, xm)
 	subRow(y, ym)
@@ -165,45 +166,38 @@ func TrainDescriptors(ctx context.Context, x *mat.Dense, classes []string, d Des
 	}
 	dual := n <= p
 	var gram mat.SymDense
+	var rhs mat.Dense
 	if dual {
 		gram.SymOuterK(1, xs)
+		rhs.CloneFrom(y)
 	} else {
 		gram.SymOuterK(1, xs.T())
+		rhs.Mul(xs.T(), y)
 	}
-	var eig mat.EigenSym
-	if !eig.Factorize(&gram, true) {
-		return nil, fmt.Errorf("projection: the descriptor head's eigendecomposition did not converge")
-	}
-	var qm mat.Dense
-	eig.VectorsTo(&qm)
-	vals := eig.Values(nil)
-	var rhs mat.Dense // Qᵀ Y (dual) or Vᵀ Xᵀ Y (primal)
-	if dual {
-		rhs.Mul(qm.T(), y)
-	} else {
-		var xty mat.Dense
-		xty.Mul(xs.T(), y)
-		rhs.Mul(qm.T(), &xty)
-	}
+	m := gram.SymmetricDim()
 	out := make([]*Descriptor, len(ridges))
 	for r, lam := range ridges {
-		var scaled mat.Dense
-		scaled.CloneFrom(&rhs)
-		m, _ := scaled.Dims()
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("projection: %w", err)
+		}
+		reg := mat.NewSymDense(m, nil)
+		reg.CopySym(&gram)
 		for i := range m {
-			f := 1 / (math.Max(vals[i], 0) + lam*float64(n))
-			raw := scaled.RawRowView(i)
-			for j := range raw {
-				raw[j] *= f
-			}
+			reg.SetSym(i, i, reg.At(i, i)+lam*float64(n))
+		}
+		var ch mat.Cholesky
+		if !ch.Factorize(reg) {
+			return nil, fmt.Errorf("projection: the descriptor head's ridge system (λ %g) is not positive definite", lam)
+		}
+		var sol mat.Dense
+		if err := ch.SolveTo(&sol, &rhs); err != nil {
+			return nil, fmt.Errorf("projection: solving the descriptor head's ridge system: %w", err)
 		}
 		w := mat.NewDense(p, q, nil)
 		if dual {
-			var alpha mat.Dense
-			alpha.Mul(&qm, &scaled) // n × q
-			w.Mul(xs.T(), &alpha)
+			w.Mul(xs.T(), &sol)
 		} else {
-			w.Mul(&qm, &scaled)
+			w.Copy(&sol)
 		}
 		// bias = ȳ − x̄·W.
 		bias := slices.Clone(ym)

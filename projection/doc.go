@@ -55,6 +55,19 @@
 // (mean embeddings of one modality) classify the other modality's items by
 // distance (PAPER §4.4).
 //
+// # Side information
+//
+// A contrastive pair can only relate an unseen class to what it learnt
+// through the other modality. Zero-shot learning proper gives every class,
+// seen or unseen, a descriptor — attributes, a phonetic transcription, a
+// shape description — through the small Describer interface (package
+// descriptor holds memlsm's). A Descriptor head maps one modality's
+// features into its descriptor space by ridge regression onto the
+// descriptors of the training rows' classes (closed form, fitted on seen
+// classes only; TrainDescriptors fits several penalties at once) and
+// scores any described class, an unseen one included, by the cosine
+// between prediction and descriptor.
+//
 // # Training
 //
 // All heads train by mini-batch Adam or AdamW (Training) with analytic

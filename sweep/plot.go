@@ -31,7 +31,7 @@ type Plot struct {
 // axis, the first one present winning, when Spec.Energy is empty.
 var DefaultEnergyColumns = []string{
 	"cost.chip.energy_j", "cost.board.energy_j", "cost.energy_j",
-	"macro.counters.0.Energy",
+	"macro.counters.0.energy_j",
 }
 
 // Plots draws the metric against each axis (the main effect: the mean of

@@ -19,7 +19,7 @@ import (
 )
 
 func init() {
-	dataGroup.Register(cli.Command{Name: "convert", Summary: "convert audio (cochlea) or images (saccades) to events in the compact format", Run: runDataConvert})
+	dataGroup.Register(cli.Command{Name: "convert", Summary: "convert audio (cochlea), images (saccades, rate code) or pen trajectories (motor cortex) to events in the compact format", Run: runDataConvert})
 }
 
 const dataConvertUsage = `data convert IN --out FILE.mev [--seed N] [converter flags] [--json]
@@ -39,13 +39,16 @@ the compact event format (read back with mev:FILE.mev). IN is one of
   png:DIR[?per_class=N]
           grey PNG images in class folders DIR/<class>/*.png → saccade
           events; grey 255 is ink, as in MNIST's files
+  strokes:DIR[?split=train|test&per_class=N&limit=N]
+          pen trajectories of MNIST digits → threshold crossings of a
+          simulated motor-cortex population (192 channels, 10 ms bins)
 
 Every sample's seed mixes --seed (default %d, the seed every source
 converts with, so mev:FILE gives exactly the events of IN) with its name,
 so a recording converts to the same events whatever else is converted with
 it. --params FILE.json loads a whole parameter set (the JSON of
-convert.SaccadeParams or convert.CochleaParams); the flags below override
-single fields.`
+convert.SaccadeParams, convert.CochleaParams, convert.RateParams or
+convert.MotorParams); the flags below override single fields.`
 
 // dataConvertResult is the output of data convert --json.
 type dataConvertResult struct {
@@ -145,6 +148,7 @@ func runDataConvert(ctx context.Context, args []string, stdout, stderr io.Writer
 	opts.Cochlea, _ = params.(*convert.CochleaParams)
 	opts.Saccade, _ = params.(*convert.SaccadeParams)
 	opts.RateCode, _ = params.(*convert.RateParams)
+	opts.Motor, _ = params.(*convert.MotorParams)
 	d, err := source.OpenWith(source.WithProgress(ctx, progressStart(stderr)), spec, opts)
 	if err != nil {
 		return err

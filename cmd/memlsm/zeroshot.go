@@ -107,6 +107,7 @@ type zeroshotFlags struct {
 	head                                 experiment.CLIPSpec
 	protocol                             experiment.Protocol
 	classes, selGains, side, designList  string
+	calibrateOn                          string
 	subsets, selSplits                   int
 	sel                                  bool
 	ridge                                float64
@@ -145,6 +146,7 @@ func (z *zeroshotFlags) register(fs *cli.FlagSet, sources bool, defaultSeeds str
 	fs.Var(&z.protocol, "protocol", "zsl (unseen items searched among unseen ones) or gzsl (among the test items of every class)")
 	fs.StringVar(&z.classes, "classes", "1-9", "with --unseen all-pairs|all-K: the classes the designs divide")
 	fs.StringVar(&z.designList, "designs", "", "run these unseen sets (LIST/LIST/..., e.g. 8,9/1,6) as designs over --seeds, the rest of --classes seen")
+	fs.StringVar(&z.calibrateOn, "calibrate-on", "", "calibrate the gains once on these classes' samples (outside every seen and unseen set, e.g. 0) instead of on each run's seen classes")
 	fs.IntVar(&z.subsets, "subsets", 0, "with --unseen all-K: run a seeded sample of N designs (0: all)")
 	fs.BoolVar(&z.sel, "select", false, "choose the epoch (or ridge) and a gain factor on validation classes")
 	fs.StringVar(&z.selGains, "select-gains", "0.5,1,2", "with --select: candidate gains, as factors of the calibrated (or given) gain")
@@ -257,6 +259,11 @@ func (z *zeroshotFlags) check(fs *cli.FlagSet) (p zeroshotPlan, err error) {
 	} else if z.subsets != 0 {
 		return p, usagef("--subsets needs --unseen all-K")
 	}
+	if z.calibrateOn != "" {
+		if _, err := experiment.ParseClasses(z.calibrateOn); err != nil {
+			return p, usagef("--calibrate-on: %w", err)
+		}
+	}
 	if _, err := experiment.ParseFactors(z.selGains); err != nil {
 		return p, usagef("--select-gains: %w", err)
 	}
@@ -317,6 +324,9 @@ func (z *zeroshotFlags) run(ctx context.Context, fs *cli.FlagSet, stderr io.Writ
 		Seen: plan.seen, Unseen: plan.unseen, TestFraction: z.frac, PairAll: z.pairAll, Head: &head,
 		Seed: z.exp.seed, Workers: z.exp.workers, Progress: progressFunc(stderr), KeepModel: z.save != "",
 		Seeds: plan.seeds, SweepScope: z.scope, Trace: z.trace || z.tracePlot != "", Protocol: z.protocol,
+	}
+	if z.calibrateOn != "" {
+		cfg.CalibrateOn, _ = experiment.ParseClasses(z.calibrateOn)
 	}
 	if cfg.SideInfo, err = experiment.ParseSideInfo(z.side, z.modalities()); err != nil {
 		return nil, err

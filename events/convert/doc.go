@@ -4,7 +4,10 @@
 // (N-MNIST) and a silicon cochlea listening to a loudspeaker (N-TIDIGITS).
 // The converters let the project make its own event data from plain MNIST
 // digits and WAV files, and they are validated against the real recordings
-// in ../shared/data.
+// in ../shared/data. A third converter writes pen trajectories as the
+// activity of a simulated motor-cortex population (MotorModel), and
+// RateCode gives a static image the rate code of the paper's
+// neural↔visual image encoder.
 //
 // # Saccades (N-MNIST)
 //
@@ -66,6 +69,25 @@
 // which keeps all 64 channels on the formants that tell digits apart; see
 // DefaultCochleaParams for the argument and TestCochleaSpokenDigits for
 // what the events carry.
+//
+// # Motor cortex (Willett et al.'s handwriting data)
+//
+// Willett, Avansino, Hochberg, Henderson and Shenoy (2021, "High-
+// performance brain-to-text communication via handwriting") recorded
+// threshold crossings on 192 electrodes in motor cortex while a
+// participant attempted to write letters, binned in 10 ms — the neural
+// side of the paper's neural↔visual task. Their data cannot be
+// redistributed here; the pen trajectories that draw MNIST digits can
+// (events.ReadStrokes). MotorModel turns a trajectory into what such a
+// recording would look like: the pen moves at a trial's speed along the
+// trajectory (pen-up jumps included, encoded like pen-down moves), its
+// velocity is smoothed and led by the neural activity, and every channel
+// fires as a Poisson process at a rate cosine-tuned to that velocity
+// (Georgopoulos et al. 1982) and scaled by speed (Moran and Schwartz
+// 1999), with log-normal baselines and depths, uniform preferred directions
+// and a tuned fraction from the motor-cortex literature; each trial draws
+// its own onset, speed and gain. MotorParams names the source of every
+// default and labels the assumptions.
 //
 // # Determinism and cost
 //
