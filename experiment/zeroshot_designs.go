@@ -234,6 +234,18 @@ func designName(u []string) string { return strings.Join(u, ",") }
 // on its own training samples; with Base.Select every design chooses its
 // epoch, gain factor and β on its own validation classes.
 func ZeroShotDesigns(ctx context.Context, cfg DesignsConfig) (*DesignsResult, error) {
+	rs, err := zeroShotDesigns(ctx, cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	return rs[0], nil
+}
+
+// zeroShotDesigns is ZeroShotDesigns for cfg.Base and, on the same
+// binning, macros, splits and encodings, for each of heads: copies of
+// cfg.Base that differ from it in their head (Head, SideInfo) only. It
+// returns one result per head, cfg.Base's first.
+func zeroShotDesigns(ctx context.Context, cfg DesignsConfig, heads []ZeroShotConfig) ([]*DesignsResult, error) {
 	start := time.Now()
 	base := cfg.Base
 	if len(base.Seeds) > 0 || base.Trace || base.KeepModel {
@@ -321,8 +333,22 @@ func ZeroShotDesigns(ctx context.Context, cfg DesignsConfig) (*DesignsResult, er
 	if err != nil {
 		return nil, err
 	}
+	plans := []*zsPlan{p}
+	for _, h := range heads {
+		h.Seen, h.Unseen = b0.Seen, b0.Unseen
+		ph, err := newZSPlan(h, classes)
+		if err != nil {
+			return nil, err
+		}
+		plans = append(plans, ph)
+	}
 	if err := p.bin(ctx); err != nil {
 		return nil, err
+	}
+	for _, ph := range plans[1:] {
+		// The heads share the binned frames (and through the runs, which
+		// use p's sides, the macros and encodings).
+		ph.sides, ph.instances = p.sides, p.instances
 	}
 
 	runs := make([]*zsRun, len(seeds))
@@ -340,19 +366,24 @@ func ZeroShotDesigns(ctx context.Context, cfg DesignsConfig) (*DesignsResult, er
 		return runs[si], runErr[si]
 	}
 
-	res := &DesignsResult{Task: "zeroshot-designs", Modalities: p.names, Protocol: base.Protocol, Classes: classes, K: k,
-		Designs: designs, AllDesigns: all, Seeds: seeds, Instances: p.instances,
-		Data: map[string]string{p.names.A: base.A.Data.Name, p.names.B: base.B.Data.Name}}
-	if base.A.Test != nil {
-		res.TestData = map[string]string{p.names.A: base.A.Test.Name, p.names.B: base.B.Test.Name}
+	out := make([]*DesignsResult, len(plans))
+	for h := range plans {
+		res := &DesignsResult{Task: "zeroshot-designs", Modalities: p.names, Protocol: base.Protocol, Classes: classes, K: k,
+			Designs: designs, AllDesigns: all, Seeds: seeds, Instances: p.instances,
+			Data: map[string]string{p.names.A: base.A.Data.Name, p.names.B: base.B.Data.Name}}
+		if base.A.Test != nil {
+			res.TestData = map[string]string{p.names.A: base.A.Test.Name, p.names.B: base.B.Test.Name}
+		}
+		res.Runs = make([]DesignRun, len(designs)*len(seeds))
+		out[h] = res
 	}
-	res.Runs = make([]DesignRun, len(designs)*len(seeds))
-	bar := base.Progress.start(fmt.Sprintf("%d designs × %d seeds", len(designs), len(seeds)), len(res.Runs))
+	n := len(designs) * len(seeds)
+	bar := base.Progress.start(fmt.Sprintf("%d designs × %d seeds", len(designs), len(seeds)), n*len(plans))
 	defer bar.Done()
 	// Seed-major order: every seed's macro is formed early and its
 	// encodings shared while its designs run.
 	var splitMu sync.Mutex
-	err = parallel(ctx, len(res.Runs), base.Workers, func(i int) error {
+	err = parallel(ctx, n, base.Workers, func(i int) error {
 		si, di := i%len(seeds), i/len(seeds)
 		seed, unseen := seeds[si], designs[di]
 		run, err := runOf(si)
@@ -364,18 +395,22 @@ func ZeroShotDesigns(ctx context.Context, cfg DesignsConfig) (*DesignsResult, er
 			return fmt.Errorf("%w (unseen %v)", err, unseen)
 		}
 		splitMu.Lock()
-		if res.Split == "" {
-			res.Split = sp.protocol
+		for _, res := range out {
+			if res.Split == "" {
+				res.Split = sp.protocol
+			}
 		}
 		splitMu.Unlock()
-		d, err := p.design(ctx, run, sp, seed, 1, nil)
-		if err != nil {
-			return fmt.Errorf("%w (unseen %v, seed %d)", err, unseen, seed)
+		for h, ph := range plans {
+			d, err := ph.design(ctx, run, sp, seed, 1, nil)
+			if err != nil {
+				return fmt.Errorf("%w (unseen %v, seed %d)", err, unseen, seed)
+			}
+			dr := DesignRun{Unseen: unseen, Seed: seed, UnseenTop1: d.unseen.Top1, SeenTop1: d.seen.Top1, UnseenChance: d.unseen.Chance,
+				SeenChance: d.seen.Chance, UnseenPairs: d.unseen.Pairs, GZSL: d.gzsl, Selection: d.sel, Classification: d.class}
+			out[h].Runs[di*len(seeds)+si] = dr
+			bar.Add(1)
 		}
-		dr := DesignRun{Unseen: unseen, Seed: seed, UnseenTop1: d.unseen.Top1, SeenTop1: d.seen.Top1, UnseenChance: d.unseen.Chance,
-			SeenChance: d.seen.Chance, UnseenPairs: d.unseen.Pairs, GZSL: d.gzsl, Selection: d.sel, Classification: d.class}
-		res.Runs[di*len(seeds)+si] = dr
-		bar.Add(1)
 		return nil
 	})
 	if err != nil {
@@ -388,9 +423,11 @@ func ZeroShotDesigns(ctx context.Context, cfg DesignsConfig) (*DesignsResult, er
 			}
 		}
 	}
-	res.summarise(len(seeds))
-	res.Seconds = time.Since(start).Seconds()
-	return res, nil
+	for _, res := range out {
+		res.summarise(len(seeds))
+		res.Seconds = time.Since(start).Seconds()
+	}
+	return out, nil
 }
 
 // summarise fills PerDesign, the estimates and the note from Runs

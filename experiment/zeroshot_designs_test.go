@@ -369,3 +369,41 @@ func TestZeroShotHeadline(t *testing.T) {
 		t.Error("negative pairs accepted")
 	}
 }
+
+// TestDesignsSharedHeads: heads run on one binning, macro, split and
+// encoding give exactly what each gives run on its own.
+func TestDesignsSharedHeads(t *testing.T) {
+	img, aud, _, _ := zeroShotData()
+	enc := EncoderConfig{CalibrationSamples: 20, Reservoir: lsmWindows(1)}
+	base := ZeroShotConfig{A: Side{Data: img, Encoder: enc}, B: Side{Data: aud, Encoder: enc}, Seed: 4, Protocol: ProtocolGZSL,
+		Head: &projection.CLIPConfig{Training: projection.Training{Epochs: 2}}, Select: &Selection{Splits: 1}}
+	side := base
+	side.SideInfo = &SideInfo{A: newDigitTable(6, 1), B: newDigitTable(5, 2)}
+	dc := DesignsConfig{Base: base, Designs: [][]string{{"8", "9"}, {"2", "5"}}, Seeds: []uint64{4, 5}}
+	ctx := context.Background()
+	both, err := zeroShotDesigns(ctx, dc, []ZeroShotConfig{side})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for h, c := range []ZeroShotConfig{base, side} {
+		dc.Base = c
+		alone, err := ZeroShotDesigns(ctx, dc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, b := alone.Runs, both[h].Runs
+		if len(a) != len(b) {
+			t.Fatalf("head %d: %d runs alone, %d shared", h, len(a), len(b))
+		}
+		for i := range a {
+			ja, _ := json.Marshal(a[i])
+			jb, _ := json.Marshal(b[i])
+			if !bytes.Equal(ja, jb) {
+				t.Errorf("head %d run %d: alone %s\nshared %s", h, i, ja, jb)
+			}
+		}
+	}
+	if both[0].Classification != nil || both[1].Classification == nil {
+		t.Errorf("classification: contrastive %v, side %v", both[0].Classification != nil, both[1].Classification != nil)
+	}
+}

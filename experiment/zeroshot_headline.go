@@ -83,9 +83,10 @@ type HeadlineResult struct {
 
 // ZeroShotHeadline runs the zero-shot headline: every pair of the digits
 // 1–9 as the unseen classes (or a seeded sample of cfg.Pairs), the rest
-// seen, on cfg.Seeds macros, twice — with the contrastive head and with
-// descriptor heads on the built-in shape (images) and phonetic (audio)
-// descriptors — under the generalised protocol. When both data sets hold
+// seen, on cfg.Seeds macros, with two heads on the same encodings and
+// splits — the contrastive head and descriptor heads on the built-in
+// shape (images) and phonetic (audio) descriptors — under the
+// generalised protocol. When both data sets hold
 // digit 0, which no design uses, each side's gain is calibrated once per
 // macro on its samples (ZeroShotConfig.CalibrateOn), so the designs of a
 // seed share one encoding per side; otherwise each design calibrates on
@@ -122,22 +123,15 @@ func ZeroShotHeadline(ctx context.Context, cfg HeadlineConfig) (*HeadlineResult,
 	if len(indicesOf(cfg.Images, "0")) > 0 && len(indicesOf(cfg.Audio, "0")) > 0 {
 		base.CalibrateOn = []string{"0"}
 	}
-	h := &HeadlineResult{Task: "zeroshot-headline", PaperUnseenTop1: PaperUnseenTop1}
-	for k, out := range []**DesignsResult{&h.Contrastive, &h.SideInfo} {
-		c := base
-		desc := "contrastive head"
-		if k == 1 {
-			c.SideInfo = &SideInfo{A: descriptor.Shape(), B: descriptor.Phonetic()}
-			desc = "side information"
-		}
-		if cfg.Progress != nil {
-			p := cfg.Progress
-			c.Progress = func(d string, total int) Progress { return p(desc+": "+d, total) }
-		}
-		if *out, err = ZeroShotDesigns(ctx, DesignsConfig{Base: c, Classes: classes, Sample: cfg.Pairs, Seeds: seeds}); err != nil {
-			return nil, fmt.Errorf("%w (%s)", err, desc)
-		}
+	base.Progress = cfg.Progress
+	side := base
+	side.SideInfo = &SideInfo{A: descriptor.Shape(), B: descriptor.Phonetic()}
+	// Both heads run on the same binning, macros, splits and encodings.
+	rs, err := zeroShotDesigns(ctx, DesignsConfig{Base: base, Classes: classes, Sample: cfg.Pairs, Seeds: seeds}, []ZeroShotConfig{side})
+	if err != nil {
+		return nil, err
 	}
+	h := &HeadlineResult{Task: "zeroshot-headline", PaperUnseenTop1: PaperUnseenTop1, Contrastive: rs[0], SideInfo: rs[1]}
 	h.Note = h.note()
 	h.Seconds = time.Since(start).Seconds()
 	return h, nil
