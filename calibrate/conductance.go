@@ -18,7 +18,7 @@ import (
 // ConductanceConfig configures the conductance map of a formed region and
 // the set/reset test that finds stuck cells. A Rows×Cols block of
 // pristine cells is read, formed with one Form pulse (the paper's way of
-// making random weights, PAPER.md §3.2), read (the conductance map), then
+// making random weights, random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023), read (the conductance map), then
 // the cells that did not form get one stronger Reform pulse, then the
 // whole block is reset, read, set and read again. A cell is
 //

@@ -5,7 +5,7 @@
 //
 // Before a lab trusts a simulator it measures its own devices. The paper's
 // reservoir weights are the conductances that electroforming leaves in a
-// 40 nm 1T1R macro (PAPER.md §3): how many cells break down at a given
+// 40 nm 1T1R macro (the 40 nm macro, Wang et al., Nat. Mach. Intell. 2023): how many cells break down at a given
 // voltage, what conductance they take, how noisy a read is and how the
 // conductances relax decide what the liquid state machine computes.
 // crossbar.Model simulates all of it from crossbar.Params; this package
@@ -21,7 +21,7 @@
 //
 //   - form (FormConfig): the form-finder. Every cell of a block gets a
 //     staircase of forming pulses until it reads as formed, as in the
-//     ESGNN sweeps (PAPER.md §3.2, 0.05 V steps). The step that formed a
+//     ESGNN sweeps (random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023, 0.05 V steps). The step that formed a
 //     cell is its apparent breakdown voltage. Because the model's forming
 //     law accumulates voltage-accelerated damage, every step stresses the
 //     cell and the ramp breaks cells down below their one-pulse breakdown

@@ -29,13 +29,13 @@ type FormConfig struct {
 	// leaves 2·10⁻⁹ of the cells beyond 6 σ, and Start sits a further
 	// A·ln(S∞) ≈ 1 σ above where the ramp's stress would form a cell.
 	Start units.Volts   `json:"start_v"`
-	Step  units.Volts   `json:"step_v"` // default 0.05 V (PAPER.md §3.2 [ESGNN-fig]: sweeps in 0.05 V steps)
+	Step  units.Volts   `json:"step_v"` // default 0.05 V (random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023 [ESGNN-fig]: sweeps in 0.05 V steps)
 	Stop  units.Volts   `json:"stop_v"`
 	Width units.Seconds `json:"width_s"` // default RefWidth of the base
 	Gate  units.Volts   `json:"gate_v"`  // default GateRef of the base
 	// FormedG is the criterion "formed": a read above it. Default: the
 	// base's FormedThreshold (1 µS for lin2025). ESGNN used R < 20 kΩ
-	// (PAPER.md §3.2) at a compliance that leaves ≈ 50 µS filaments; the
+	// (random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023) at a compliance that leaves ≈ 50 µS filaments; the
 	// lin2025 compliance leaves 14 µS ones, which that criterion would
 	// never see, so the default follows the model's own criterion.
 	FormedG units.Siemens `json:"formed_g_s"`

@@ -135,7 +135,7 @@ type NoiseCell struct {
 //
 // A read of a cell with conductance G returns G·(1 + σ·z) quantised by
 // the ADC to steps of q (crossbar package documentation: multiplicative
-// read noise, PAPER.md §3.2 [ESGNN]). The variance of a cell's reads is
+// read noise, random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023 [ESGNN]). The variance of a cell's reads is
 // then σ²G² + q²/12 (the quantisation term of Sheppard's correction, valid
 // once the noise spans an ADC step or more), so the analysis subtracts
 // q²/12, with q estimated from the data (see quantum), and pools

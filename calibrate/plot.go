@@ -63,15 +63,38 @@ func (plainTicks) Ticks(min, max float64) []plot.Tick {
 	return ts
 }
 
-// render draws p as a PNG.
+// render draws p as a PNG, its legend in a band below the axes, where it
+// can never hide data.
 func render(p *plot.Plot) ([]byte, error) {
-	c := vgimg.NewWith(vgimg.UseWH(figW, figH), vgimg.UseDPI(figDPI))
-	p.Draw(draw.New(c))
+	l := p.Legend
+	p.Legend = plot.NewLegend()
+	band := legendBand(l)
+	h := figH + band
+	c := vgimg.NewWith(vgimg.UseWH(figW, h), vgimg.UseDPI(figDPI))
+	dc := draw.New(c)
+	p.Draw(draw.Crop(dc, 0, 0, band, 0))
+	if band > 0 {
+		l.Top, l.Left, l.XOffs, l.YOffs, l.Padding = true, true, 0, 0, vg.Points(2)
+		l.Draw(draw.Crop(dc, legendIndent, 0, 0, -(h - band)))
+	}
 	var b bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: c}).WriteTo(&b); err != nil {
 		return nil, fmt.Errorf("calibrate: rendering %q: %w", p.Title.Text, err)
 	}
 	return b.Bytes(), nil
+}
+
+// legendIndent moves the legend band's entries under the plot's y axis.
+const legendIndent = 0.55 * vg.Inch
+
+// legendBand is the height of the band below a figure that holds legend
+// l, 0 for an empty legend.
+func legendBand(l plot.Legend) vg.Length {
+	r := l.Rectangle(draw.New(vgimg.New(figW, figH)))
+	if r.Size().Y <= 0 || r.Size().X <= vg.Points(1) {
+		return 0
+	}
+	return r.Size().Y + 0.15*vg.Inch
 }
 
 // curve is a function drawn over a histogram or a scatter.
@@ -234,9 +257,6 @@ func categoryFigure(title string, g grid, names []string, colours []color.Color,
 	for i, n := range names {
 		p.Legend.Add(fmt.Sprintf("%s (%d)", n, counts[i]), box{colours[i]})
 	}
-	p.Legend.Top, p.Legend.Left = true, false
-	p.Legend.XOffs = 0
-	p.X.Max = float64(g.c0) + 1.4*float64(g.cols) // room for the legend
 	return render(p)
 }
 

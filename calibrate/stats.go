@@ -9,23 +9,19 @@ import (
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/gonum/optimize"
 	"gonum.org/v1/gonum/stat"
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
-// z95 is the two-sided 95 % quantile of the standard normal, Φ⁻¹(0.975)
-// (closed form), used for every confidence interval.
-const z95 = 1.959963984540054
-
-// normCDF is Φ(z), the standard normal CDF.
-func normCDF(z float64) float64 { return 0.5 * math.Erfc(-z/math.Sqrt2) }
-
-// normSF is 1 − Φ(z), computed without cancellation in the upper tail.
-func normSF(z float64) float64 { return 0.5 * math.Erfc(z/math.Sqrt2) }
-
-// normPDF is φ(z).
-func normPDF(z float64) float64 { return math.Exp(-z*z/2) / math.Sqrt(2*math.Pi) }
-
-// normQuantile is Φ⁻¹(p).
-func normQuantile(p float64) float64 { return math.Sqrt2 * math.Erfinv(2*p-1) }
+// The standard normal, from gonum's distuv.
+var (
+	normCDF      = distuv.UnitNormal.CDF      // Φ(z)
+	normSF       = distuv.UnitNormal.Survival // 1 − Φ(z), without cancellation in the upper tail
+	normPDF      = distuv.UnitNormal.Prob     // φ(z)
+	normQuantile = distuv.UnitNormal.Quantile // Φ⁻¹(p)
+	// z95 is the two-sided 95 % quantile, Φ⁻¹(0.975) ≈ 1.95996, used for
+	// every confidence interval.
+	z95 = distuv.UnitNormal.Quantile(0.975)
+)
 
 // logFloor keeps logarithms of vanishing probabilities finite, so a fit
 // that starts far away still has a direction to move in.

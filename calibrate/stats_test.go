@@ -142,7 +142,7 @@ func TestDistFitPicksTheFamily(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	norm, logn := make([]float64, 3000), make([]float64, 3000)
 	for i := range norm {
-		norm[i] = 14.25 + 2.46*rng.NormFloat64() // the ESGNN statistics (PAPER.md §3.2)
+		norm[i] = 14.25 + 2.46*rng.NormFloat64() // the ESGNN statistics (random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023)
 		logn[i] = math.Exp(2.6 + 0.5*rng.NormFloat64())
 	}
 	if f := fitNormalOrLogNormal(norm); f.Best != "normal" {

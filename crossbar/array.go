@@ -60,7 +60,8 @@ type Array interface {
 
 // Geometry is the size of an array.
 type Geometry struct {
-	Rows, Cols int
+	Rows int `json:"rows"`
+	Cols int `json:"cols"`
 }
 
 // Cells returns Rows*Cols.
@@ -78,8 +79,10 @@ func (g Geometry) Contains(r Region) bool {
 // Region is a rectangle of cells: rows [Row, Row+Rows) and columns
 // [Col, Col+Cols).
 type Region struct {
-	Row, Col   int
-	Rows, Cols int
+	Row  int `json:"row"`
+	Col  int `json:"col"`
+	Rows int `json:"rows"`
+	Cols int `json:"cols"`
 }
 
 // Cells returns Rows*Cols.
@@ -95,13 +98,13 @@ type Mode uint8
 const (
 	// Form is electroforming: the first dielectric breakdown of a pristine
 	// cell. Source lines at the amplitude, bit lines grounded, word lines at
-	// the gate voltage that sets the compliance current (PAPER.md §3.2).
+	// the gate voltage that sets the compliance current (random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023).
 	Form Mode = iota + 1
 	// Set switches a formed cell from the high- to the low-resistance state
 	// (same polarity as Form).
 	Set
 	// Reset switches a formed cell back to the high-resistance state: the
-	// selected bit lines are driven, the source lines grounded (PAPER.md §3.2).
+	// selected bit lines are driven, the source lines grounded (random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023).
 	Reset
 )
 
@@ -225,10 +228,11 @@ type ReservoirRunner interface {
 // carry the reservoir's own spikes of the previous step (recurrence). Neuron j
 // uses the differential column pair Region.Col+2j (G⁺) and
 // Region.Col+2j+1 (G⁻), so its signed weight from row i is
-// Gain·(G⁺ᵢⱼ − G⁻ᵢⱼ)/GUnit with GUnit = 1 µS (PAPER.md §2.2: w = const·G[µS]).
+// Gain·(G⁺ᵢⱼ − G⁻ᵢⱼ)/GUnit with GUnit = 1 µS (Lin et al. 2025, the authors' run scripts: w = const·G[µS]).
 type ReservoirLayout struct {
-	Region Region // Rows == In+N, Cols == 2N
-	In, N  int
+	Region Region `json:"region"` // Rows == In+N, Cols == 2N
+	In     int    `json:"inputs"`
+	N      int    `json:"neurons"`
 }
 
 // Validate checks the layout's internal consistency.
@@ -240,10 +244,10 @@ func (l ReservoirLayout) Validate() error {
 }
 
 // GUnit is the conductance that maps to weight 1 before the gain: weights
-// are const·G/µS in the paper's simulation (PAPER.md §2.2, §2.3).
+// are const·G/µS in the paper's simulation (Lin et al. 2025, the authors' run scripts, §2.3).
 const GUnit units.Siemens = 1e-6
 
-// ReservoirRun configures one on-board reservoir sample (PAPER.md §2.1):
+// ReservoirRun configures one on-board reservoir sample (Lin et al. 2025, the authors' LIF code):
 //
 //	v[t] = Decay·v[t−1]·(1 − s[t−1]) + I[t];  s[t] = v[t] > Threshold
 //	I[t] = Gain·(I⁺ − I⁻)/(V_read·GUnit) for the rows active at t

@@ -120,7 +120,7 @@ func BenchmarkRunReservoirNMNIST(b *testing.B) {
 
 // BenchmarkTiledMVMNeural2048 is one in-memory time step of the paper's
 // BTV neural encoder (192 inputs + 2048 neurons = 2240 rows × 4096 columns,
-// PAPER.md §2.2) on a 5×8 grid of lin2025 macros: 5 % of the rows driven,
+// Lin et al. 2025, the authors' run scripts) on a 5×8 grid of lin2025 macros: 5 % of the rows driven,
 // every tile converting its columns and the host summing the row tiles'
 // partial currents. "sequential" asks the 40 tiles one after the other
 // (the default for simulated macros), "two" on two goroutines, "per-tile"

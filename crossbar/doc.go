@@ -3,7 +3,7 @@
 //
 // # The macro
 //
-// The paper's weights live in a 512×512 array of 1T1R cells (PAPER.md §3):
+// The paper's weights live in a 512×512 array of 1T1R cells (the 40 nm macro, Wang et al., Nat. Mach. Intell. 2023):
 // each cell is a TaN/TaOx/Ta/TiN resistor in series with an access
 // transistor. Cells in a row share a source line (driven by a DAC), cells
 // in a column share a bit line (read by a trans-impedance amplifier and an
@@ -156,7 +156,7 @@
 //
 // The paper's neural↔visual encoders have 2048 neurons: 192+2048 rows ×
 // 4096 columns and 784+2048 rows × 4096 columns in differential form,
-// far beyond one 512×512 macro (PAPER.md §2.3). Tiled is a grid of Arrays
+// far beyond one 512×512 macro (Lin et al. 2025, the authors' Gaussian weight simulation). Tiled is a grid of Arrays
 // — simulated macros (NewTiledModels) or boards — that is itself an
 // Array, so everything above this package runs such a reservoir unchanged.
 // What crosses a tile boundary is digital, as on hardware: each tile

@@ -65,7 +65,7 @@ func binomTol(p float64, n int) float64 {
 	return 5*math.Sqrt(p*(1-p)/float64(n)) + 1/float64(n)
 }
 
-// The headline statistics of PAPER.md §3.2 on the full lin2025 array: the
+// The headline statistics of random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023 on the full lin2025 array: the
 // default forming pulse forms essentially every cell, at the ESGNN
 // conductance statistics.
 func TestDefaultFormingLin2025(t *testing.T) {

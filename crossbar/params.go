@@ -24,12 +24,12 @@ import (
 type Params struct {
 	// Geometry.
 
-	Rows int `json:"rows"` // word lines / source lines; 512 (PAPER.md §3.1 [PRUNE])
-	Cols int `json:"cols"` // bit lines; 512 (PAPER.md §3.1 [PRUNE])
+	Rows int `json:"rows"` // word lines / source lines; 512 (the 40 nm macro of Lin et al. 2025; device stack as in Wang et al., Nat. Mach. Intell. 2023 [PRUNE])
+	Cols int `json:"cols"` // bit lines; 512 (the 40 nm macro of Lin et al. 2025; device stack as in Wang et al., Nat. Mach. Intell. 2023 [PRUNE])
 
 	// Pristine cells (never broken down).
 
-	PristineG      units.Siemens `json:"pristine_g"`      // S, median; 10 MΩ (PAPER.md §3.2 [ESGNN-fig])
+	PristineG      units.Siemens `json:"pristine_g"`      // S, median; 10 MΩ (random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023 [ESGNN-fig])
 	PristineSpread float64       `json:"pristine_spread"` // σ of ln G, device to device; assumption
 	StuckHRSRate   float64       `json:"stuck_hrs_rate"`  // fraction of cells that never form or set; assumption
 	StuckLRSRate   float64       `json:"stuck_lrs_rate"`  // fraction of cells born conducting and immune to pulses; assumption
@@ -85,7 +85,7 @@ type Params struct {
 	TransistorRon   units.Ohms    `json:"transistor_ron"`   // Ω, access-transistor on-resistance in series at read; 0 (already in the measured G)
 	FormedThreshold units.Siemens `json:"formed_threshold"` // S, a cell reading above this counts as formed; assumption
 
-	// Periphery (PAPER.md §3.2–3.3: DAC80508, OPA4322-Q1, ADS8324).
+	// Periphery (random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023–3.3: DAC80508, OPA4322-Q1, ADS8324).
 
 	DACBits      int           `json:"dac_bits"`       // DAC resolution; 16 (DAC80508)
 	DACFullScale units.Volts   `json:"dac_full_scale"` // V, DAC span: V = code·FS/2^bits; 5 V (DAC80508: 2.5 V ref × gain 2)
@@ -111,7 +111,7 @@ type Params struct {
 	MinWidth  units.Seconds `json:"min_width"`   // s, shortest pulse; assumption
 	MaxWidth  units.Seconds `json:"max_width"`   // s, longest pulse; assumption
 	MaxGate   units.Volts   `json:"max_gate"`    // V, largest word-line voltage; assumption
-	MaxCells  int           `json:"max_cells"`   // cells one pulse may touch; 0 = no limit (PAPER.md §3.2 forms whole regions)
+	MaxCells  int           `json:"max_cells"`   // cells one pulse may touch; 0 = no limit (random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023 forms whole regions)
 }
 
 // paramSpec describes one field of Params: unit, valid range, meaning and
@@ -129,12 +129,12 @@ type paramSpec struct {
 // specs lists every Params field in declaration order.
 var specs = []paramSpec{
 	{"rows", "", 1, 4096, false, "rows (word lines, source lines) of the array",
-		"PAPER.md §3.1 [PRUNE]: 512×512 crossbar, 256 K cells"},
+		"the 40 nm macro of Lin et al. 2025; device stack as in Wang et al., Nat. Mach. Intell. 2023 [PRUNE]: 512×512 crossbar, 256 K cells"},
 	{"cols", "", 1, 4096, false, "columns (bit lines) of the array",
-		"PAPER.md §3.1 [PRUNE]: 512×512 crossbar, 256 K cells"},
+		"the 40 nm macro of Lin et al. 2025; device stack as in Wang et al., Nat. Mach. Intell. 2023 [PRUNE]: 512×512 crossbar, 256 K cells"},
 
 	{"pristine_g", "S", 0, 1e-5, true, "median conductance of a pristine (unformed) cell",
-		"PAPER.md §3.2 [ESGNN-fig]: pristine resistance ≈ 10 MΩ"},
+		"random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023 [ESGNN-fig]: pristine resistance ≈ 10 MΩ"},
 	{"pristine_spread", "", 0, 3, false, "device-to-device σ of ln(pristine conductance)",
 		"assumption: ±35 % leakage spread, typical of thin oxides; it only shows in unformed cells, at ~½ ADC LSB"},
 	{"stuck_hrs_rate", "", 0, 1, false, "fraction of cells that never form or set (stuck high-resistance)",
@@ -147,9 +147,9 @@ var specs = []paramSpec{
 	{"vbd_std", "V", 0, 5, true, "device-to-device σ of the breakdown voltage",
 		"Wang et al., Nat. Mach. Intell. 5, 104 (2023), Ext. Data Fig. 1, converted as vbd_mean (the ramp compresses the early breakdowns, so the single-pulse σ is wider than the ramp's)"},
 	{"ref_width", "s", 0, 1, true, "pulse width at which vbd_mean, vset_mean and vreset_mean hold, and the time at compliance at which lrs_mean holds",
-		"assumption: µs pulses, as made by the discrete-component test board (PAPER.md §3.3)"},
+		"assumption: µs pulses, as made by the discrete-component test board (the macro's MVM and test system, Wang et al., Nat. Mach. Intell. 2023)"},
 	{"form_accel", "V", 0, 5, true, "E-model acceleration voltage: breakdown time falls e-fold per form_accel of extra amplitude",
-		"assumption: field acceleration ≈ 2 decades per MV/cm, typical of thin high-k oxides; over 8 nm TaOx (PAPER.md §3.1) 0.8 V/(2 ln 10) ≈ 0.17 V"},
+		"assumption: field acceleration ≈ 2 decades per MV/cm, typical of thin high-k oxides; over 8 nm TaOx (the 40 nm macro of Lin et al. 2025; device stack as in Wang et al., Nat. Mach. Intell. 2023) 0.8 V/(2 ln 10) ≈ 0.17 V"},
 
 	{"form_amplitude", "V", 0, 50, true, "amplitude of the default forming pulse every experiment applies to its reservoir regions",
 		"closed form vbd_mean + 4·vbd_std: breaks down all but 1 − Φ(4) ≈ 3·10⁻⁵ of the cells, the dense reservoir of the paper's software model (Lin et al. 2025)"},
@@ -171,9 +171,9 @@ var specs = []paramSpec{
 	{"parasitic_cap", "F", 0, 1e-9, false, "line capacitance that discharges through a cell as it breaks down (current overshoot), as extra charge beyond the compliance",
 		"assumption: ≈ 0.2 fF/µm over a ≈ 100 µm bit line of the 512-cell array; overshoot charge shapes the filament (Ambrogio et al., IEEE EDL 37, 1268 (2016); Shrestha et al., Solid-State Electron. (2018))"},
 	{"lrs_mean", "S", 0, 1e-2, true, "mean conductance of a cell formed (or set) at gate_ref whose filament carried the compliance current for one ref_width",
-		"[ESGNN] backend_torch_simu.py: cond_mean = 14.2473 (µS), measured on the same 40 nm macro (PAPER.md §3.2); that it corresponds to one ref_width at compliance is an assumption"},
+		"[ESGNN] backend_torch_simu.py: cond_mean = 14.2473 (µS), measured on the same 40 nm macro (random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023); that it corresponds to one ref_width at compliance is an assumption"},
 	{"lrs_std", "S", 0, 1e-2, false, "device σ of the formed conductance at gate_ref, without read noise (scales with the mean at other gates and pulses)",
-		"[ESGNN] backend_torch_simu.py: cond_std = 2.4624 (µS) as read (PAPER.md §3.2), with the read noise of read_noise deconvolved: √((2.4624² − (0.02·14.2473)²)/(1 + 0.02²)) = 2.4454 µS"},
+		"[ESGNN] backend_torch_simu.py: cond_std = 2.4624 (µS) as read (random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023), with the read noise of read_noise deconvolved: √((2.4624² − (0.02·14.2473)²)/(1 + 0.02²)) = 2.4454 µS"},
 	{"lrs_min", "S", 0, 1e-2, true, "lower clip of a formed or set conductance (weakest stable filament)",
 		"assumption: 5 σ below lrs_mean"},
 	{"lrs_max", "S", 0, 1, true, "upper clip of a formed or set conductance",
@@ -197,7 +197,7 @@ var specs = []paramSpec{
 		"assumption: ionic switching time changes ~10 decades over ~0.7 V (nonlinear kinetics), 0.7 V/ln 1e10 ≈ 0.03 V"},
 
 	{"read_noise", "", 0, 1, false, "relative σ of a cell's conductance in each read (multiplicative, per read)",
-		"[ESGNN] run_mutag.sh, run_collab.sh: --noise 0.02, w + w·N(0,1)·noise per multiply (PAPER.md §3.2)"},
+		"[ESGNN] run_mutag.sh, run_collab.sh: --noise 0.02, w + w·N(0,1)·noise per multiply (random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023)"},
 	{"drift_nu_lrs", "", -1, 1, false, "relaxation exponent of LRS cells: G = G0·(1 + Δt/drift_t0)^(−ν)",
 		"assumption: ≈ 3 % loss after 1000 s"},
 	{"drift_nu_hrs", "", -1, 1, false, "relaxation exponent of HRS cells (negative: conductance creeps up)",
@@ -214,21 +214,21 @@ var specs = []paramSpec{
 		"assumption: 1 MΩ, a decade above pristine and 5 σ below lrs_mean (ESGNN's 20 kΩ criterion was for its sweep at a higher compliance)"},
 
 	{"dac_bits", "", 4, 24, false, "resolution of the DAC channels (source-line, word-line and read voltages)",
-		"TI DAC80508 datasheet: 16-bit, 8 channels (PAPER.md §3.2 [PRUNE])"},
+		"TI DAC80508 datasheet: 16-bit, 8 channels (random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023 [PRUNE])"},
 	{"dac_full_scale", "V", 0, 50, true, "DAC span: V = code·dac_full_scale/2^dac_bits",
 		"TI DAC80508 datasheet: 2.5 V internal reference × output gain 2"},
 	{"read_voltage", "V", 0, 5, true, "read voltage on the selected rows (quantised by the DAC)",
-		"assumption: well below the SET threshold; NOT FOUND in the sources (PAPER.md §3.3)"},
+		"assumption: well below the SET threshold; NOT FOUND in the sources (the macro's MVM and test system, Wang et al., Nat. Mach. Intell. 2023)"},
 	{"read_width", "s", 0, 1, true, "duration of one read pulse (energy only; reads do not advance the clock)",
 		"assumption: one ADS8324 acquisition, 4.5–5 DCLOCK cycles at 1.2 MHz ≈ 4.2 µs, rounded up"},
 	{"tia_gain", "Ω", 0, 1e9, true, "transimpedance of the column amplifiers",
-		"assumption: OPA4322-Q1 feedback resistor (PAPER.md §3.3) chosen so one ADC LSB is ≈ 0.2 µS at read_voltage and full scale holds ≈ 110 formed cells"},
+		"assumption: OPA4322-Q1 feedback resistor (the macro's MVM and test system, Wang et al., Nat. Mach. Intell. 2023) chosen so one ADC LSB is ≈ 0.2 µS at read_voltage and full scale holds ≈ 110 formed cells"},
 	{"adc_bits", "", 4, 24, false, "resolution of the column ADCs (signed two's-complement codes)",
-		"TI ADS8324 datasheet: 14-bit (PAPER.md §3.3 [PRUNE])"},
+		"TI ADS8324 datasheet: 14-bit (the macro's MVM and test system, Wang et al., Nat. Mach. Intell. 2023 [PRUNE])"},
 	{"adc_full_scale", "V", 0, 10, true, "ADC input range ±adc_full_scale",
 		"TI ADS8324 datasheet: bipolar input ±V_REF with V_REF ≤ V_CC/2 = 1.8 V"},
 	{"input_bits", "", 1, 16, false, "bit planes of a multi-bit MVM input (applied bit-serially)",
-		"[ESGNN] run_mutag.sh, run_collab.sh: --n_bit 4 (PAPER.md §3.3)"},
+		"[ESGNN] run_mutag.sh, run_collab.sh: --n_bit 4 (the macro's MVM and test system, Wang et al., Nat. Mach. Intell. 2023)"},
 	{"analog_diff", "", 0, 1, false, "1: each column pair (2k, 2k+1) is subtracted in the analogue domain before one ADC conversion; 0: both columns converted, subtracted digitally",
 		"0: the group's test board converts every column, one ADS8324 channel per TIA (Lin et al. 2025 and its sister papers' test system)"},
 
@@ -249,7 +249,7 @@ var specs = []paramSpec{
 	{"max_gate", "V", 0, 10, true, "largest word-line voltage (compliance ceiling)",
 		"assumption: 2.5 V thick-oxide transistor rating"},
 	{"max_cells", "", 0, 1 << 30, false, "cells one pulse may touch (0 = no limit)",
-		"PAPER.md §3.2: the paper forms whole regions with one pulse"},
+		"random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023: the paper forms whole regions with one pulse"},
 }
 
 // lin2025 is the preset of the paper's macro; the sources are in specs.

@@ -45,13 +45,13 @@ func TestLin2025Values(t *testing.T) {
 		name      string
 		got, want float64
 	}{
-		{"rows (PAPER.md §3.1)", float64(p.Rows), 512},
-		{"cols (PAPER.md §3.1)", float64(p.Cols), 512},
+		{"rows (the 40 nm macro of Lin et al. 2025; device stack as in Wang et al., Nat. Mach. Intell. 2023)", float64(p.Rows), 512},
+		{"cols (the 40 nm macro of Lin et al. 2025; device stack as in Wang et al., Nat. Mach. Intell. 2023)", float64(p.Cols), 512},
 		{"lrs_mean µS (ESGNN cond_mean)", p.LRSMean.Micro(), 14.2473},
 		// ESGNN cond_std 2.4624 µS as read, read noise 0.02 deconvolved:
 		// √((2.4624² − (0.02·14.2473)²)/(1 + 0.02²)).
 		{"lrs_std µS (ESGNN cond_std, deconvolved)", p.LRSStd.Micro(), math.Sqrt((2.4624*2.4624 - 0.02*0.02*14.2473*14.2473) / (1 + 0.02*0.02))},
-		{"pristine MΩ (PAPER.md §3.2)", float64(p.PristineG.Ohms()) / 1e6, 10},
+		{"pristine MΩ (random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023)", float64(p.PristineG.Ohms()) / 1e6, 10},
 		{"read_noise (ESGNN --noise)", p.ReadNoise, 0.02},
 		{"dac_bits (DAC80508)", float64(p.DACBits), 16},
 		{"adc_bits (ADS8324)", float64(p.ADCBits), 14},

@@ -434,7 +434,7 @@ func geomGrid(t *testing.T, rows, cols int, tile Geometry) *Tiled {
 	return a
 }
 
-// The paper's BTV encoders (PAPER.md §2.2) on 512×512 macros: 192+2048
+// The paper's BTV encoders (Lin et al. 2025, the authors' run scripts) on 512×512 macros: 192+2048
 // rows × 4096 columns need 5×8 = 40 macros, 784+2048 rows 6×8 = 48.
 func TestPlacementBTV(t *testing.T) {
 	macro := Geometry{Rows: 512, Cols: 512}

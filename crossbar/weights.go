@@ -30,7 +30,7 @@ func readVoltage(a Array) units.Volts {
 }
 
 // RandomWeights makes a reservoir's random weights the way the paper did
-// (PAPER.md §3.2): one pulse form over the whole layout region, then one
+// (random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023): one pulse form over the whole layout region, then one
 // Read of the region. It returns the signed weights the LSM sees before its
 // gain, (G⁺ − G⁻)/GUnit of each differential column pair: win is In×N
 // row-major (win[i*N+j] from input i to neuron j) and wrec is N×N

@@ -10,7 +10,7 @@ import (
 	"github.com/memlsm/memlsm/units"
 )
 
-// The N-MNIST reservoir of PAPER.md §2.2 (256 inputs, 200 neurons) on the
+// The N-MNIST reservoir of Lin et al. 2025, the authors' run scripts (256 inputs, 200 neurons) on the
 // lin2025 macro: differential weights have mean ≈ 0 and σ ≈ √2·2.46.
 func TestRandomWeightsStatistics(t *testing.T) {
 	m := newTestModel(t, "lin2025", 512, 512, 10, nil)

@@ -98,7 +98,7 @@ func (d *Dataset) Subset(indices []int) *Dataset {
 // CanonicalDigit maps a spoken or written digit class name to its digit
 // "0".."9": digits map to themselves, English words ("zero", "one", ...,
 // "nine") to their digit, and N-TIDIGITS' letters "z" (zero) and "o" ("oh")
-// both to "0" (PAPER.md §2.4: the supervised code keeps z and o as two of
+// both to "0" (Lin et al. 2025, the authors' input binning: the supervised code keeps z and o as two of
 // its 11 classes; §5.2: the zero-shot code excludes both as digit 0). Case
 // and surrounding space are ignored. ok is false for other names.
 func CanonicalDigit(name string) (digit string, ok bool) {
@@ -180,7 +180,7 @@ func (d *Dataset) Where(key, value string) *Dataset {
 }
 
 // Head returns the first perClass samples of every class, in dataset order
-// (PAPER.md §5.2: the zero-shot test uses the first 100 per class of each
+// (Lin et al. 2025, the zero-shot protocol of the authors' scripts: the zero-shot test uses the first 100 per class of each
 // test set). Classes with fewer samples keep all of theirs.
 func (d *Dataset) Head(perClass int) *Dataset {
 	return d.Subset(d.headIndices(perClass))
@@ -357,7 +357,7 @@ type IndexPair struct {
 	A, B, Class int
 }
 
-// Pair implements the class-wise pairing of PAPER.md §5.2: for each class c
+// Pair implements the class-wise pairing of Lin et al. 2025, the zero-shot protocol of the authors' scripts: for each class c
 // in classes, the first n_c samples of class c in a and in b (dataset
 // order) are paired index by index, n_c being the smaller of the two counts.
 // Classes are matched by name (ClassMatches), so "1" pairs N-MNIST's "1"

@@ -42,7 +42,7 @@ func ids(d *Dataset) []string {
 }
 
 func TestCanonicalDigit(t *testing.T) {
-	// PAPER.md §2.4/§5.2: N-TIDIGITS 'z' (zero) and 'o' ("oh") are both digit 0.
+	// Lin et al. 2025, the authors' input binning/§5.2: N-TIDIGITS 'z' (zero) and 'o' ("oh") are both digit 0.
 	for in, want := range map[string]string{"z": "0", "o": "0", "O": "0", "oh": "0", "zero": "0", "0": "0", " 7 ": "7", "Nine": "9", "one": "1"} {
 		if got, ok := CanonicalDigit(in); !ok || got != want {
 			t.Errorf("CanonicalDigit(%q) = %q, %v; want %q", in, got, ok, want)
@@ -211,7 +211,7 @@ func TestFolds(t *testing.T) {
 }
 
 func TestPairPaperRule(t *testing.T) {
-	// PAPER.md §5.2: per class, the first n_c of each dataset in order,
+	// Lin et al. 2025, the zero-shot protocol of the authors' scripts: per class, the first n_c of each dataset in order,
 	// n_c = min of the two counts, paired index by index; "0" pairs images
 	// of 0 with both z and o.
 	img := toyDataset(digitClasses(), []int{3, 4, 1, 0, 0, 0, 0, 0, 0, 0})

@@ -23,7 +23,7 @@
 // Class names match across datasets by name (ClassMatches): equal names, or
 // names of the same digit (CanonicalDigit), so "0" matches N-TIDIGITS'
 // "z" (zero) and "o" ("oh"). Pair implements the zero-shot pairing of the
-// paper (PAPER.md §5.2) on top of it.
+// paper (Lin et al. 2025, the zero-shot protocol of the authors' scripts) on top of it.
 //
 // Randomness is explicit and stable: Split and Folds shuffle each class with
 // a PCG stream seeded by the caller's seed and the class name, through a
@@ -64,7 +64,7 @@
 // Frames is a CSR layout — offsets per step and one index slice — so a
 // sample is two or three allocations, and none once a Frames is reused.
 // GridBinner reproduces the paper's N-MNIST input (16×16 centre crop,
-// polarity channel 0, Tw = 50 binary frames; PAPER.md §2.4) with the bin
+// polarity channel 0, Tw = 50 binary frames; Lin et al. 2025, the authors' input binning) with the bin
 // width, crop, polarity and counting as parameters; ChunkBinner reproduces
 // its N-TIDIGITS input exactly (1 ms raster, 129 OR-pooled chunks with
 // torch.chunk semantics, zero-padded). GridBinner bins through a
@@ -89,8 +89,8 @@
 //
 // # Test data
 //
-// Tests that read the real recordings look for them in ../shared/data
-// beside the repository, or in the folder named by the environment
+// Tests that read real recordings look for them in a data folder beside
+// the repository (internal/shareddata), or in the folder named by the environment
 // variable MEMLSM_SHARED_DATA (set it to an empty folder to test the
 // fallback), and skip with a message when they are absent.
 package events

@@ -140,8 +140,8 @@ type Polarity int
 const (
 	// PolarityOFF uses OFF events (P == 0) only. It is the default because
 	// the paper uses channel 0 of the pre-binned N-MNIST .mat files
-	// (PAPER.md §2.4); that channel 0 holds OFF events is an assumption,
-	// shared with the peer benchmark /work/shared/bench/peer_lsm_torch.py.
+	// (Lin et al. 2025, the authors' input binning); that channel 0 holds OFF events is an assumption,
+	// shared with PyTorch re-implementations of the paper's LSM.
 	PolarityOFF Polarity = iota
 	// PolarityON uses ON events (P != 0) only.
 	PolarityON
@@ -174,15 +174,14 @@ func (p *Polarity) Set(s string) error {
 
 // Defaults of GridBinner.
 const (
-	// DefaultGridSteps is Tw = 50 time steps (PAPER.md §2.4: the LSM uses the
+	// DefaultGridSteps is Tw = 50 time steps (Lin et al. 2025, the authors' input binning: the LSM uses the
 	// first 50 bins).
 	DefaultGridSteps = 50
-	// DefaultGridCrop is the 16×16 centre crop (PAPER.md §2.4).
+	// DefaultGridCrop is the 16×16 centre crop (Lin et al. 2025, the authors' input binning).
 	DefaultGridCrop = 16
 	// DefaultGridBinWidth is 6 ms. Assumption: the paper's N-MNIST bin width
-	// is unknown (PAPER.md §2.4, NOT FOUND); 50 bins of 6 ms cover the first
-	// 300 ms, i.e. N-MNIST's three ~100 ms saccades (§7.1), as in the peer
-	// benchmark peer_lsm_torch.py.
+	// is unknown (Lin et al. 2025, the authors' input binning, NOT FOUND); 50 bins of 6 ms cover the first
+	// 300 ms, i.e. N-MNIST's three ~100 ms saccades (Orchard et al. 2015).
 	DefaultGridBinWidth = units.Seconds(6e-3)
 )
 
@@ -190,13 +189,13 @@ const (
 // (x, y, p, t) sets input (y-y0)·w + (x-x0) (plus w·h for ON events with
 // PolarityBoth) at step ⌊(t-Start)/BinWidth⌋. Events outside the crop, of an
 // unused polarity, before Start or after the last step are dropped. The zero
-// value is the paper's N-MNIST binning (PAPER.md §2.4).
+// value is the paper's N-MNIST binning (Lin et al. 2025, the authors' input binning).
 type GridBinner struct {
-	// Width and Height of the sensor; 0 means 34 (N-MNIST, PAPER.md §7.1).
+	// Width and Height of the sensor; 0 means 34 (N-MNIST, Orchard et al. 2015, the N-MNIST format).
 	Width, Height int
 	// Crop is the pixel window used; the zero Rectangle means the centred
 	// 16×16 window starting at ⌈(Width-16)/2⌉, i.e. pixels 9..24 of 34
-	// (PAPER.md §2.4). Use image.Rect(0, 0, Width, Height) for the full sensor.
+	// (Lin et al. 2025, the authors' input binning). Use image.Rect(0, 0, Width, Height) for the full sensor.
 	Crop image.Rectangle
 	// Polarity selects the events used; the zero value is PolarityOFF.
 	Polarity Polarity
@@ -475,14 +474,14 @@ func usTicks(s units.Seconds) int64 {
 // Defaults of ChunkBinner.
 const (
 	// DefaultChunkSteps is the 129 pooled steps of the N-TIDIGITS code
-	// (PAPER.md §2.4).
+	// (Lin et al. 2025, the authors' input binning).
 	DefaultChunkSteps = 129
-	// DefaultChunkResolution is the raster's Dt = 1 ms (PAPER.md §2.4).
+	// DefaultChunkResolution is the raster's Dt = 1 ms (Lin et al. 2025, the authors' input binning).
 	DefaultChunkResolution = units.Seconds(1e-3)
 )
 
 // ChunkBinner bins 1-D channel events exactly as the paper's N-TIDIGITS code
-// (PAPER.md §2.4): a binary raster of Dt columns (duplicates collapse), of
+// (Lin et al. 2025, the authors' input binning): a binary raster of Dt columns (duplicates collapse), of
 // D = ⌈max t/Dt⌉+1 columns, is cut into chunks with torch.chunk semantics
 // (see TorchChunks) and OR-pooled; steps past the last chunk are zero
 // (right zero-padding to Bins). With Counts, Values reports the raster's sum
@@ -493,7 +492,7 @@ const (
 // in floating point from seconds, which can put an event sitting exactly on
 // a column edge one column later — immaterial at 1 ms columns.
 type ChunkBinner struct {
-	// Channels is the number of inputs; 0 means 64 (CochleaAMS1b, PAPER.md §7.2).
+	// Channels is the number of inputs; 0 means 64 (CochleaAMS1b, Anumula et al. 2018, N-TIDIGITS).
 	Channels int
 	// Bins is the number of chunks (time steps); 0 means DefaultChunkSteps (129).
 	Bins int

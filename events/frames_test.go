@@ -11,12 +11,12 @@ import (
 
 func TestGridBinnerPaperDefaults(t *testing.T) {
 	var g GridBinner
-	// PAPER.md §2.4: 16×16 crop → 256 inputs, Tw = 50 steps.
+	// Lin et al. 2025, the authors' input binning: 16×16 crop → 256 inputs, Tw = 50 steps.
 	if g.Inputs() != 256 || g.Steps() != 50 {
 		t.Fatalf("inputs %d, steps %d; want 256, 50", g.Inputs(), g.Steps())
 	}
 	if r := g.resolved().Crop; r != image.Rect(9, 9, 25, 25) {
-		t.Errorf("crop %v, want pixels 9..24 (PAPER.md §2.4)", r)
+		t.Errorf("crop %v, want pixels 9..24 (Lin et al. 2025, the authors' input binning)", r)
 	}
 	s := &Sample{Events2D: []Event2D{
 		{T: 0, X: 9, Y: 9},          // step 0, input 0
@@ -101,7 +101,7 @@ func TestGridBinnerOptions(t *testing.T) {
 	}
 }
 
-// peerBin is the binning of the peer benchmark peer_lsm_torch.py written out
+// peerBin is the binning of the PyTorch peer benchmark written out
 // densely: events in the 9..24 window of polarity pol with t < 300 ms set
 // frame ⌊t·50/300000⌋ at (y−9)·16 + (x−9).
 func peerBin(ev []Event2D, pol uint8) [][]float32 {
@@ -161,11 +161,11 @@ func sharedDataOrEmpty(t *testing.T, sub string) (dir string) {
 }
 
 func TestTorchChunks(t *testing.T) {
-	// Closed form of torch.chunk: size ⌈d/n⌉, count ⌈d/size⌉ (PAPER.md §2.4).
+	// Closed form of torch.chunk: size ⌈d/n⌉, count ⌈d/size⌉ (Lin et al. 2025, the authors' input binning).
 	cases := []struct{ d, n, size, count int }{
 		{1, 129, 1, 1},
 		{129, 129, 1, 129},
-		{130, 129, 2, 65}, // the quirk named in PAPER.md §2.4
+		{130, 129, 2, 65}, // the quirk named in Lin et al. 2025, the authors' input binning
 		{258, 129, 2, 129},
 		{259, 129, 3, 87},
 		{1000, 129, 8, 125},
@@ -177,7 +177,7 @@ func TestTorchChunks(t *testing.T) {
 	}
 }
 
-// paperChunk is the paper's N-TIDIGITS binning (PAPER.md §2.4) written out
+// paperChunk is the paper's N-TIDIGITS binning (Lin et al. 2025, the authors' input binning) written out
 // densely: raster, torch.chunk, OR-pool (or sum), zero-pad to n.
 func paperChunk(ev []Event1D, channels, n int, counts bool) [][]float32 {
 	out := make([][]float32, n)
@@ -229,7 +229,7 @@ func ceil(x float64) float64 {
 
 func TestChunkBinnerD130(t *testing.T) {
 	// Last event at 129 ms: D = 130 → chunks of 2 columns, 65 of them, then
-	// 64 zero steps (PAPER.md §2.4).
+	// 64 zero steps (Lin et al. 2025, the authors' input binning).
 	s := &Sample{Events1D: []Event1D{{T: 0, Ch: 1}, {T: 1999, Ch: 2}, {T: 2000, Ch: 3}, {T: 129_000, Ch: 63}}}
 	var f Frames
 	if err := (ChunkBinner{}).Bin(s, &f); err != nil {
@@ -361,7 +361,7 @@ func BenchmarkChunkBin900(b *testing.B) {
 }
 
 func TestGridBinnerWindow(t *testing.T) {
-	// ⌈(W−16)/2⌉ (PAPER.md §2.4): 9 for 34 pixels, 0 for 16, and an
+	// ⌈(W−16)/2⌉ (Lin et al. 2025, the authors' input binning): 9 for 34 pixels, 0 for 16, and an
 	// explicit Crop is kept.
 	cases := []struct {
 		g    GridBinner

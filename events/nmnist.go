@@ -19,11 +19,11 @@ import (
 )
 
 // NMNISTSensor is the sensor of N-MNIST: the 34×34-pixel window of an ATIS
-// camera with ON/OFF polarity (PAPER.md §7.1; Orchard et al. 2015).
+// camera with ON/OFF polarity (Orchard et al. 2015, the N-MNIST format; Orchard et al. 2015).
 var NMNISTSensor = Sensor{Name: "ATIS (N-MNIST)", Width: 34, Height: 34, Polarities: 2}
 
 const (
-	// nmnistEventSize is the size of one N-MNIST event: 40 bits (PAPER.md §7.1).
+	// nmnistEventSize is the size of one N-MNIST event: 40 bits (Orchard et al. 2015, the N-MNIST format).
 	nmnistEventSize = 5
 	// nmnistOverflowY marks a timestamp-overflow event instead of a pixel
 	// event: tonic's io.read_mnist_file (adapted from gorchard/event-Python
@@ -442,4 +442,23 @@ func parallel(ctx context.Context, n, workers int, fn func(buf *[]byte, i int) e
 		}
 	}
 	return nil
+}
+
+// ReadNMNISTFile reads one N-MNIST recording (.bin, or slayer's .bs2,
+// which is the same format) within lim (zero: DefaultLimits).
+func ReadNMNISTFile(path string, lim Limits) ([]Event2D, error) {
+	lim, err := lim.resolve()
+	if err != nil {
+		return nil, err
+	}
+	var buf []byte
+	b, err := readFileInto(path, &buf, lim)
+	if err != nil {
+		var fe *FormatError
+		if errors.As(err, &fe) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("events: N-MNIST: %w", err)
+	}
+	return DecodeNMNIST(path, b, make([]Event2D, 0, len(b)/nmnistEventSize))
 }

@@ -13,7 +13,7 @@ import (
 )
 
 func TestDecodeNMNISTRealFiles(t *testing.T) {
-	// Expected values: ../shared/data/nmnist/SOURCE.md ("Decoded statistics").
+	// Expected values: the nmnist data notes ("Decoded statistics").
 	cases := []struct {
 		file         string
 		events, on   int

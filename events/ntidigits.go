@@ -17,7 +17,7 @@ const formatNTIDIGITS = "N-TIDIGITS HDF5"
 
 // NTIDIGITSClasses are the 11 single-digit classes of N-TIDIGITS in the
 // order of the paper's code ('z' → 0, digits as themselves, 'o' → 10;
-// PAPER.md §2.4).
+// Lin et al. 2025, the authors' input binning).
 var NTIDIGITSClasses = []string{"z", "1", "2", "3", "4", "5", "6", "7", "8", "9", "o"}
 
 // NTIDIGITSOptions selects what ReadNTIDIGITS reads. The zero value reads
@@ -27,7 +27,7 @@ type NTIDIGITSOptions struct {
 	Split string
 	// All keeps multi-digit sequences too; each distinct sequence ("1z3")
 	// becomes a class after the 11 single digits. The paper uses single
-	// digits only (only_single_digits=True, PAPER.md §5.1).
+	// digits only (only_single_digits=True, Lin et al. 2025, the classification protocol of the authors' scripts).
 	All bool
 	// Limits bounds each sample (Limits.Sample) and the whole file
 	// (Limits.Container: the events kept, and what the file may yield
@@ -35,7 +35,7 @@ type NTIDIGITSOptions struct {
 	Limits Limits
 }
 
-// ReadNTIDIGITS reads n-tidigits.hdf5 (PAPER.md §7.2): for each partition p
+// ReadNTIDIGITS reads n-tidigits.hdf5 (Anumula et al. 2018, N-TIDIGITS): for each partition p
 // in train, test, the dataset p_labels lists the sample ids (byte or UTF-8
 // strings) and the groups p_addresses and p_timestamps hold, per id, the
 // channel (0..63) and time in seconds of every event. A sample's label is

@@ -7,7 +7,7 @@ import (
 )
 
 // CochleaAMS1bSensor is the sensor of N-TIDIGITS: the 64-channel
-// CochleaAMS1b silicon cochlea (PAPER.md §7.2). N-TIDIGITS' HDF5 file holds
+// CochleaAMS1b silicon cochlea (Anumula et al. 2018, N-TIDIGITS). N-TIDIGITS' HDF5 file holds
 // no polarity, so Polarities is 1.
 var CochleaAMS1bSensor = Sensor{Name: "CochleaAMS1b (N-TIDIGITS)", Channels: 64, Polarities: 1}
 
@@ -17,7 +17,7 @@ const formatSlayer1D = "slayer .bs1"
 // events to dst. The file has no header; each event is 5 bytes: a 16-bit
 // big-endian channel, then the polarity in the top bit of byte 2 and a
 // 23-bit big-endian microsecond timestamp in the rest (slayerPytorch
-// read1Dspikes; ../shared/data/ntidigits/SOURCE.md). Channels must be below
+// read1Dspikes, github.com/bamsumit/slayerPytorch). Channels must be below
 // channels (64 for N-TIDIGITS) and timestamps must not decrease; empty and
 // truncated input is rejected. Offsets in errors are from the start of b.
 func DecodeSlayer1D(file string, b []byte, channels int, dst []Event1D) ([]Event1D, error) {

@@ -18,7 +18,7 @@ func TestDecodeSlayer1DReal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Expected: ../shared/data/ntidigits/SOURCE.md ("Decoded: 898 events ...").
+	// Expected: the ntidigits data notes ("Decoded: 898 events ...").
 	want5 := []Event1D{{T: 0, Ch: 63, P: 1}, {T: 1024, Ch: 63, P: 1}, {T: 2304, Ch: 63, P: 1}, {T: 3328, Ch: 63, P: 1}, {T: 378880, Ch: 6, P: 1}}
 	if len(ev) != 898 || !reflect.DeepEqual(ev[:5], want5) || ev[len(ev)-1].T != 1_079_040 {
 		t.Errorf("%d events, first %+v, last t %d", len(ev), ev[:5], ev[len(ev)-1].T)

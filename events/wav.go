@@ -345,7 +345,7 @@ type FSDDFile struct {
 }
 
 // Split returns FSDD's official partition of the file: "test" for
-// repetitions 0–4, else "train" (FSDD README, ../shared/data/fsdd/SOURCE.md).
+// repetitions 0–4, else "train" (the FSDD README, github.com/Jakobovski/free-spoken-digit-dataset).
 func (f FSDDFile) Split() string {
 	if f.Index < 5 {
 		return "test"

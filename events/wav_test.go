@@ -170,7 +170,7 @@ func TestDecodeWAVRejects(t *testing.T) {
 }
 
 func TestReadWAVReal(t *testing.T) {
-	// Expected values: ../shared/data/fsdd/SOURCE.md and audiomnist_samples/SOURCE.md
+	// Expected values: the fsdd data notes and audiomnist_samples/SOURCE.md
 	// (confirmed there with Python's wave module).
 	cases := []struct {
 		file     string

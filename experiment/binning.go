@@ -18,18 +18,18 @@ import (
 // means DefaultBinning of the dataset's sensor. It is part of a saved
 // model, so it serialises to JSON.
 type Binning struct {
-	// Grid bins 2-D events (PAPER.md §2.4); see events.GridBinner.
+	// Grid bins 2-D events (Lin et al. 2025, the authors' input binning); see events.GridBinner.
 	Grid *events.GridBinner `json:"grid,omitempty"`
 	// Pool, with Grid, merges Pool×Pool pixel blocks of the crop into one
 	// input (an OR for binary frames, a sum for counts); 0 or 1 means no
 	// pooling. Pooling lets both polarities of a wider crop fit the
 	// In+N ≤ 512 rows of one macro.
 	Pool int `json:"pool,omitempty"`
-	// Chunk bins 1-D channel events (PAPER.md §2.4); see events.ChunkBinner.
+	// Chunk bins 1-D channel events (Lin et al. 2025, the authors' input binning); see events.ChunkBinner.
 	Chunk *events.ChunkBinner `json:"chunk,omitempty"`
 }
 
-// PaperBinning returns the paper's binning for a sensor (PAPER.md §2.4):
+// PaperBinning returns the paper's binning for a sensor (Lin et al. 2025, the authors' input binning):
 // OFF events of the 16×16 centre crop in 50 binary frames of 6 ms for a
 // 2-D sensor (events.GridBinner's zero value, the binning of the torch peer
 // benchmark), the N-TIDIGITS 1 ms raster OR-pooled into 129 torch.chunk
@@ -59,7 +59,7 @@ func PaperBinning(s events.Sensor) Binning {
 // about 20×20 pixels of the 34×34 window plus the saccades' travel, so the
 // 16×16 crop cuts strokes off, and the ON events carry as much as the OFF
 // events. 242 inputs keep In+N = 442 ≤ 512 rows
-// for a 200-neuron reservoir on one macro (PAPER.md §2.3 capacity check);
+// for a 200-neuron reservoir on one macro (Lin et al. 2025, the authors' Gaussian weight simulation capacity check);
 // both polarities of the unpooled 16×16 crop (512 inputs) would not fit.
 const (
 	DefaultGridCrop = 33
@@ -68,7 +68,7 @@ const (
 
 // DefaultBinning returns the default binning for a sensor: for a 2-D
 // sensor both polarities of a centred DefaultGridCrop² window pooled
-// DefaultGridPool×DefaultGridPool, 50 frames of 6 ms (PAPER.md §2.4's step
+// DefaultGridPool×DefaultGridPool, 50 frames of 6 ms (Lin et al. 2025, the authors' input binning's step
 // count and the peer benchmark's bin width); for a 1-D sensor the paper's
 // chunk binning (PaperBinning) with event counts instead of the OR of each
 // chunk.
@@ -367,19 +367,19 @@ func (a *frameArena) copy(dst, src *events.Frames) {
 	}
 }
 
-// Binnings of the paper's neural↔visual (BTV) encoders (PAPER.md §2.2,
+// Binnings of the paper's neural↔visual (BTV) encoders (Lin et al. 2025, the authors' run scripts,
 // §2.4).
 const (
 	// BTVImageSide is the side of the BTV image encoder's input: 28×28 =
 	// 784 pixels of an (E-)MNIST image.
 	BTVImageSide = 28
 	// BTVImageSteps is its time window: 49 = N_ts − 1 of the 50-step rate
-	// code (PAPER.md §2.2).
+	// code (Lin et al. 2025, the authors' run scripts).
 	BTVImageSteps = 49
 	// BTVNeuralSteps is the neural encoder's time window: 201 bins, one
-	// whole trial of Willett et al.'s data (PAPER.md §2.4).
+	// whole trial of Willett et al.'s data (Lin et al. 2025, the authors' input binning).
 	BTVNeuralSteps = 201
-	// BTVNeuralBin is the width of one of those bins: 10 ms (PAPER.md §2.4).
+	// BTVNeuralBin is the width of one of those bins: 10 ms (Lin et al. 2025, the authors' input binning).
 	BTVNeuralBin = units.Seconds(10e-3)
 )
 

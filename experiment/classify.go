@@ -17,7 +17,7 @@ import (
 )
 
 // DefaultSeed is the seed of the paper's runs (torch.manual_seed(10),
-// PAPER.md §2.2); the CLI uses it when --seed is not given.
+// Lin et al. 2025, the authors' run scripts); the CLI uses it when --seed is not given.
 const DefaultSeed = 10
 
 // DefaultTestFraction is the stratified hold-out fraction of Classify when
@@ -569,7 +569,7 @@ func trainHead(ctx context.Context, h HeadConfig, x projection.Rows, labels []in
 	}
 	p := prog.start("training head", -1)
 	defer p.Done()
-	epoch := func(projection.EpochStat) error { p.Add(1); return nil }
+	epoch := func(s projection.EpochStat) error { setTotal(p, s.Epochs); p.Add(1); return nil }
 	h.Linear.OnEpoch, h.MLP.OnEpoch = epoch, epoch
 	head, log, err := h.train(ctx, x, y, classes)
 	if err != nil {

@@ -1,22 +1,22 @@
 // Package experiment runs memlsm's whole pipelines — the paper's
-// classification and zero-shot experiments (PAPER.md §5, §6) — as library
+// classification and zero-shot experiments (Lin et al. 2025, tasks and splits, §6) — as library
 // calls with config structs and result types.
 //
 // # The pipeline
 //
-// Every experiment runs the same chain (DESIGN.md "Data flow"):
+// Every experiment runs the same chain (docs/design.md, "Data flow"):
 //
 //	events.Dataset → Binning → reservoir weights from a crossbar.Array →
 //	gain (calibrated on training data) → lsm.Encoder features → projection head → metrics
 //
 // Binning turns each sample's events into input frames (events.Binner):
-// the paper's binning (PaperBinning, PAPER.md §2.4) or the tuned default
+// the paper's binning (PaperBinning, Lin et al. 2025, the authors' input binning) or the tuned default
 // (DefaultBinning), both serialisable so a saved model re-bins new data the
 // same way.
 //
 // The reservoir's weights are not drawn in software: they are the
 // conductances that one electroforming pulse leaves in a region of a
-// crossbar.Array (PAPER.md §3.2). A ReservoirLayout puts In input rows and
+// crossbar.Array (random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023). A ReservoirLayout puts In input rows and
 // N recurrent rows over N differential column pairs, so a reservoir needs
 // In+N rows and 2N columns. Macro chooses the array (a simulated lin2025
 // macro by default, the emulated board or a real board) and the mode. A
@@ -56,7 +56,7 @@
 // (DefaultBinning: 242 inputs + 200 neurons = 442 rows; PaperBinning: 256 +
 // 200 = 456 rows) and the audio encoder (64 + 200 = 264 rows), each over 400
 // columns. In differential form they do not both fit on one 512×512 macro
-// (PAPER.md §2.3 capacity check: 456 + 264 rows > 512, 400 + 400 columns >
+// (Lin et al. 2025, the authors' Gaussian weight simulation capacity check: 456 + 264 rows > 512, 400 + 400 columns >
 // 512). By default the audio reservoir therefore time-shares the image
 // reservoir's cells: both layouts start at the macro's origin, the region
 // is formed once, and the audio encoder's rows 0…263 are the image
@@ -87,7 +87,7 @@
 // cross-validation (events.Dataset.Folds), by speaker-wise rotations
 // (events.Dataset.SplitBySpeaker: train on all speakers but one, test on
 // it, every speaker in turn) or on a stratified hold-out. ZeroShot follows
-// PAPER.md §5.2 by default — digit 0 excluded, seen classes 1–7, unseen
+// Lin et al. 2025, the zero-shot protocol of the authors' scripts by default — digit 0 excluded, seen classes 1–7, unseen
 // 8–9, class-wise pairing, top-1 retrieval in both directions with chance
 // levels — with any split selectable; ZeroShotConfig documents how test
 // pairs are drawn when no test sources are given. One Seed seeds
@@ -135,7 +135,7 @@
 // are retrieved at chance on average with every head and encoder tried.
 // The paper reports 0.88 on its unseen 8–9 after choosing, on the test
 // set, the best of 100 epochs among those with an unseen accuracy of at
-// least 0.85 (PAPER.md §5.2); this package never selects on test data.
+// least 0.85 (Lin et al. 2025, the zero-shot protocol of the authors' scripts); this package never selects on test data.
 //
 // Its headline numbers are those of the final training epoch for one
 // seed, and two diagnostics show how far to trust them. A seed sweep
@@ -193,7 +193,7 @@
 //
 // Results render as JSON (the CLI contract's keys), as Markdown
 // (ClassifyResult.Markdown; ZeroShotResult.Markdown prints a table shaped
-// like the paper's, PAPER.md §6.2) and as PNG plots with gonum/plot (the
+// like the paper's, Lin et al. 2025, zero-shot results) and as PNG plots with gonum/plot (the
 // confusion matrix; the cross-modal similarity matrices). With KeepModel a
 // result carries its Model: binning, reservoir configuration with the gain
 // used, the weights as read from the macro, the trained head, seeds and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/memlsm/memlsm/crossbar"
@@ -24,6 +25,14 @@ type Progress interface {
 // (binning, gain calibration, encoding, training).
 type ProgressFunc func(desc string, total int) Progress
 
+// setTotal tells p its total when it is learnt after the stage started
+// (the epochs of a training run); internal/progress.Bar has SetTotal.
+func setTotal(p Progress, n int) {
+	if t, ok := p.(interface{ SetTotal(int) }); ok {
+		t.SetTotal(n)
+	}
+}
+
 type noProgress struct{}
 
 func (noProgress) Add(int) {}
@@ -41,7 +50,7 @@ func (f ProgressFunc) start(desc string, total int) Progress {
 
 // Defaults of the reservoir that EncoderConfig fills into zero fields.
 const (
-	// DefaultNeurons is the paper's reservoir size N = 200 (PAPER.md §2.2).
+	// DefaultNeurons is the paper's reservoir size N = 200 (Lin et al. 2025, the authors' run scripts).
 	DefaultNeurons = 200
 	// DefaultWindows is the number of time windows, each contributing one
 	// spike rate per neuron (lsm.Config.Windows). Chosen with the binning by
@@ -69,7 +78,7 @@ type EncoderConfig struct {
 	// Inputs must agree with it); zero fields are filled in: Neurons
 	// DefaultNeurons, Steps the binning's steps, Decay and Threshold the
 	// paper's values for the kind of sensor (0.9 and 5.0 for a 2-D sensor,
-	// 0.97 and 5.3 for a 1-D one, PAPER.md §2.2), Windows DefaultWindows
+	// 0.97 and 5.3 for a 1-D one, Lin et al. 2025, the authors' run scripts), Windows DefaultWindows
 	// (set 1 for the paper's single rate). A zero Gain is calibrated.
 	Reservoir lsm.Config `json:"reservoir"`
 	// Band is the activity the gain is calibrated to; the zero Band means
@@ -103,9 +112,9 @@ func (cfg EncoderConfig) resolve(s events.Sensor) (EncoderConfig, events.Binner,
 	if r.Steps == 0 {
 		r.Steps = b.Steps()
 	}
-	decay, vth := 0.97, 5.3 // N-TIDIGITS (PAPER.md §2.2)
+	decay, vth := 0.97, 5.3 // N-TIDIGITS (Lin et al. 2025, the authors' run scripts)
 	if s.Is2D() {
-		decay, vth = 0.9, 5.0 // N-MNIST (PAPER.md §2.2)
+		decay, vth = 0.9, 5.0 // N-MNIST (Lin et al. 2025, the authors' run scripts)
 	}
 	if r.Decay == 0 {
 		r.Decay = decay
@@ -182,9 +191,9 @@ func (e *encoder) calibrate(ctx context.Context, frames []events.Frames, train [
 	for i := range k {
 		inputs[i] = &frames[train[i*len(train)/k]]
 	}
-	p := prog.start("calibrating gain", -1)
+	p := prog.start(fmt.Sprintf("calibrating gain (probes of %d samples, the search stops in band)", k), lsm.MaxCalibrationProbes)
 	defer p.Done()
-	cal, err := lsm.Calibrate(ctx, e.res.dense, c, inputs, e.cfg.Band, &lsm.Options{Workers: e.workers, Progress: p})
+	cal, err := lsm.Calibrate(ctx, e.res.dense, c, inputs, e.cfg.Band, &lsm.Options{Workers: e.workers, Progress: &perProbe{p: p, k: k}})
 	if err != nil {
 		return c, &cal, fmt.Errorf("experiment: %w", err)
 	}
@@ -419,4 +428,20 @@ func (c *countSynapses) Current(ctx context.Context, in []int32, inVal []float32
 		}
 	}
 	return nil
+}
+
+// perProbe counts gain-calibration probes: every k encoded samples are one.
+type perProbe struct {
+	mu   sync.Mutex
+	p    Progress
+	k, n int
+}
+
+func (c *perProbe) Add(n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n += n
+	for ; c.n >= c.k; c.n -= c.k {
+		c.p.Add(1)
+	}
 }

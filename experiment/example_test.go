@@ -125,7 +125,7 @@ func toyAudio(classes, perClass int) *events.Dataset {
 
 // ZeroShot trains a contrastive head on image–audio pairs of digits 1–7
 // and measures retrieval both ways on held-out 1–7 and on the unseen 8–9
-// (PAPER.md §5.2), the two LSMs time-sharing one simulated macro.
+// (Lin et al. 2025, the zero-shot protocol of the authors' scripts), the two LSMs time-sharing one simulated macro.
 func ExampleZeroShot() {
 	res, err := experiment.ZeroShot(context.Background(), experiment.ZeroShotConfig{
 		A:    experiment.Side{Data: toyImages(10, 10)},

@@ -85,7 +85,7 @@ func TestPoolBinner(t *testing.T) {
 }
 
 func TestDefaultBinningFitsMacro(t *testing.T) {
-	// PAPER.md §2.3 capacity check: In+N ≤ 512 rows for N = 200.
+	// Lin et al. 2025, the authors' Gaussian weight simulation capacity check: In+N ≤ 512 rows for N = 200.
 	for _, s := range []events.Sensor{events.NMNISTSensor, {Channels: 64}} {
 		b, err := DefaultBinning(s).Binner()
 		if err != nil {
@@ -517,7 +517,7 @@ func TestZeroShot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// PAPER.md §5.2 defaults: seen 1–7, unseen 8–9, chance 1/7 and 1/2
+	// Lin et al. 2025, the zero-shot protocol of the authors' scripts defaults: seen 1–7, unseen 8–9, chance 1/7 and 1/2
 	// (balanced pairs, closed form).
 	if !slices.Equal(r.SeenClasses, DefaultSeen) || !slices.Equal(r.UnseenClasses, DefaultUnseen) {
 		t.Errorf("classes %v / %v", r.SeenClasses, r.UnseenClasses)

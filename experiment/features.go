@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/memlsm/memlsm/cost"
 	"github.com/memlsm/memlsm/events"
@@ -129,21 +130,27 @@ func placeEncoder(ctx context.Context, cfg EncoderConfig, m Macro, seed uint64, 
 	return &encoder{cfg: ec, binner: binner, res: r, mode: m.Mode, workers: workers}, mr, nil
 }
 
-// WriteNPY writes the features and labels as one NumPy .npy file (format
-// version 1.0) holding a structured array of Samples records
-// {label: int32, features: float32[Dim]}, little-endian, so that
+// WriteNPY writes the features as one NumPy .npy file (format version
+// 1.0) holding a structured array of Samples records {id: unicode,
+// label: int32, features: float32[Dim]}, little-endian, so that
 //
-//	a = numpy.load(path); a["features"], a["label"]
+//	a = numpy.load(path); a["features"], a["label"], a["id"]
 //
-// give the n×Dim matrix and the labels.
+// give the n×Dim matrix, the labels and the sample IDs. The metadata goes
+// to a sidecar (Save).
 func (f *Features) WriteNPY(w io.Writer) error {
-	descr := fmt.Sprintf("[('label', '<i4'), ('features', '<f4', (%d,))]", f.Dim)
+	n := 1
+	for _, id := range f.IDs {
+		n = max(n, utf8.RuneCountInString(id))
+	}
+	descr := fmt.Sprintf("[('id', '<U%d'), ('label', '<i4'), ('features', '<f4', (%d,))]", n, f.Dim)
 	if err := writeNPYHeader(w, descr, []int{f.Samples}); err != nil {
 		return err
 	}
 	bw := bufio.NewWriter(w)
 	var b [4]byte
 	for i := range f.Samples {
+		writeUTF32(bw, f.IDs[i:i+1], n)
 		binary.LittleEndian.PutUint32(b[:], uint32(int32(f.Labels[i])))
 		bw.Write(b[:])
 		for _, v := range f.X[i*f.Dim : (i+1)*f.Dim] {
@@ -267,8 +274,8 @@ type BenchResult struct {
 	Aging      *AgingInfo  `json:"aging,omitempty"`
 }
 
-// BenchEncode measures encoding alone, as the peer benchmark
-// (../shared/bench/peer_lsm_torch.py) does: the data are binned first
+// BenchEncode measures encoding alone, the way a benchmark of a PyTorch
+// implementation of the same network times it: the data are binned first
 // (timed apart), the weights made, the gain calibrated if it is zero, and
 // then one Encode of Repeat copies of the data is timed.
 func BenchEncode(ctx context.Context, cfg BenchConfig) (*BenchResult, error) {

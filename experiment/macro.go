@@ -104,7 +104,7 @@ type Macro struct {
 	// (see the package documentation on placement).
 	AudioArray crossbar.Array
 	// Software replaces the macro by the paper's software "Gaussian" LSM
-	// (PAPER.md §2.3): differential N(14.2473, 2.4624) µS weights drawn
+	// (Lin et al. 2025, the authors' Gaussian weight simulation): differential N(14.2473, 2.4624) µS weights drawn
 	// with lsm.Gaussian from the experiment's seed. Only ReadOnce applies.
 	Software bool
 	// Age is the time between forming and inference (see the package
@@ -244,7 +244,7 @@ func openMacro(cfg Macro, seed uint64) (*macroRun, error) {
 		if cfg.Age != 0 {
 			return nil, fmt.Errorf("experiment: software weights do not age; Macro.Age needs an array")
 		}
-		m.info.Array = "software Gaussian weights (PAPER.md §2.3)"
+		m.info.Array = "software Gaussian weights (Lin et al. 2025, the authors' Gaussian weight simulation)"
 		return m, nil
 	}
 	p := cfg.Params

@@ -59,7 +59,7 @@ type PeripheryInfo struct {
 	ADCBits      int     `json:"adc_bits"`
 	ADCFullScale float64 `json:"adc_full_scale_v"`
 	LSB          float64 `json:"lsb_a"`
-	LSBSiemens   float64 `json:"lsb_s"` // conductance of one code in a one-hot read
+	LSBMicro     float64 `json:"lsb_us"` // µS: conductance of one code in a one-hot read
 	FullScale    float64 `json:"full_scale_a"`
 	InputBits    int     `json:"input_bits"`
 }
@@ -85,7 +85,7 @@ func DescribeMacro(p crossbar.Params, source string) MacroDescription {
 			ReadVoltage: float64(per.ReadVoltage), ReadCode: per.ReadCode,
 			DACBits: per.DACBits, DACFullScale: float64(per.DACFullScale), DACStep: float64(per.DACVolts(1)),
 			TIAGain: float64(per.TIAGain), ADCBits: per.ADCBits, ADCFullScale: float64(per.ADCFullScale),
-			LSB: float64(per.LSB), LSBSiemens: float64(per.Siemens(1)), FullScale: float64(per.Amps(per.CodeMax)),
+			LSB: float64(per.LSB), LSBMicro: per.Siemens(1).Micro(), FullScale: float64(per.Amps(per.CodeMax)),
 			InputBits: per.InputBits,
 		},
 		Limits: LimitsInfo{
@@ -109,7 +109,7 @@ func (d MacroDescription) WriteText(out io.Writer) error {
 	}
 	fmt.Fprintf(w, "\ngeometry\t%d × %d = %d cells (1T1R)\n", d.Rows, d.Cols, d.Rows*d.Cols)
 	fmt.Fprintf(w, "read\t%v on the rows (DAC code %d), LSB %v = %v per cell, full scale %v\n",
-		units.Volts(per.ReadVoltage), per.ReadCode, units.Amps(per.LSB), units.Siemens(per.LSBSiemens), units.Amps(per.FullScale))
+		units.Volts(per.ReadVoltage), per.ReadCode, units.Amps(per.LSB), units.Siemens(per.LSBMicro*1e-6), units.Amps(per.FullScale))
 	fmt.Fprintf(w, "DAC\t%d bit over %v (step %v)\n", per.DACBits, units.Volts(per.DACFullScale), units.Volts(per.DACStep))
 	fmt.Fprintf(w, "TIA / ADC\t%v, %d bit over ±%v; inputs bit-serial, %d planes\n", units.Ohms(per.TIAGain), per.ADCBits, units.Volts(per.ADCFullScale), per.InputBits)
 	fmt.Fprintf(w, "limits\tform ≤ %v, set ≤ %v, reset ≤ %v, width %v..%v, gate ≤ %v\n",

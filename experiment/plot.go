@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/gonum/mat"
 	"gonum.org/v1/plot"
@@ -132,7 +133,12 @@ func (r *ClassifyResult) plotConfusion(out io.Writer, format string) error {
 		}
 	}
 	p := plot.New()
-	p.Title.Text = fmt.Sprintf("Confusion matrix, %s: accuracy %.4f", r.Protocol, r.Accuracy)
+	acc := fmt.Sprintf("accuracy %.4f", r.Accuracy)
+	if r.Folds > 1 {
+		acc += fmt.Sprintf(" ± %.4f over %d splits", r.AccuracyStd, r.Folds)
+	}
+	p.Title.Text = fmt.Sprintf("Confusion matrix of %s: %s\n%s", shortName(r.Data), acc, r.Protocol)
+	p.Title.TextStyle.Font.Size = vg.Points(10)
 	p.X.Label.Text = "predicted class"
 	p.Y.Label.Text = "true class"
 	cm := palette.Reverse(moreland.BlackBody())
@@ -158,7 +164,28 @@ func (r *ClassifyResult) plotConfusion(out io.Writer, format string) error {
 	p.X.Min, p.X.Max = -0.5, float64(n)-0.5
 	p.Y.Min, p.Y.Max = -0.5, float64(n)-0.5
 	side := 5.5 * vg.Inch
-	return render(p, side+0.4*vg.Inch, side, out, format)
+	f := figure.Figure{Width: side + figure.ColorBarWidth, Height: side + 0.2*vg.Inch, Draw: func(dc draw.Canvas) error {
+		figure.Beside(dc, p, figure.ColorBar(cm, "fraction of the true class"))
+		return nil
+	}}
+	if err := f.Write(out, format); err != nil {
+		return fmt.Errorf("experiment: rendering the confusion matrix: %w", err)
+	}
+	return nil
+}
+
+// shortName is the last element of a data source's path, for titles.
+func shortName(spec string) string {
+	scheme, rest, _ := strings.Cut(spec, ":")
+	rest, _, _ = strings.Cut(rest, "?")
+	rest = strings.TrimRight(rest, "/")
+	if k := strings.LastIndexByte(rest, '/'); k >= 0 {
+		rest = rest[k+1:]
+	}
+	if rest == "" {
+		return spec
+	}
+	return scheme + ":" + rest
 }
 
 // PlotSimilarity writes the cross-modal similarity matrices of the seen
@@ -168,24 +195,21 @@ func (r *ZeroShotResult) PlotSimilarity(out io.Writer) error { return r.plotSimi
 
 func (r *ZeroShotResult) plotSimilarity(out io.Writer, format string) error {
 	const panelW, panelH = 4.6 * vg.Inch, 4.6 * vg.Inch
-	var plots [][]*plot.Plot
-	row := []*plot.Plot{}
+	var plots, bars []*plot.Plot
 	for _, g := range []struct {
 		name string
 		ret  Retrieval
 	}{{"seen", r.Seen}, {"unseen", r.Unseen}} {
-		p, err := similarityPlot(g.name, g.ret)
+		p, cm, err := similarityPlot(g.name, g.ret)
 		if err != nil {
 			return err
 		}
-		row = append(row, p)
+		plots, bars = append(plots, p), append(bars, figure.ColorBar(cm, "similarity"))
 	}
-	plots = append(plots, row)
-	f := figure.Figure{Width: 2 * panelW, Height: panelH, Draw: func(dc draw.Canvas) error {
-		t := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Millimeter * 4, PadTop: vg.Millimeter * 2, PadBottom: vg.Millimeter * 2, PadLeft: vg.Millimeter * 2, PadRight: vg.Millimeter * 2}
-		canvases := plot.Align(plots, t, dc)
-		for i := range plots[0] {
-			plots[0][i].Draw(canvases[0][i])
+	w := panelW + figure.ColorBarWidth
+	f := figure.Figure{Width: 2 * w, Height: panelH, Draw: func(dc draw.Canvas) error {
+		for i := range plots {
+			figure.Beside(draw.Crop(dc, vg.Length(i)*w, -vg.Length(1-i)*w, 0, 0), plots[i], bars[i])
 		}
 		return nil
 	}}
@@ -195,10 +219,11 @@ func (r *ZeroShotResult) plotSimilarity(out io.Writer, format string) error {
 	return nil
 }
 
-// similarityPlot draws one group's audio×image similarity matrix.
-func similarityPlot(name string, ret Retrieval) (*plot.Plot, error) {
+// similarityPlot draws one group's similarity matrix and returns its
+// colour map.
+func similarityPlot(name string, ret Retrieval) (*plot.Plot, palette.ColorMap, error) {
 	if ret.Similarity == nil {
-		return nil, fmt.Errorf("experiment: no similarity matrix for the %s classes", name)
+		return nil, nil, fmt.Errorf("experiment: no similarity matrix for the %s classes", name)
 	}
 	rows, cols := ret.Similarity.Dims()
 	z := make([][]float64, rows)
@@ -222,7 +247,10 @@ func similarityPlot(name string, ret Retrieval) (*plot.Plot, error) {
 	cm.SetMin(lo)
 	cm.SetMax(hi)
 	h := plotter.NewHeatMap(grid{z: z, min: lo, max: hi}, cm.Palette(256))
-	h.Rasterized = true
+	// Cells are vector rectangles (crisp in SVG and PDF) unless the matrix
+	// is so large that its file would bloat (assumption: 250,000 cells,
+	// about 25 MB of SVG).
+	h.Rasterized = rows*cols > 250_000
 	p.Add(h)
 	// Class blocks: pairs come class by class.
 	starts := []int{0}
@@ -239,11 +267,11 @@ func similarityPlot(name string, ret Retrieval) (*plot.Plot, error) {
 	for _, s := range starts[1 : len(starts)-1] {
 		lx, err := plotter.NewLine(plotter.XYs{{X: float64(s) - 0.5, Y: -0.5}, {X: float64(s) - 0.5, Y: float64(rows) - 0.5}})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		ly, err := plotter.NewLine(plotter.XYs{{X: -0.5, Y: float64(rows-s) - 0.5}, {X: float64(cols) - 0.5, Y: float64(rows-s) - 0.5}})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		lx.Color, ly.Color = color.Black, color.Black
 		lx.Width, ly.Width = vg.Points(0.6), vg.Points(0.6)
@@ -253,7 +281,7 @@ func similarityPlot(name string, ret Retrieval) (*plot.Plot, error) {
 	p.Y.Tick.Marker = spanTicks{names: names, starts: starts, rows: true}
 	p.X.Min, p.X.Max = -0.5, float64(cols)-0.5
 	p.Y.Min, p.Y.Max = -0.5, float64(rows)-0.5
-	return p, nil
+	return p, cm, nil
 }
 
 // writeFigure writes a plot produced by draw to the file at path, in the
@@ -339,6 +367,7 @@ func (r *ZeroShotResult) plotSweep(out io.Writer, format string) error {
 	p.Title.TextStyle.Font.Size = vg.Points(11)
 	p.Y.Label.Text = "top-1 retrieval accuracy"
 	p.Y.Min, p.Y.Max = 0, 1.02
+	p.Y.Tick.Marker = accuracyTicks
 	p.X.Min, p.X.Max = -0.6, 3.6
 	n := r.Modalities
 	p.NominalX("seen\n"+n.Arrow(true), "seen\n"+n.Arrow(false), "unseen\n"+n.Arrow(true), "unseen\n"+n.Arrow(false))
@@ -416,6 +445,7 @@ func (r *ZeroShotResult) plotTrace(out io.Writer, format string) error {
 	p.Y.Label.Text = "top-1 retrieval accuracy"
 	p.Y.Min, p.Y.Max = 0, 1.02
 	p.X.Min, p.X.Max = 0.5, float64(n)+0.5
+	p.X.Tick.Marker, p.Y.Tick.Marker = epochTicks(n), accuracyTicks
 	p.Add(plotter.NewGrid())
 	l := plot.NewLegend()
 	for _, c := range []struct {
@@ -487,3 +517,52 @@ func (r *ZeroShotResult) PlotSweepFile(path string) error { return writeFigure(p
 // PlotTraceFile writes the per-epoch trace to path: PNG, SVG or PDF by its
 // extension.
 func (r *ZeroShotResult) PlotTraceFile(path string) error { return writeFigure(path, r.plotTrace) }
+
+// stepTicks are ticks at every multiple of Major (labelled with Format)
+// and of Minor (unlabelled), so an axis reads at a glance.
+type stepTicks struct {
+	Major, Minor float64
+	Format       string
+}
+
+func (t stepTicks) Ticks(lo, hi float64) []plot.Tick {
+	var out []plot.Tick
+	const eps = 1e-9
+	if t.Minor > 0 {
+		for v := math.Ceil(lo/t.Minor-eps) * t.Minor; v <= hi+eps; v += t.Minor {
+			if math.Abs(v/t.Major-math.Round(v/t.Major)) > 1e-6 {
+				out = append(out, plot.Tick{Value: v})
+			}
+		}
+	}
+	for v := math.Ceil(lo/t.Major-eps) * t.Major; v <= hi+eps; v += t.Major {
+		out = append(out, plot.Tick{Value: v, Label: fmt.Sprintf(t.Format, v+0)})
+	}
+	return out
+}
+
+// niceStep is the 1-2-5 step that divides span into about n parts.
+func niceStep(span float64, n int) float64 {
+	raw := span / float64(n)
+	p := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 5, 10} {
+		if m*p >= raw {
+			return m * p
+		}
+	}
+	return 10 * p
+}
+
+// epochTicks label every niceStep epochs, with a minor tick per epoch up
+// to 100 epochs.
+func epochTicks(n int) stepTicks {
+	major := max(niceStep(float64(n), 10), 1)
+	minor := 1.0
+	if n > 100 {
+		minor = major / 5
+	}
+	return stepTicks{Major: major, Minor: minor, Format: "%.0f"}
+}
+
+// accuracyTicks label every 0.1 of an accuracy axis, minor ticks every 0.05.
+var accuracyTicks = stepTicks{Major: 0.1, Minor: 0.05, Format: "%.1f"}

@@ -56,7 +56,7 @@ func (r *ClassifyResult) Markdown() string {
 }
 
 // Markdown renders the result as a Markdown report whose first table has
-// the shape of the paper's zero-shot table (PAPER.md §6.2): top-1
+// the shape of the paper's zero-shot table (Lin et al. 2025, zero-shot results): top-1
 // retrieval on the seen and the unseen classes, both directions, with the
 // chance levels.
 func (r *ZeroShotResult) Markdown() string {

@@ -96,7 +96,7 @@ func regionOf(t *testing.T, ctx context.Context, enc EncoderConfig) *crossbar.Co
 	return &mr.info.Regions[0]
 }
 
-// The BTV presets' binnings feed their reservoirs (PAPER.md §2.2): 784
+// The BTV presets' binnings feed their reservoirs (Lin et al. 2025, the authors' run scripts): 784
 // inputs × 49 steps for the image encoder, 192 × 201 for the neural one.
 func TestPresetBinning(t *testing.T) {
 	for _, c := range []struct {

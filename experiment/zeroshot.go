@@ -1030,11 +1030,18 @@ func (p *zsPlan) design(ctx context.Context, run *zsRun, sp *zsSplit, seed uint6
 	if d.f, err = run.features(ctx, sp, d.factor, true, prog); err != nil {
 		return nil, err
 	}
+	bar := prog.start("training the head", -1)
 	if ck, ok := kind.(clipKind); ok {
-		ck.hc.OnEpoch = p.head.OnEpoch
+		user := p.head.OnEpoch
+		ck.hc.OnEpoch = func(s projection.EpochStat) error {
+			setTotal(bar, s.Epochs) // the bar learns its total from the first epoch
+			if user != nil {
+				return user(s)
+			}
+			return nil
+		}
 		kind = ck
 	}
-	bar := prog.start("training the head", -1)
 	d.head, d.log, err = kind.fit(ctx, d.f, cand, func() { bar.Add(1) })
 	bar.Done()
 	if err != nil {

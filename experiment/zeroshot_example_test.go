@@ -6,7 +6,7 @@ import (
 	"github.com/memlsm/memlsm/experiment"
 )
 
-// SelectLikePaper shows what the paper's test-set epoch selection (PAPER.md
+// SelectLikePaper shows what the paper's test-set epoch selection (Lin et al. 2025
 // §5.2) makes of a trace: it reports the epoch with the best seen accuracy
 // among those that pass both thresholds, however unrepresentative that
 // epoch is of training as a whole. Here only epoch 2, a brief excursion of

@@ -19,7 +19,7 @@ func ep(k int, sa, ua, si, ui float64) EpochRetrieval {
 	return EpochRetrieval{Epoch: k, Seen: Top1{BToA: sa, AToB: si}, Unseen: Top1{BToA: ua, AToB: ui}}
 }
 
-// TestSelectLikePaper checks the paper's epoch selection (PAPER.md §5.2:
+// TestSelectLikePaper checks the paper's epoch selection (Lin et al. 2025, the zero-shot protocol of the authors' scripts:
 // best seen accuracy among epochs with seen ≥ 0.65 and unseen ≥ 0.85 for
 // audio→image, seen ≥ 0.70 and unseen ≥ 0.60 for image→audio) on
 // synthetic traces whose answers follow from the rule by hand.
@@ -107,7 +107,7 @@ func TestSelectLikePaper(t *testing.T) {
 			}
 		})
 	}
-	// The thresholds are the paper's (PAPER.md §5.2).
+	// The thresholds are the paper's (Lin et al. 2025, the zero-shot protocol of the authors' scripts).
 	if PaperMinSeenAudioToImage != 0.65 || PaperMinUnseenAudioToImage != 0.85 || PaperMinSeenImageToAudio != 0.70 || PaperMinUnseenImageToAudio != 0.60 {
 		t.Error("paper thresholds changed")
 	}

@@ -75,7 +75,7 @@ func (p *zsPlan) trace(ctx context.Context, f *zsFeatures, hc projection.CLIPCon
 	return tr, nil
 }
 
-// Thresholds of the paper's epoch selection (PAPER.md §5.2): the reported
+// Thresholds of the paper's epoch selection (Lin et al. 2025, the zero-shot protocol of the authors' scripts): the reported
 // numbers are the best seen ("in-class") accuracy over the training epochs
 // among the epochs whose seen and unseen ("out-class") accuracies reach
 // these values, chosen on the test sets.
@@ -87,7 +87,7 @@ const (
 )
 
 // PaperProtocolNote is PaperProtocol.Note.
-const PaperProtocolNote = "DIAGNOSTIC, NOT A RESULT: selected on the TEST set, as the paper did (PAPER.md §5.2): " +
+const PaperProtocolNote = "DIAGNOSTIC, NOT A RESULT: selected on the TEST set, as the paper did (Lin et al. 2025, the zero-shot protocol of the authors' scripts): " +
 	"the epoch with the best seen accuracy among epochs whose seen and unseen test accuracies pass the thresholds. " +
 	"Choosing an epoch by its test accuracy is optimistic; this tool's results are the headline seen/unseen numbers " +
 	"(the final epoch), never these."
@@ -119,7 +119,7 @@ type PaperSelection struct {
 	MaxUnseen EpochPick `json:"max_unseen"`
 }
 
-// PaperProtocol is the paper's test-set epoch selection (PAPER.md §5.2)
+// PaperProtocol is the paper's test-set epoch selection (Lin et al. 2025, the zero-shot protocol of the authors' scripts)
 // applied to a per-epoch trace, in both directions. It is a diagnostic
 // that shows how the paper's reported numbers were obtained and what the
 // same rule makes of this run; it selects on the test set and is
@@ -141,17 +141,17 @@ func (pp PaperProtocol) MarshalJSON() ([]byte, error) {
 	return marshalKeyed([]keyed{{"note", pp.Note}, {"epochs", pp.Epochs}, {n.BToA(), pp.Rule.BToA}, {n.AToB(), pp.Rule.AToB}})
 }
 
-// SelectLikePaper applies the paper's epoch selection (PAPER.md §5.2) to a
+// SelectLikePaper applies the paper's epoch selection (Lin et al. 2025, the zero-shot protocol of the authors' scripts) to a
 // per-epoch trace: in each direction, among the epochs whose seen accuracy
 // is at least the direction's minimum (PaperMinSeen…) and whose unseen
 // accuracy is at least its minimum (PaperMinUnseen…), the epoch with the
 // best seen accuracy; equal seen accuracies keep the earliest epoch
 // (assumption: the paper's scripts keep a running maximum with a strict
-// comparison; they are not public in full, PAPER.md §0).
+// comparison; they are not public in full, Lin et al. 2025).
 func SelectLikePaper(epochs []EpochRetrieval) PaperProtocol {
 	pick := func(minSeen, minUnseen float64, get func(EpochRetrieval) (seen, unseen float64), dir string) PaperSelection {
 		s := PaperSelection{
-			Rule: fmt.Sprintf("%s: best seen accuracy among epochs with seen ≥ %.2f and unseen ≥ %.2f (PAPER.md §5.2), selected on the test set",
+			Rule: fmt.Sprintf("%s: best seen accuracy among epochs with seen ≥ %.2f and unseen ≥ %.2f (Lin et al. 2025, the zero-shot protocol of the authors' scripts), selected on the test set",
 				dir, minSeen, minUnseen),
 			MinSeen: minSeen, MinUnseen: minUnseen, Result: "no epoch qualifies",
 		}

@@ -13,7 +13,7 @@ var Version = [3]uint8{1, 1, 0}
 // Compile-time capacities. Every buffer of the firmware is a fixed-size
 // array sized by these, so nothing is allocated after New.
 const (
-	MaxRows    = 512 // the macro's rows (PAPER.md §3.1: 512×512)
+	MaxRows    = 512 // the macro's rows (the 40 nm macro of Lin et al. 2025; device stack as in Wang et al., Nat. Mach. Intell. 2023: 512×512)
 	MaxCols    = 512 // the macro's columns
 	MaxNeurons = MaxCols / 2
 	// DutyRing is how many past pulses the duty-cycle window remembers. A

@@ -42,7 +42,7 @@ type Frontend interface {
 }
 
 // Channel is a DAC channel. The assignment follows the PRUNE test system
-// (PAPER.md §3.2–3.3): one 8-channel DAC80508 drives the source lines for
+// (random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023–3.3): one 8-channel DAC80508 drives the source lines for
 // form/set, the bit lines for reset, the word lines (compliance) and the
 // read voltage.
 type Channel uint8

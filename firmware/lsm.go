@@ -7,7 +7,7 @@ import (
 )
 
 // gUnit is crossbar.GUnit: the conductance of weight 1 before the gain
-// (PAPER.md §2.2: w = const·G[µS]).
+// (Lin et al. 2025, the authors' run scripts: w = const·G[µS]).
 const gUnit = 1e-6
 
 // lsmState is the on-board reservoir between LSM chunks.
@@ -25,7 +25,7 @@ func finite(bits uint64) bool { return bits>>52&0x7FF != 0x7FF }
 
 // runLSM executes one LSM chunk: it validates the whole request first, so a
 // malformed chunk changes neither the array nor the run's state, then runs
-// its frames (PAPER.md §2.1 LIF, crossbar.ReservoirRun). Step t is one
+// its frames (Lin et al. 2025, the authors' LIF code LIF, crossbar.ReservoirRun). Step t is one
 // binary read of the layout region — every step, even one with no active
 // row — with the rows of frame t's inputs and of the neurons that spiked
 // at t−1 active, then, in float64:

@@ -10,7 +10,7 @@ import (
 )
 
 var (
-	testDecay = 0.9 // PAPER.md §2.2, N-MNIST
+	testDecay = 0.9 // Lin et al. 2025, the authors' run scripts, N-MNIST
 	testThr   = 5.0
 	testGain  = 0.07
 )

@@ -139,7 +139,7 @@ func BenchmarkStatusRoundTrip(b *testing.B) {
 }
 
 // BenchmarkTiledSampleBTVImage2048 is one sample of the paper's BTV image
-// encoder (PAPER.md §2.2: 784 inputs, 2048 neurons, T = 49, decay 0.95,
+// encoder (Lin et al. 2025, the authors' run scripts: 784 inputs, 2048 neurons, T = 49, decay 0.95,
 // Vth 0.1) run on-board on the 6×8 grid of 48 lin2025 macros its
 // 2832 × 4096 cells need: every step, each macro with driven rows converts
 // its part (all macros at once) and the host sums the partial currents

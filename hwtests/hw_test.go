@@ -131,7 +131,7 @@ func transports(t *testing.T, seed uint64, f func(t *testing.T, b *device.Board)
 	})
 }
 
-// nmnist is the N-MNIST reservoir's layout (PAPER.md §2.2: 256 inputs, 200
+// nmnist is the N-MNIST reservoir's layout (Lin et al. 2025, the authors' run scripts: 256 inputs, 200
 // neurons; differential column pairs).
 var nmnist = crossbar.ReservoirLayout{Region: crossbar.Region{Rows: 456, Cols: 400}, In: 256, N: 200}
 
@@ -229,7 +229,7 @@ func synthInputs(n, in, steps int, density float64, seed uint64) [][][]uint16 {
 	return s
 }
 
-// nmnistRun is the N-MNIST reservoir sample (PAPER.md §2.2: T = 50, decay
+// nmnistRun is the N-MNIST reservoir sample (Lin et al. 2025, the authors' run scripts: T = 50, decay
 // 0.9, threshold 5) with a gain that makes the formed lin2025 array's
 // reservoir fire moderately (the paper's const 0.07 goes with its own
 // weight scale; the parity test needs spikes, not the paper's accuracy).

@@ -10,12 +10,12 @@ import (
 
 // benchDensity is the input density of N-MNIST binned as the paper's 256→200
 // encoder sees it: 0.0871 active inputs per (input, step), measured by
-// ../shared/bench/peer_lsm_torch.py over the 1000 NMNISTsmall recordings
+// a PyTorch re-implementation of the paper (the peer benchmark) over the 1000 NMNISTsmall recordings
 // (OFF events, 16×16 centre crop, 50 bins of 6 ms); our own binning of the
 // first 100 gives 0.0855 (TestDenseReference log).
 const benchDensity = 0.087
 
-// benchGain is the paper's N-MNIST const (PAPER.md §2.2). On uniform random
+// benchGain is the paper's N-MNIST const (Lin et al. 2025, the authors' run scripts). On uniform random
 // inputs of benchDensity it gives a mean rate of 0.015 spikes per neuron per
 // step; real N-MNIST gives 0.022 (all 1000 NMNISTsmall recordings, these
 // weights) and 0.026 in the torch peer (its own weights).
@@ -77,7 +77,7 @@ func BenchmarkEncodeBatch1000(b *testing.B) {
 
 // BenchmarkEncodeNMNISTReal1000 encodes the 1000 real NMNISTsmall
 // recordings (binned like the torch peer) with GOMAXPROCS workers: the
-// number to compare with peer_lsm_torch.py on the same files.
+// number to compare with the PyTorch peer benchmark on the same files.
 func BenchmarkEncodeNMNISTReal1000(b *testing.B) {
 	inputs, _ := nmnistInputs(b, 1000)
 	enc := benchEncoder(b, 0)
@@ -99,7 +99,7 @@ func BenchmarkEncodeNMNISTReal1000(b *testing.B) {
 }
 
 // BenchmarkEncodeBTV2048 encodes one sample with the paper's neural↔visual
-// (BTV) encoders (PAPER.md §2.2: 2048 neurons, decay 0.95, Vth 0.1, const
+// (BTV) encoders (Lin et al. 2025, the authors' run scripts: 2048 neurons, decay 0.95, Vth 0.1, const
 // 0.0005) on one goroutine, on the differential Gaussian weights and
 // uniform random binary inputs:
 //

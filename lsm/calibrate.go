@@ -127,6 +127,11 @@ const (
 	calibMinRatio = 1 + 1e-6
 )
 
+// MaxCalibrationProbes bounds the probes (one encoding of the inputs each)
+// of Calibrate: the start, the bracketing (one direction) and the
+// bisection.
+const MaxCalibrationProbes = 1 + calibExpand + calibBisect
+
 // CalibrateGain returns the gain that puts the reservoir's activity on
 // inputs into target (DefaultBand if target is the zero Band). It is
 // Calibrate without the trace.

@@ -20,10 +20,10 @@ type Config struct {
 	Neurons int `json:"neurons"` // reservoir size N
 
 	// Steps is the number of simulated time steps Tw, and the divisor of
-	// the spike counts (PAPER.md §2.1). An input with fewer steps is padded
+	// the spike counts (Lin et al. 2025, the authors' LIF code). An input with fewer steps is padded
 	// with empty steps (the reservoir keeps running on its own activity), one
 	// with more is cut to its first Steps steps, as the paper feeds "the first
-	// Tw bins" (PAPER.md §2.4).
+	// Tw bins" (Lin et al. 2025, the authors' input binning).
 	Steps int `json:"steps"`
 
 	// Decay is the membrane leak factor per step, in [0, 1].
@@ -32,7 +32,7 @@ type Config struct {
 	Threshold float64 `json:"threshold"`
 
 	// Gain is the paper's "weight constant" const: I = Gain·(W_in·x + W_rec·s).
-	// PAPER.md §2.2 says whether const scales W_in, W_rec or both is NOT
+	// Lin et al. 2025, the authors' run scripts says whether const scales W_in, W_rec or both is NOT
 	// FOUND; a single argument most likely scales both, which is the default
 	// here. InGain and RecGain, when non-zero, replace Gain for W_in or W_rec
 	// alone. (A reservoir without recurrence is made with zero W_rec weights,
@@ -127,7 +127,7 @@ func (c Config) Validate() error {
 }
 
 // presets are the paper's per-task settings, all from the run scripts
-// (PAPER.md §2.2): encoder size (in, N), Tw, decay, Vth and const.
+// (Lin et al. 2025, the authors' run scripts): encoder size (in, N), Tw, decay, Vth and const.
 var presets = map[string]Config{
 	// N-MNIST classification: 16×16 crop, one polarity → 256 inputs
 	// [REPO:LSM-NMNIST/run_lsm_gau_sim.sh].

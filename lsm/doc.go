@@ -1,6 +1,6 @@
 // Package lsm is the liquid state machine encoder of memlsm: a fixed, random
 // reservoir of spiking neurons that turns binned event data into spike-rate
-// features for small trained heads (PAPER.md §2).
+// features for small trained heads (Lin et al. 2025, the LSM encoder).
 //
 // # The reservoir
 //
@@ -12,7 +12,7 @@
 // it. In the paper the random weights are the conductances that stochastic
 // electroforming leaves in a resistive-memory array, scaled by one gain.
 //
-// Each neuron follows, at every time step t = 0 … T−1 (PAPER.md §2.1):
+// Each neuron follows, at every time step t = 0 … T−1 (Lin et al. 2025, the authors' LIF code):
 //
 //	I[t] = Gain·(W_in·x[t] + W_rec·s[t−1]) (+ Bias)
 //	v[t] = Decay·v[t−1]·(1 − s[t−1]) + I[t]

@@ -42,7 +42,7 @@ func ExampleEncoder() {
 	// spikes 6, synaptic ops 270 (dense 840), activation sparsity 0.90
 }
 
-// The paper's per-task settings (PAPER.md §2.2); every field can be changed.
+// The paper's per-task settings (Lin et al. 2025, the authors' run scripts); every field can be changed.
 func ExamplePreset() {
 	cfg, err := lsm.Preset("ntidigits")
 	if err != nil {

@@ -24,7 +24,7 @@ func sharedData(t testing.TB, sub string) string {
 }
 
 // nmnistInputs bins the first n recordings of NMNISTsmall (k.bs2, k = 1…n)
-// exactly as ../shared/bench/peer_lsm_torch.py does: OFF events (polarity 0)
+// exactly as a PyTorch re-implementation of the paper (the peer benchmark) does: OFF events (polarity 0)
 // in the 16×16 centre crop (x, y in 9…24), the first 300 ms in 50 binary
 // frames of 6 ms, input index (y−9)·16 + (x−9). The events package owns the
 // real binners; this copy keeps lsm's tests free of it. It also returns the

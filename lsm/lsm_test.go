@@ -52,7 +52,7 @@ func constant(T int) lsm.Raster {
 
 // TestSingleNeuronClosedForm drives one neuron with a constant current c
 // (one input always active, weight c, gain 1, no recurrence). Closed form
-// from PAPER.md §2.1: starting from v = 0 and after every spike, the
+// from Lin et al. 2025, the authors' LIF code: starting from v = 0 and after every spike, the
 // membrane follows v_k = c·(1 − d^(k+1))/(1 − d), k = 0, 1, …, because the
 // hard reset zeroes the decayed term and the input of the next step still
 // adds; the neuron spikes at the first k with v_k > Vth and then repeats with
@@ -93,7 +93,7 @@ func TestSingleNeuronClosedForm(t *testing.T) {
 	}
 }
 
-// TestHardResetSemantics separates the paper's reset (PAPER.md §2.1: the
+// TestHardResetSemantics separates the paper's reset (Lin et al. 2025, the authors' LIF code: the
 // decayed term is zeroed after a spike, the input of the next step still
 // adds) from the two usual alternatives, a free-running membrane (no reset)
 // and a refractory step (input ignored after a spike). Input 3, decay 0.5,
@@ -111,7 +111,7 @@ func TestHardResetSemantics(t *testing.T) {
 	if _, err := enc.EncodeSample(context.Background(), constant(10), feat); err != nil {
 		t.Fatal(err)
 	}
-	if want := float32(3) / 10; feat[0] != want { // 3 spikes / Tw (PAPER.md §2.1 readout)
+	if want := float32(3) / 10; feat[0] != want { // 3 spikes / Tw (Lin et al. 2025, the authors' LIF code readout)
 		t.Errorf("rate %v, want %v (paper reset); no reset gives 0.8, a refractory step 0.2", feat[0], want)
 	}
 }
@@ -376,7 +376,7 @@ func TestDeterministicAcrossWorkers(t *testing.T) {
 }
 
 // TestGaussianStatistics: the differential weights of N(14.2473, 2.4624)
-// cells have mean 0 and std √2·2.4624 ≈ 3.482 (PAPER.md §2.3, closed form
+// cells have mean 0 and std √2·2.4624 ≈ 3.482 (Lin et al. 2025, the authors' Gaussian weight simulation, closed form
 // of a difference of independent normals); single-ended ones keep the
 // cells' mean and std. n = 91,200 draws: the standard error of the mean is
 // 3.48/√91200 ≈ 0.012 and of the std ≈ 0.008, so the tolerances below are
@@ -407,7 +407,7 @@ func TestGaussianStatistics(t *testing.T) {
 }
 
 func TestPresets(t *testing.T) {
-	// PAPER.md §2.2 table: (in, N, Tw, decay, Vth, const).
+	// Lin et al. 2025, the authors' run scripts table: (in, N, Tw, decay, Vth, const).
 	want := map[string][6]float64{
 		"nmnist":         {256, 200, 50, 0.9, 5.0, 0.07},
 		"ntidigits":      {64, 200, 129, 0.97, 5.3, 0.08},

@@ -7,7 +7,7 @@ import (
 	"github.com/memlsm/memlsm/lsm"
 )
 
-// reference runs PAPER.md §2.1 literally, the way the paper's torch code
+// reference runs Lin et al. 2025, the authors' LIF code literally, the way the paper's torch code
 // does: dense float32 matrix–vector products over every input and every
 // neuron at every step, v = decay·v·(1−s) + I, s = v > Vth. It returns the
 // spike raster s[t][j]. The weights are scaled as the encoder documents

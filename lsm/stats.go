@@ -9,7 +9,7 @@ package lsm
 // reservoir does one per (event, target neuron): each active input row and
 // each spiking neuron's recurrent row costs N of them, which is the count the
 // paper's first author uses for resistive memory ((#non-zero input spikes) ×
-// fan-out per step, PAPER.md §6.4). A dense implementation does
+// fan-out per step, Lin et al. 2025, abstract). A dense implementation does
 // T·(Inputs+N)·N multiply-accumulates per sample whatever the activity
 // (the same source's GPU count).
 type Stats struct {

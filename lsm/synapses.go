@@ -90,7 +90,7 @@ func NewDense(in, n int, win, wrec []float32) *Dense {
 	return &Dense{in: in, n: n, w: w}
 }
 
-// Paper values for the software "Gaussian" LSM (PAPER.md §2.3): the measured
+// Paper values for the software "Gaussian" LSM (Lin et al. 2025, the authors' Gaussian weight simulation): the measured
 // conductance statistics of formed cells of the 40 nm macro, in µS, from the
 // same group's ESGNN simulator ("cond_mean = 14.2473, cond_std = 2.4624").
 const (
@@ -98,11 +98,11 @@ const (
 	GaussianStd  = 2.4624
 )
 
-// Gaussian returns the paper's software LSM weights (PAPER.md §2.3): every
+// Gaussian returns the paper's software LSM weights (Lin et al. 2025, the authors' Gaussian weight simulation): every
 // weight an independent draw of N(mean, std) or, when differential is set,
 // the difference G⁺ − G⁻ of two independent draws, the way a differential
-// column pair stores a signed weight (and the way
-// ../shared/bench/peer_lsm_torch.py draws them: all of W_in's G⁺, then its
+// column pair stores a signed weight (drawn in the order a PyTorch
+// re-implementation of the paper draws them: all of W_in's G⁺, then its
 // G⁻, then W_rec's). The weights are before the gain, in the units of mean
 // (µS for GaussianMean), like crossbar.RandomWeights. The draws come from a
 // PCG generator seeded with seed, so a seed fixes the reservoir.

@@ -30,7 +30,7 @@
 //	name: nmnist-adc-noise-stuck
 //	run:                          # the base run: run keys (RunKeys)
 //	  experiment: classify        # or zeroshot (images, audio, seen, unseen, …)
-//	  data: nmnist:../shared/data/nmnist/NMNISTsmall
+//	  data: nmnist:data/NMNISTsmall    # any source (memlsm data -h)
 //	  cv: 5
 //	  mode: in-memory             # read-once, in-memory, on-board
 //	  set: {wire_resistance: 0}   # macro parameters over the preset (as --set)

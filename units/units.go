@@ -176,3 +176,19 @@ func set(dst *float64, s string, units ...string) error {
 	*dst = x * scale
 	return nil
 }
+
+// Age is a time span that reads long durations as well as SI ones ("1h",
+// "1d", "1y", "300ms"; ParseDuration); it is a flag.Value.
+type Age Seconds
+
+func (a *Age) String() string { return Seconds(*a).String() }
+
+// Set parses s with ParseDuration.
+func (a *Age) Set(s string) error {
+	d, err := ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*a = Age(d)
+	return nil
+}

@@ -39,11 +39,7 @@ func runBenchEncode(ctx context.Context, args []string, stdout, stderr io.Writer
 	ef.register(fs)
 	var enc encoderFlags
 	enc.register(fs, "", "")
-	pos, err := fs.ParseArgs(args, stdout)
-	if err != nil {
-		return err
-	}
-	if err := cli.NoArgs(pos); err != nil {
+	if err := fs.ParseNone(args, stdout); err != nil {
 		return err
 	}
 	if *repeat < 1 {
@@ -52,7 +48,8 @@ func runBenchEncode(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := cli.FirstErr(checkSource("data", *data), ef.check(fs), enc.check(fs)); err != nil {
 		return err
 	}
-	d, err := openSource(ctx, "data", *data, stderr)
+	stderr = ef.stderr(stderr)
+	d, err := openSource(ctx, ef.runFlags, "data", *data, stderr)
 	if err != nil {
 		return err
 	}

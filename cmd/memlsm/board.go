@@ -84,11 +84,7 @@ func runBoardEmulate(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	faults := fs.String("faults", "", "the fault flags in one list, e.g. drop=0.01,corrupt=0.01,stall=300ms (names as the flags; a flag given on its own must not repeat one)")
 	asJSON := fs.Bool("json", false, "print one JSON object (the path and the board) on stdout instead of the bare path")
-	pos, err := fs.ParseArgs(args, stdout)
-	if err != nil {
-		return err
-	}
-	if err := cli.NoArgs(pos); err != nil {
+	if err := fs.ParseNone(args, stdout); err != nil {
 		return err
 	}
 	var given []string

@@ -81,7 +81,7 @@ func presetOrFile(s string) (crossbar.Params, error) {
 	if _, err := os.Stat(s); err != nil {
 		return crossbar.Params{}, usagef("%q is neither a preset (%s) nor a readable file", s, strings.Join(crossbar.Presets(), ", "))
 	}
-	return loadParamsFile(s)
+	return crossbar.LoadParamsFile(s)
 }
 
 func calibrateProgress(stderr io.Writer) func(desc string, total int) calibrate.Progress {
@@ -101,10 +101,13 @@ func runCalibrateMeasure(ctx context.Context, args []string, stdout, stderr io.W
 	allowUsed := fs.Bool("allow-used", false, "measure a board that reports it was programmed outside this results folder (default: refuse, the experiments assume pristine cells)")
 	dry := fs.Bool("dry-run", false, "print the planned pulses, checked against the limits, and touch nothing")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
+	var rf runFlags
+	fs.Var(&rf.progress, "progress", "progress on stderr: auto (a bar on a terminal, plain lines otherwise), tty, plain or none")
 	pos, err := fs.ParseArgs(args, stdout)
 	if err != nil {
 		return err
 	}
+	stderr = rf.stderr(stderr)
 	names, err := calibrate.ParseNames(pos)
 	if err != nil {
 		return cli.UsageError{Err: err}
@@ -157,17 +160,14 @@ func runCalibrateFit(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("calibrate fit", "calibrate fit DIR [--out params.json] [--json]")
 	out := fs.String("out", "", "parameter file to write (default: print it on stdout)")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout: the fit report (and the parameters)")
-	pos, err := fs.ParseArgs(args, stdout)
+	arg, err := fs.ParseOne(args, stdout, "results folder")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("want one results folder, got %d arguments", len(pos))
-	}
-	if err := cli.CheckOutputs([]string{pos[0]}, cli.Out{Flag: "out", Path: *out}); err != nil {
+	if err := cli.CheckOutputs([]string{arg}, cli.Out{Flag: "out", Path: *out}); err != nil {
 		return err
 	}
-	p, rep, err := calibrate.FitDir(pos[0])
+	p, rep, err := calibrate.FitDir(arg)
 	if err != nil {
 		return err
 	}
@@ -181,7 +181,7 @@ func runCalibrateFit(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if *asJSON {
-		return cli.WriteJSON(stdout, calibrate.NewFitSummary(pos[0], rep, buf.Bytes(), *out))
+		return cli.WriteJSON(stdout, calibrate.NewFitSummary(arg, rep, buf.Bytes(), *out))
 	}
 	if *out == "" {
 		_, err := stdout.Write(buf.Bytes())
@@ -196,19 +196,16 @@ func runCalibrateFit(args []string, stdout, stderr io.Writer) error {
 func runCalibrateReport(args []string, stdout io.Writer) error {
 	fs := newFlagSet("calibrate report", "calibrate report DIR [--json]\n\nRedraws DIR's figures from its CSVs and rewrites report.md and report.html.")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout: the folder and the files written")
-	pos, err := fs.ParseArgs(args, stdout)
+	arg, err := fs.ParseOne(args, stdout, "results folder")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("want one results folder, got %d arguments", len(pos))
-	}
-	if err := calibrate.Replot(pos[0]); err != nil {
+	if err := calibrate.Replot(arg); err != nil {
 		return err
 	}
-	md, html := filepath.Join(pos[0], calibrate.ReportMarkdown), filepath.Join(pos[0], calibrate.ReportHTML)
+	md, html := filepath.Join(arg, calibrate.ReportMarkdown), filepath.Join(arg, calibrate.ReportHTML)
 	if *asJSON {
-		return cli.WriteJSON(stdout, map[string]string{"dir": pos[0], "report_md": md, "report_html": html})
+		return cli.WriteJSON(stdout, map[string]string{"dir": arg, "report_md": md, "report_html": html})
 	}
 	_, err = fmt.Fprintf(stdout, "%s\n%s\n", md, html)
 	return err
@@ -223,13 +220,14 @@ func runCalibrateCompare(ctx context.Context, args []string, stdout, stderr io.W
 	limit := fs.Int("per-class", 0, "with --data: use only the first N samples of every class")
 	device := fs.String("device", "", "with --data: the measured sim/emu device's parameters, a preset or file (default: DIR's)")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
-	pos, err := fs.ParseArgs(args, stdout)
+	var rf runFlags
+	rf.register(fs)
+	arg, err := fs.ParseOne(args, stdout, "results folder")
 	if err != nil {
 		return err
 	}
+	stderr = rf.stderr(stderr)
 	switch {
-	case len(pos) != 1:
-		return usagef("want one results folder, got %d arguments", len(pos))
 	case *out == "":
 		return usagef("--out DIR2 is required")
 	case *limit < 0:
@@ -238,14 +236,14 @@ func runCalibrateCompare(ctx context.Context, args []string, stdout, stderr io.W
 	if err := optionalSource("data", *data); err != nil {
 		return err
 	}
-	measured, err := calibrate.Load(pos[0])
+	measured, err := calibrate.Load(arg)
 	if err != nil {
 		return err
 	}
-	cfg := experiment.CalibrationCompareConfig{Measured: measured, Dir: pos[0], Out: *out, ParamsName: *paramsFile, Seed: measured.Manifest.Seed,
+	cfg := experiment.CalibrationCompareConfig{Measured: measured, Dir: arg, Out: *out, ParamsName: *paramsFile, Seed: measured.Manifest.Seed,
 		Open: board.Open, Log: stderr, Progress: progressFunc(stderr)}
 	if *paramsFile != "" {
-		p, err := loadParamsFile(*paramsFile)
+		p, err := crossbar.LoadParamsFile(*paramsFile)
 		if err != nil {
 			return err
 		}
@@ -258,14 +256,14 @@ func runCalibrateCompare(ctx context.Context, args []string, stdout, stderr io.W
 		// The classification's "hardware" side is the measured device on
 		// fresh cells: a sim or emu board rebuilt from its parameters.
 		if cfg.DeviceName = or(*device, measured.Manifest.Device); cfg.DeviceName == "" && board.Simulated(measured.Manifest.Board) {
-			return usagef("%s does not record its device; give --device", pos[0])
+			return usagef("%s does not record its device; give --device", arg)
 		}
 		if board.Simulated(measured.Manifest.Board) {
 			if cfg.Device, err = presetOrFile(cfg.DeviceName); err != nil {
 				return err
 			}
 		}
-		if cfg.Data, err = openSource(ctx, "data", *data, stderr); err != nil {
+		if cfg.Data, err = openSource(ctx, rf, "data", *data, stderr); err != nil {
 			return err
 		}
 		cfg.Data = cfg.Data.PerClass(*limit)

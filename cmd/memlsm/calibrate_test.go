@@ -83,7 +83,7 @@ func TestCalibrateRoundTripEmu(t *testing.T) {
 		Fitted int `json:"fitted"`
 	}
 	calibrateDecode(t, stdout, &fit)
-	got, err := loadParamsFile(params)
+	got, err := crossbar.LoadParamsFile(params)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestCalibrateDryRun(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "form on rows 0..31 × cols 0..31") || !strings.Contains(stdout, "nothing is sent") {
 		t.Errorf("text dry run: exit %d\n%s", code, stdout)
 	}
-	// "faults" (DESIGN.md's name) plans the conductance experiment's set/reset test.
+	// "faults" (the CLI contract's name, docs/cli.md) plans the conductance experiment's set/reset test.
 	stdout, _, code = runCLI(t, "calibrate", "faults", "--dry-run", "--json")
 	calibrateDecode(t, stdout, &res)
 	if code != 0 || len(res.Plans) != 1 || res.Plans[0]["experiment"] != "conductance" {
@@ -262,7 +262,7 @@ func TestCalibrateCompareClassify(t *testing.T) {
 	// The repository root holds go.mod; shared data sits beside it.
 	nm := filepath.Join("..", "..", "..", "shared", "data", "nmnist", "NMNISTsmall")
 	if _, err := os.Stat(nm); err != nil {
-		t.Skipf("shared N-MNIST samples not found at %s (see ../shared/data/nmnist/SOURCE.md): %v", nm, err)
+		t.Skipf("shared N-MNIST samples not found at %s (see the nmnist data notes): %v", nm, err)
 	}
 	_, truthFile := calibrateTruth(t, 512) // the classifier's reservoir needs 488×400 cells
 	dir := filepath.Join(t.TempDir(), "cal")

@@ -59,11 +59,7 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.Float64Var(&head.WeightDecay, "wd", 0, "head weight decay, < 0 for none (default: the head's)")
 	fs.IntVar(&head.Batch, "batch", 0, "head mini-batch (default: the head's)")
 	fs.IntVar(&head.Hidden, "hidden", 0, "MLP hidden width (default 256)")
-	pos, err := fs.ParseArgs(args, stdout)
-	if err != nil {
-		return err
-	}
-	if err := cli.NoArgs(pos); err != nil {
+	if err := fs.ParseNone(args, stdout); err != nil {
 		return err
 	}
 	// Everything the flags alone decide is checked before any work.
@@ -76,6 +72,7 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := experiment.CheckProtocol(*test != "", *cv, *splitBy == "speaker", *frac); err != nil {
 		return usagef("--test, --cv, --split, --test-fraction: %w", err)
 	}
+	stderr = ef.stderr(stderr)
 	if *load != "" {
 		if err := cli.FirstErr(checkSource("data", *data), ef.check(fs)); err != nil {
 			return err
@@ -89,7 +86,7 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		cli.CheckSources([]string{*data, *test, ef.params.file}, append(out.Outs(), cli.Out{Flag: "save", Path: *save})...)); err != nil {
 		return err
 	}
-	stream, err := openStream(ctx, "data", *data, stderr)
+	stream, err := openStream(ctx, ef.runFlags, "data", *data, stderr)
 	if err != nil {
 		return err
 	}
@@ -101,7 +98,7 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		Progress: progressFunc(stderr), KeepModel: *save != "",
 	}
 	if *test != "" {
-		if cfg.Test, err = openStream(ctx, "test", *test, stderr); err != nil {
+		if cfg.Test, err = openStream(ctx, ef.runFlags, "test", *test, stderr); err != nil {
 			return err
 		}
 		cfg.Test = events.PerClassOf(cfg.Test, *limit)
@@ -148,7 +145,7 @@ func classifyLoad(ctx context.Context, file, data string, limit int, ef experime
 	if m.Task != "classify" {
 		return fmt.Errorf("classify: --load %s is a %s model", file, m.Task)
 	}
-	d, err := openSource(ctx, "data", data, stderr)
+	d, err := openSource(ctx, ef.runFlags, "data", data, stderr)
 	if err != nil {
 		return err
 	}

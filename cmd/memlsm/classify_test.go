@@ -133,7 +133,7 @@ func TestClassifyCLI(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	m := jsonObject(t, stdout)
-	// The CLI contract's keys (DESIGN.md).
+	// The CLI contract's keys (docs/cli.md).
 	for _, k := range []string{"accuracy", "accuracy_std", "folds", "train_samples", "test_samples", "seed", "synops_per_sample", "encode_samples_per_s"} {
 		number(t, m, k)
 	}

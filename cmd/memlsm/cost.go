@@ -57,7 +57,7 @@ func runCost(_ context.Context, args []string, stdout, stderr io.Writer) error {
 			return usagef("cost params: unexpected argument %q", pos[0])
 		}
 		if *asJSON {
-			return cli.WriteJSON(stdout, tech.Table())
+			return cli.WriteJSON(stdout, map[string]any{"keys": tech.Table()}) // one object, as every --json
 		}
 		_, err := io.WriteString(stdout, tech.Markdown())
 		return err

@@ -15,8 +15,11 @@ func TestCost(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var table []cost.ParamInfo
-	decodeOne(t, stdout, &table)
+	var out struct {
+		Keys []cost.ParamInfo `json:"keys"`
+	}
+	decodeOne(t, stdout, &out)
+	table := out.Keys
 	if len(table) != len(cost.Keys()) {
 		t.Fatalf("%d rows, want %d", len(table), len(cost.Keys()))
 	}

@@ -39,18 +39,17 @@ func runDataStats(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		"events, events_on, events_off (both 0 when the sensor has no polarity, see\n"+
 		"has_polarity), t_max_us, sensor, and more.")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
-	pos, err := fs.ParseArgs(args, stdout)
+	var rf runFlags
+	rf.register(fs)
+	arg, err := fs.ParseOne(args, stdout, "SRC")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("want one SRC, got %d arguments", len(pos))
-	}
-	d, err := openSource(ctx, "", pos[0], stderr)
+	d, err := openSource(ctx, rf, "", arg, rf.stderr(stderr))
 	if err != nil {
 		return err
 	}
-	return cli.Emit(stdout, *asJSON, d.Summarize(pos[0]))
+	return cli.Emit(stdout, *asJSON, d.Summarize(arg))
 }
 
 func runDataShow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -64,13 +63,13 @@ func runDataShow(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.IntVar(&o.Bins, "bins", 0, "frames: number of time steps (0: the paper's, 50 for 2-D, 129 for 1-D)")
 	fs.Var(&o.BinWidth, "bin-width", "2-D frames: bin width, e.g. 6ms (0: the default 6 ms)")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
-	pos, err := fs.ParseArgs(args, stdout)
+	var rf runFlags
+	rf.register(fs)
+	arg, err := fs.ParseOne(args, stdout, "SRC")
 	if err != nil {
 		return err
 	}
 	switch {
-	case len(pos) != 1:
-		return usagef("want one SRC, got %d arguments", len(pos))
 	case *out == "":
 		return usagef("--out FILE.png is required")
 	case o.Bins < 0 || o.BinWidth < 0 || o.Index < 0:
@@ -78,17 +77,17 @@ func runDataShow(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	case o.Frames && o.Bins > eventplot.MaxSteps:
 		return usagef("--bins %d: a plot shows at most %d time steps", o.Bins, eventplot.MaxSteps)
 	}
-	if err := cli.FirstErr(cli.CheckFigure("out", *out), cli.CheckSources(pos, cli.Out{Flag: "out", Path: *out})); err != nil {
+	if err := cli.FirstErr(cli.CheckFigure("out", *out), cli.CheckSources([]string{arg}, cli.Out{Flag: "out", Path: *out})); err != nil {
 		return err
 	}
-	d, err := openSource(ctx, "", pos[0], stderr)
+	d, err := openSource(ctx, rf, "", arg, rf.stderr(stderr))
 	if err != nil {
 		return err
 	}
 	if o.Index >= d.Len() {
-		return usagef("--index %d outside the %d samples of %s", o.Index, d.Len(), pos[0])
+		return usagef("--index %d outside the %d samples of %s", o.Index, d.Len(), arg)
 	}
-	res, err := eventplot.Show(d, pos[0], *out, o)
+	res, err := eventplot.Show(d, arg, *out, o)
 	if err != nil {
 		return fmt.Errorf("data show: %w", err)
 	}

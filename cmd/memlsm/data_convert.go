@@ -110,18 +110,18 @@ func runDataConvert(ctx context.Context, args []string, stdout, stderr io.Writer
 	seed := fs.Uint64("seed", source.DefaultSeed, "base seed of the conversions (recorded in the output)")
 	workers := fs.Int("workers", 0, "conversions in parallel (0: one per CPU)")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
+	var rf runFlags
+	rf.register(fs)
 	paramsFile := fs.String("params", "", "JSON file of converter parameters (defaults: the N-MNIST / N-TIDIGITS models)")
 	set := map[string]string{}
 	for _, f := range converterFlags {
 		fs.Func(f.name, f.help, func(v string) error { set[f.name] = v; return nil })
 	}
-	pos, err := fs.ParseArgs(args, stdout)
+	arg, err := fs.ParseOne(args, stdout, "IN")
 	if err != nil {
 		return err
 	}
 	switch {
-	case len(pos) != 1:
-		return usagef("want one IN, got %d arguments", len(pos))
 	case *out == "":
 		return usagef("--out FILE.mev is required")
 	case !strings.EqualFold(filepath.Ext(*out), ".mev"):
@@ -129,7 +129,7 @@ func runDataConvert(ctx context.Context, args []string, stdout, stderr io.Writer
 	case *workers < 0:
 		return usagef("--workers must not be negative")
 	}
-	spec := pos[0]
+	spec := arg
 	if err := cli.CheckSources([]string{spec, *paramsFile}, cli.Out{Flag: "out", Path: *out}); err != nil {
 		return err
 	}
@@ -144,12 +144,12 @@ func runDataConvert(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return cli.WithCmd("memlsm data convert", err)
 	}
-	opts := source.Options{Seed: seed, Workers: *workers}
+	opts := source.Options{Seed: seed, Workers: *workers, NoCache: rf.noCache}
 	opts.Cochlea, _ = params.(*convert.CochleaParams)
 	opts.Saccade, _ = params.(*convert.SaccadeParams)
 	opts.RateCode, _ = params.(*convert.RateParams)
 	opts.Motor, _ = params.(*convert.MotorParams)
-	d, err := source.OpenWith(source.WithProgress(ctx, progressStart(stderr)), spec, opts)
+	d, err := source.OpenWith(source.WithProgress(ctx, progressStart(rf.stderr(stderr))), spec, opts)
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ func statsJSON(t *testing.T, src string) events.Summary {
 }
 
 // TestDataStatsNMNISTSmall checks the numbers the brief asks for (counted
-// independently in Python, ../shared/data/nmnist/SOURCE.md).
+// independently in Python, the nmnist data notes).
 func TestDataStatsNMNISTSmall(t *testing.T) {
 	dir := sharedData(t, "nmnist/NMNISTsmall")
 	r := statsJSON(t, "nmnist:"+dir)
@@ -131,7 +131,7 @@ func TestDataShow(t *testing.T) {
 		args []string
 		w, h int // expected PNG size in pixels (figure.DPI, 150 dpi)
 	}{
-		{[]string{"nmnist:" + filepath.Join(dir, "nm")}, 1350, 750},
+		{[]string{"nmnist:" + filepath.Join(dir, "nm")}, 1508, 750}, // two 4.5 in panels and a 1.05 in colour bar
 		{[]string{"nmnist:" + filepath.Join(dir, "nm"), "--frames"}, 1200, 660},
 		{[]string{"nmnist:" + filepath.Join(dir, "nm"), "--frames", "--polarity", "both", "--bins", "20", "--bin-width", "1ms"}, 2100, 300},
 		{[]string{"ntidigits:" + ntidigitsFixture, "--index", "17"}, 1050, 600},

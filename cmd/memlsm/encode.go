@@ -4,13 +4,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 
 	"github.com/memlsm/memlsm/experiment"
-	"github.com/memlsm/memlsm/internal/atomicfile"
 	"github.com/memlsm/memlsm/internal/cli"
 )
 
@@ -18,53 +15,52 @@ func init() {
 	register(cli.Command{Name: "encode", Summary: "encode a data source with the LSM and write the features (.npy or .csv)", Run: runEncode})
 }
 
-const encodeUsage = `encode --data SRC --out FILE.npy|FILE.csv [flags]
+const encodeUsage = `encode --data SRC --out FILE.npz|FILE.npy|FILE.csv [flags]
 
 Bins every sample of SRC, encodes it with the LSM whose weights are read
-from the macro, and writes one row per sample: the label and the spike-rate
-features (windows × neurons, window-major). FILE.npy is a NumPy structured
-array (a["label"], a["features"]); FILE.csv has a header
-label,class,id,f0,f1,... The gain is calibrated on samples spread over the
-whole source unless --gain is given.`
+from the macro, and writes one row per sample: its ID, its label and the
+spike-rate features (windows × neurons, window-major), with the metadata
+(source, seed, encoder, binning, macro, calibration):
+
+  FILE.npz  one NumPy archive: z["features"], z["labels"], z["ids"],
+            z["classes"], json.loads(z["meta"][()])
+  FILE.npy  a NumPy structured array (a["id"], a["label"], a["features"])
+            and the metadata in FILE.meta.json
+  FILE.csv  a header label,class,id,f0,f1,... and FILE.meta.json
+
+The gain is calibrated on samples spread over the whole source unless
+--gain is given.`
 
 // encodeOutput is the JSON of memlsm encode.
 type encodeOutput struct {
 	*experiment.Features
-	Out string `json:"out"`
+	Out   string   `json:"out"`
+	Files []string `json:"files"` // the features and the metadata sidecar, if any
 }
 
 func runEncode(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("encode", encodeUsage)
 	data := fs.String("data", "", "data source SRC (e.g. nmnist:DIR, fsdd:DIR, embedded:images)")
-	out := fs.String("out", "", "output file: .npy (NumPy) or .csv")
+	out := fs.String("out", "", "output file: .npz, .npy or .csv")
 	var ef experimentFlags
 	ef.register(fs)
 	var enc encoderFlags
 	enc.register(fs, "", "")
-	pos, err := fs.ParseArgs(args, stdout)
-	if err != nil {
+	if err := fs.ParseNone(args, stdout); err != nil {
 		return err
 	}
-	if err := cli.NoArgs(pos); err != nil {
-		return err
+	if *out == "" {
+		return usagef("--out FILE.npz|FILE.npy|FILE.csv is required")
 	}
-	var write func(f *experiment.Features, w io.Writer) error
-	switch strings.ToLower(filepath.Ext(*out)) {
-	case ".npy":
-		write = (*experiment.Features).WriteNPY
-	case ".csv":
-		write = (*experiment.Features).WriteCSV
-	default:
-		if *out == "" {
-			return usagef("--out FILE.npy|FILE.csv is required")
-		}
-		return usagef("--out %q: want a .npy or .csv file", *out)
+	if _, err := experiment.FeatureFormat(*out); err != nil {
+		return err
 	}
 	if err := cli.FirstErr(checkSource("data", *data), ef.check(fs), enc.check(fs),
-		cli.CheckSources([]string{*data, ef.params.file}, cli.Out{Flag: "out", Path: *out})); err != nil {
+		cli.CheckSources([]string{*data, ef.params.file}, cli.Out{Flag: "out", Path: *out}, cli.Out{Flag: "out", Path: experiment.SidecarPath(*out)})); err != nil {
 		return err
 	}
-	d, err := openSource(ctx, "data", *data, stderr)
+	stderr = ef.stderr(stderr)
+	d, err := openSource(ctx, ef.runFlags, "data", *data, stderr)
 	if err != nil {
 		return err
 	}
@@ -84,11 +80,12 @@ func runEncode(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	warn(stderr, "encode", f.Macro.Warnings())
-	if err := atomicfile.Write(*out, func(w io.Writer) error { return write(f, w) }); err != nil {
-		return fmt.Errorf("encode: %w", err)
+	files, err := f.Save(*out)
+	if err != nil {
+		return err
 	}
 	if ef.asJSON {
-		return cli.WriteJSON(stdout, encodeOutput{f, *out})
+		return cli.WriteJSON(stdout, encodeOutput{f, *out, files})
 	}
-	return f.WriteText(stdout, *out)
+	return f.WriteText(stdout, strings.Join(files, " + "))
 }

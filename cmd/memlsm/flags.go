@@ -8,7 +8,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/memlsm/memlsm/board"
@@ -38,66 +37,31 @@ func (pf *macroParamFlags) register(fs *cli.FlagSet) {
 // load returns the chosen parameters and a label naming where they came
 // from.
 func (pf *macroParamFlags) load(fs *cli.FlagSet) (crossbar.Params, string, error) {
-	if pf.file != "" {
-		if fs.Given("preset") {
-			return crossbar.Params{}, "", usagef("give --preset or --params, not both")
-		}
-		p, err := loadParamsFile(pf.file)
-		if err != nil {
-			return p, pf.file, err
-		}
-		return pf.apply(p, pf.file)
+	if pf.file != "" && fs.Given("preset") {
+		return crossbar.Params{}, "", usagef("give --preset or --params, not both")
 	}
-	p, err := crossbar.Preset(pf.preset)
-	if err != nil {
-		return p, "", cli.UsageError{Err: err}
-	}
-	return pf.apply(p, pf.preset)
+	return crossbar.Choose(pf.preset, pf.file, pf.set) // an unknown preset or a bad --set matches crossbar.ErrChoice: usage
 }
 
-// apply applies the --set overrides to p; the label names them.
-func (pf *macroParamFlags) apply(p crossbar.Params, src string) (crossbar.Params, string, error) {
-	if len(pf.set) == 0 {
-		return p, src, nil
-	}
-	if err := p.Apply(pf.set...); err != nil {
-		return crossbar.Params{}, "", usagef("--set: %w", err)
-	}
-	return p, src + " --set " + pf.set.String(), nil
+// runFlags are the flags of every command that opens data or works long:
+// how progress is reported and whether conversions may be cached.
+type runFlags struct {
+	progress progress.Mode
+	noCache  bool
 }
 
-// ageFlag is a duration flag that reads long durations ("1h", "1d", "1y";
-// units.ParseDuration).
-type ageFlag units.Seconds
-
-func (a *ageFlag) String() string { return units.Seconds(*a).String() }
-
-func (a *ageFlag) Set(s string) error {
-	d, err := units.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	*a = ageFlag(d)
-	return nil
+func (r *runFlags) register(fs *cli.FlagSet) {
+	fs.Var(&r.progress, "progress", "progress on stderr: auto (a bar on a terminal, plain lines otherwise), tty, plain or none")
+	fs.BoolVar(&r.noCache, "no-cache", false, "convert recordings afresh: neither read nor write the conversion cache")
 }
 
-// loadParamsFile reads a parameter file, naming it in errors.
-func loadParamsFile(path string) (crossbar.Params, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return crossbar.Params{}, err
-	}
-	defer f.Close()
-	p, err := crossbar.LoadParams(f)
-	if err != nil {
-		return p, fmt.Errorf("%s: %w", path, err)
-	}
-	return p, nil
-}
+// stderr returns w with progress drawn as --progress asks.
+func (r *runFlags) stderr(w io.Writer) io.Writer { return progress.WithMode(w, r.progress) }
 
 // experimentFlags are the flags every experiment shares: the macro and the
 // run's seed, workers and output.
 type experimentFlags struct {
+	runFlags
 	board    string
 	params   macroParamFlags
 	mode     experiment.Mode
@@ -105,7 +69,7 @@ type experimentFlags struct {
 	seed     uint64
 	workers  int
 	asJSON   bool
-	age      ageFlag
+	age      units.Age
 	drift    bool
 	reuse    bool
 }
@@ -121,6 +85,7 @@ func (f *experimentFlags) register(fs *cli.FlagSet) {
 	fs.Var(&f.age, "age", "time between forming (gain, head and drift reference fixed) and inference, e.g. 1h, 1d, 1y; the array relaxes meanwhile (default 0)")
 	fs.BoolVar(&f.drift, "drift-comp", false, "with --age: global drift compensation, one scale per array from reference reads at forming and at --age")
 	fs.BoolVar(&f.reuse, "reuse-formed", false, "on a board programmed since it started, use reservoir cells that already read as formed as they are (default: refuse them)")
+	f.runFlags.register(fs)
 }
 
 // check validates the flags before any work.
@@ -216,7 +181,7 @@ func progressFunc(w io.Writer) experiment.ProgressFunc {
 		if total == 0 {
 			return nil
 		}
-		return progress.New(w, max(total, -1), desc) // -1: a spinner
+		return progress.New(w, total, desc)
 	}
 }
 
@@ -227,11 +192,11 @@ func progressStart(w io.Writer) func(desc string, total int) source.Progress {
 
 // openSource opens the data source a flag names, with progress bars on
 // stderr for slow conversions.
-func openSource(ctx context.Context, flagName, spec string, stderr io.Writer) (*events.Dataset, error) {
+func openSource(ctx context.Context, r runFlags, flagName, spec string, stderr io.Writer) (*events.Dataset, error) {
 	if spec == "" {
 		return nil, usagef("--%s SRC is required", flagName)
 	}
-	d, err := source.Open(source.WithProgress(ctx, progressStart(stderr)), spec)
+	d, err := source.OpenWith(source.WithProgress(ctx, progressStart(stderr)), spec, source.Options{NoCache: r.noCache})
 	if err != nil && flagName != "" {
 		return nil, fmt.Errorf("--%s: %w", flagName, err)
 	}
@@ -247,11 +212,11 @@ func openSource(ctx context.Context, flagName, spec string, stderr io.Writer) (*
 // openStream is openSource for a command that reads each sample once
 // (classify): image sources convert each sample as it is read
 // (source.OpenStream), so their events are never all in memory.
-func openStream(ctx context.Context, flagName, spec string, stderr io.Writer) (events.Stream, error) {
+func openStream(ctx context.Context, r runFlags, flagName, spec string, stderr io.Writer) (events.Stream, error) {
 	if spec == "" {
 		return nil, usagef("--%s SRC is required", flagName)
 	}
-	d, err := source.OpenStream(source.WithProgress(ctx, progressStart(stderr)), spec, source.Options{})
+	d, err := source.OpenStream(source.WithProgress(ctx, progressStart(stderr)), spec, source.Options{NoCache: r.noCache})
 	if err != nil {
 		return nil, fmt.Errorf("--%s: %w", flagName, err)
 	}

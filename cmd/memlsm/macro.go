@@ -21,11 +21,7 @@ func runMacroParams(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs := newFlagSet("macro params", "macro params [--preset NAME] [--params FILE] [--set KEY=VALUE ...]")
 	var pf macroParamFlags
 	pf.register(fs)
-	pos, err := fs.ParseArgs(args, stdout)
-	if err != nil {
-		return err
-	}
-	if err := cli.NoArgs(pos); err != nil {
+	if err := fs.ParseNone(args, stdout); err != nil {
 		return err
 	}
 	p, _, err := pf.load(fs)
@@ -70,11 +66,7 @@ func runMacroInfo(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	var pf macroParamFlags
 	pf.register(fs)
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
-	pos, err := fs.ParseArgs(args, stdout)
-	if err != nil {
-		return err
-	}
-	if err := cli.NoArgs(pos); err != nil {
+	if err := fs.ParseNone(args, stdout); err != nil {
 		return err
 	}
 	p, src, err := pf.load(fs)
@@ -93,7 +85,7 @@ func runMacroSample(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.Var(&cfg.Amplitude, "vform", "forming amplitude, e.g. 4.2V (default: form_amplitude; the same as --set form_amplitude=…)")
 	fs.Var(&cfg.Width, "width", "forming pulse width, e.g. 10us (default: form_width)")
 	fs.Var(&cfg.Gate, "gate", "word-line voltage, sets the compliance, e.g. 1.5V (default: form_gate)")
-	var age ageFlag
+	var age units.Age
 	fs.Var(&age, "age", "read the array this long after forming, e.g. 1h, 1d, 1y (relaxation; default 0)")
 	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
 	plotFile := fs.String("plot", "", "write a histogram of the formed conductances to FILE (.png, .svg or .pdf)")

@@ -82,7 +82,7 @@ func writeParams(t *testing.T, edit func(*crossbar.Params)) string {
 }
 
 // The formed fraction rises with the forming voltage and the pulse width
-// (PAPER.md §3.2: "amplitude and width modulate ... sparsity").
+// (random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023: "amplitude and width modulate ... sparsity").
 func TestMacroSampleSweep(t *testing.T) {
 	file := writeParams(t, nil)
 	frac := func(args ...string) float64 {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/memlsm/memlsm/board"
 	"github.com/memlsm/memlsm/calibrate"
+	"github.com/memlsm/memlsm/crossbar"
 	"github.com/memlsm/memlsm/events/convert"
 	"github.com/memlsm/memlsm/events/source"
 	"github.com/memlsm/memlsm/experiment"
@@ -32,7 +33,7 @@ func register(c cli.Command) { memlsm.Register(c) }
 func init() {
 	// The libraries' errors for bad arguments found before any work.
 	cli.Sanitize = calibrate.JSONSafe
-	cli.UsageSentinels = []error{source.ErrSpec, experiment.ErrConfig, board.ErrSpec, convert.ErrParams}
+	cli.UsageSentinels = []error{source.ErrSpec, experiment.ErrConfig, board.ErrSpec, convert.ErrParams, crossbar.ErrChoice}
 }
 
 // usagef returns a usage error (exit code 2).

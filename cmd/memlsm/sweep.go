@@ -53,17 +53,16 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	jobs := fs.Int("jobs", 1, "runs at once (each deterministic; helps in-memory mode, whose encoding is one goroutine)")
 	workers := fs.Int("workers", 0, "encoding goroutines per run (default GOMAXPROCS/jobs)")
 	asJSON := fs.Bool("json", false, "print a JSON summary on stdout")
-	pos, err := fs.ParseArgs(args, stdout)
+	var rf runFlags
+	rf.register(fs)
+	arg, err := fs.ParseOne(args, stdout, "SPEC file")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usagef("sweep: want one SPEC file, got %d arguments", len(pos))
 	}
 	if *jobs < 1 || *workers < 0 {
 		return usagef("sweep: --jobs must be at least 1 and --workers not negative")
 	}
-	plan, err := sweep.LoadPlan(pos[0])
+	plan, err := sweep.LoadPlan(arg)
 	if err != nil {
 		return err
 	}
@@ -73,12 +72,12 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	dir := *out
 	if dir == "" {
-		dir = sweep.DefaultDir(pos[0])
+		dir = sweep.DefaultDir(arg)
 	}
 	rep, err := sweep.Run(ctx, plan, sweep.Options{
 		Dir: dir, Shard: shard, Jobs: *jobs, Workers: *workers, Progress: stderr,
 		Data: sweep.NewData(func(ctx context.Context, spec string) (*events.Dataset, error) {
-			return openSource(ctx, "data", spec, stderr)
+			return openSource(ctx, rf, "data", spec, rf.stderr(stderr))
 		}),
 	})
 	if err != nil {
@@ -100,26 +99,23 @@ func runSweep(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 func runSweepMerge(args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("sweep merge", "sweep merge DIR [--json]")
 	asJSON := fs.Bool("json", false, "print a JSON summary on stdout")
-	pos, err := fs.ParseArgs(args, stdout)
+	arg, err := fs.ParseOne(args, stdout, "results folder DIR")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("sweep merge: want one results folder DIR")
-	}
-	t, err := sweep.Merge(pos[0], nil)
+	t, err := sweep.Merge(arg, nil)
 	if err != nil {
 		return err
 	}
-	p, err := sweep.Store{Dir: pos[0]}.LoadPlan()
+	p, err := sweep.Store{Dir: arg}.LoadPlan()
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "memlsm sweep merge: %d rows × %d columns → %s\n", t.Frame.Nrow(), t.Frame.Ncol(), filepath.Join(pos[0], sweep.ResultsCSV))
+	fmt.Fprintf(stderr, "memlsm sweep merge: %d rows × %d columns → %s\n", t.Frame.Nrow(), t.Frame.Ncol(), filepath.Join(arg, sweep.ResultsCSV))
 	if *asJSON {
-		return cli.WriteJSON(stdout, sweep.NewOutcome(pos[0], p, t, nil))
+		return cli.WriteJSON(stdout, sweep.NewOutcome(arg, p, t, nil))
 	}
-	fmt.Fprintln(stdout, filepath.Join(pos[0], sweep.ResultsCSV))
+	fmt.Fprintln(stdout, filepath.Join(arg, sweep.ResultsCSV))
 	return nil
 }
 
@@ -137,21 +133,18 @@ func runSweepSlurm(ctx context.Context, args []string, stdout, stderr io.Writer)
 	wait := fs.Bool("wait", false, "follow the jobs until they leave the queue and report failed tasks")
 	poll := fs.Duration("poll", 10*time.Second, "how often --wait asks squeue")
 	asJSON := fs.Bool("json", false, "print the submission (and with --wait its outcome) as JSON")
-	pos, err := fs.ParseArgs(args, stdout)
+	arg, err := fs.ParseOne(args, stdout, "SPEC file")
 	if err != nil {
 		return err
-	}
-	if len(pos) != 1 {
-		return usagef("sweep slurm: want one SPEC file")
 	}
 	if o.Tasks < 1 {
 		return usagef("sweep slurm: --tasks N (at least 1) is required")
 	}
-	o.Spec, o.Poll, o.Log = pos[0], *poll, stderr
+	o.Spec, o.Poll, o.Log = arg, *poll, stderr
 	if o.Dir == "" {
-		o.Dir = sweep.DefaultDir(pos[0])
+		o.Dir = sweep.DefaultDir(arg)
 	}
-	plan, err := sweep.LoadPlan(pos[0])
+	plan, err := sweep.LoadPlan(arg)
 	if err != nil {
 		return err
 	}

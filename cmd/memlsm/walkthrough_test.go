@@ -70,7 +70,7 @@ func walkthrough(dir string) []walk {
 		{[]string{"zeroshot", "--images", "embedded:images", "--audio", "embedded:audio", "--test-images", "embedded:images"}, 2, "both --test-images and --test-audio"},
 		{[]string{"zeroshot", "--images", "embedded:images", "--audio", "embedded:audio", "--sweep-plot", filepath.Join(dir, "s.png")}, 2, "--sweep-plot needs --seeds"},
 
-		{[]string{"encode", "--data", "embedded:audio", "--out", filepath.Join(dir, "f.txt")}, 2, "want a .npy or .csv file"},
+		{[]string{"encode", "--data", "embedded:audio", "--out", filepath.Join(dir, "f.txt")}, 2, "want a .npz (NumPy archive)"},
 		{[]string{"bench", "encod"}, 2, "did you mean 'memlsm bench encode'?"},
 		{[]string{"bench", "encode", "--data", "embedded:audio", "--repeat", "0"}, 2, "--repeat 0 must be at least 1"},
 

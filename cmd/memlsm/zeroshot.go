@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/memlsm/memlsm/board"
@@ -91,26 +90,15 @@ one split over several seeds, each selecting on its own validation classes.`
 type zeroshotFlags struct {
 	images, audio, testImages, testAudio string
 	neural, testNeural                   string
-	seen, unseen                         string
-	frac                                 float64
 	limit                                int
-	pairAll                              bool
 	audioBoard                           string
 	save, load                           string
 	out                                  cli.Outputs
-	seeds                                string
-	scope                                experiment.SweepScope
 	sweepPlot, tracePlot                 string
-	trace                                bool
+	c                                    experiment.ZeroShotChoices
 	exp                                  experimentFlags
 	imgEnc, audEnc, neuEnc               encoderFlags
 	head                                 experiment.CLIPSpec
-	protocol                             experiment.Protocol
-	classes, selGains, side, designList  string
-	calibrateOn                          string
-	subsets, selSplits                   int
-	sel                                  bool
-	ridge                                float64
 	designs                              *experiment.DesignsResult // the result of --unseen all-pairs|all-K
 }
 
@@ -124,18 +112,19 @@ func (z *zeroshotFlags) register(fs *cli.FlagSet, sources bool, defaultSeeds str
 		fs.StringVar(&z.testNeural, "test-neural", "", "neural test source (with --test-images)")
 		fs.StringVar(&z.load, "load", "", "score the saved model FILE on --images/--audio instead of training")
 	}
-	fs.StringVar(&z.seen, "seen", "1-7", "seen (training) classes")
-	fs.StringVar(&z.unseen, "unseen", "8-9", "unseen (zero-shot) classes")
-	fs.Float64Var(&z.frac, "test-fraction", 0, "held-out fraction of every seen class without test sources, in (0, 1) (default 0.2)")
+	c := &z.c
+	fs.StringVar(&c.Seen, "seen", "1-7", "seen (training) classes")
+	fs.StringVar(&c.Unseen, "unseen", "8-9", "unseen (zero-shot) classes, or all-pairs / all-K: designs over --classes")
+	fs.Float64Var(&c.TestFraction, "test-fraction", 0, "held-out fraction of every seen class without test sources, in (0, 1) (default 0.2)")
 	fs.IntVar(&z.limit, "per-class", 0, "use only the first N samples of every class of each source")
-	fs.BoolVar(&z.pairAll, "pair-all", false, "pair every training sample of both modalities (cycling the smaller one) instead of the first min(n_img, n_aud) per class")
+	fs.BoolVar(&c.PairAll, "pair-all", false, "pair every training sample of both modalities (cycling the smaller one) instead of the first min(n_img, n_aud) per class")
 	fs.StringVar(&z.audioBoard, "audio-board", "", "put the audio reservoir on its own array (sim, emu or a device path) instead of time-sharing the image reservoir's cells")
 	fs.StringVar(&z.save, "save", "", "write the trained model to FILE")
-	z.out.Register(fs, "the cross-modal similarity matrices")
-	fs.StringVar(&z.seeds, "seeds", defaultSeeds, "seed sweep: repeat the experiment once per seed of LIST (1-20, 1,5,9; none for no sweep) and report the distribution")
-	fs.Var(&z.scope, "sweep", "what a sweep seed changes: head (initialisation and batch order), split (also the held-out split, gain and features) or macro (everything; --board sim)")
+	z.out.Register(fs, "the cross-modal similarity matrices (with designs: the heat map of the pairs)")
+	fs.StringVar(&c.Seeds, "seeds", defaultSeeds, "seed sweep: repeat the experiment once per seed of LIST (1-20, 1,5,9; none for no sweep) and report the distribution")
+	fs.Var(&c.Scope, "sweep", "what a sweep seed changes: head (initialisation and batch order), split (also the held-out split, gain and features) or macro (everything; --board sim)")
 	fs.StringVar(&z.sweepPlot, "sweep-plot", "", "write the seed sweep (one dot per seed, box plots, chance) to FILE (.png, .svg or .pdf)")
-	fs.BoolVar(&z.trace, "trace", false, "score the head after every training epoch and add the paper's test-selected epoch rule as a labelled diagnostic (paper_protocol)")
+	fs.BoolVar(&c.Trace, "trace", false, "score the head after every training epoch and add the paper's test-selected epoch rule as a labelled diagnostic (paper_protocol)")
 	fs.StringVar(&z.tracePlot, "trace-plot", "", "write the per-epoch trace to FILE (.png, .svg or .pdf; implies --trace)")
 	z.exp.register(fs)
 	z.imgEnc.register(fs, "image-", "image encoder: ")
@@ -143,16 +132,16 @@ func (z *zeroshotFlags) register(fs *cli.FlagSet, sources bool, defaultSeeds str
 	if sources {
 		z.neuEnc.register(fs, "neural-", "neural encoder: ")
 	}
-	fs.Var(&z.protocol, "protocol", "zsl (unseen items searched among unseen ones) or gzsl (among the test items of every class)")
-	fs.StringVar(&z.classes, "classes", "1-9", "with --unseen all-pairs|all-K: the classes the designs divide")
-	fs.StringVar(&z.designList, "designs", "", "run these unseen sets (LIST/LIST/..., e.g. 8,9/1,6) as designs over --seeds, the rest of --classes seen")
-	fs.StringVar(&z.calibrateOn, "calibrate-on", "", "calibrate the gains once on these classes' samples (outside every seen and unseen set, e.g. 0) instead of on each run's seen classes")
-	fs.IntVar(&z.subsets, "subsets", 0, "with --unseen all-K: run a seeded sample of N designs (0: all)")
-	fs.BoolVar(&z.sel, "select", false, "choose the epoch (or ridge) and a gain factor on validation classes")
-	fs.StringVar(&z.selGains, "select-gains", "0.5,1,2", "with --select: candidate gains, as factors of the calibrated (or given) gain")
-	fs.IntVar(&z.selSplits, "select-splits", 0, "validation splits of --select and of gzsl's β (default 3)")
-	fs.StringVar(&z.side, "side-info", "", "class side information: MODALITY=SET,... (sets: phonetic, shape, or FILE.json; builtin = image=shape,audio=phonetic)")
-	fs.Float64Var(&z.ridge, "ridge", 0, "with --side-info: ridge penalty of the descriptor heads (default 1; --select chooses one)")
+	fs.Var(&c.Protocol, "protocol", "zsl (unseen items searched among unseen ones) or gzsl (among the test items of every class)")
+	fs.StringVar(&c.Classes, "classes", "1-9", "with --unseen all-pairs|all-K: the classes the designs divide")
+	fs.StringVar(&c.Designs, "designs", "", "run these unseen sets (LIST/LIST/..., e.g. 8,9/1,6) as designs over --seeds, the rest of --classes seen")
+	fs.StringVar(&c.CalibrateOn, "calibrate-on", "", "calibrate the gains once on these classes' samples (outside every seen and unseen set, e.g. 0) instead of on each run's seen classes")
+	fs.IntVar(&c.Subsets, "subsets", 0, "with --unseen all-K: run a seeded sample of N designs (0: all)")
+	fs.BoolVar(&c.Select, "select", false, "choose the epoch (or ridge) and a gain factor on validation classes")
+	fs.StringVar(&c.SelectGains, "select-gains", "0.5,1,2", "with --select: candidate gains, as factors of the calibrated (or given) gain")
+	fs.IntVar(&c.SelectSplits, "select-splits", 0, "validation splits of --select and of gzsl's β (default 3)")
+	fs.StringVar(&c.SideInfo, "side-info", "", "class side information: MODALITY=SET,... (sets: phonetic, shape, or FILE.json; builtin = image=shape,audio=phonetic)")
+	fs.Float64Var(&c.Ridge, "ridge", 0, "with --side-info: ridge penalty of the descriptor heads (default 1; --select chooses one)")
 	h := &z.head
 	fs.BoolVar(&h.Paper, "paper-head", false, "the paper's head: audio↔image OneFC GELU pd 64, soft-target loss, τ = 1, raw dot products, Adam 1e-3, batch 8; "+
 		"neural↔image OneFC GELU pd 256, SupCon, learnable logit scale from τ = 0.5, cosine, Adam 1e-3, batch 1024, 100 epochs")
@@ -213,90 +202,35 @@ func (z *zeroshotFlags) checkOther(fs *cli.FlagSet) error {
 	return nil
 }
 
-// plan is what the flags decide before any data is opened.
-type zeroshotPlan struct {
-	seen, unseen []string
-	seeds        []uint64
-	sweepMacro   bool
-	designs      experiment.UnseenSpec // K > 0: --unseen all-pairs|all-K
-	designList   [][]string            // --designs
-	classes      []string
-}
-
-// many reports whether the flags ask for designs.
-func (p zeroshotPlan) many() bool { return p.designs.Designs() || p.designList != nil }
-
 // check validates every flag before any work.
-func (z *zeroshotFlags) check(fs *cli.FlagSet) (p zeroshotPlan, err error) {
-	if p.seen, err = experiment.ParseClasses(z.seen); err != nil {
-		return p, usagef("--seen: %w", err)
-	}
-	if p.designs, err = experiment.ParseUnseen(z.unseen); err != nil {
-		return p, usagef("--unseen: %w", err)
-	}
-	p.unseen = p.designs.Classes
-	if p.classes, err = experiment.ParseClasses(z.classes); err != nil {
-		return p, usagef("--classes: %w", err)
-	}
-	if z.designList != "" {
-		if p.designList, err = experiment.ParseDesigns(z.designList); err != nil {
-			return p, usagef("--designs: %w", err)
-		}
-		if fs.Given("unseen") {
-			return p, usagef("give --designs or --unseen, not both")
-		}
-	}
-	if p.many() {
-		switch {
-		case fs.Given("seen"):
-			return p, usagef("with designs the seen classes are the rest of --classes: drop --seen")
-		case z.trace || z.tracePlot != "" || z.save != "" || z.load != "" || z.sweepPlot != "":
-			return p, usagef("designs run many experiments: --trace, --save, --load and --sweep-plot apply to one")
-		case fs.Given("sweep") && z.scope != experiment.SweepMacro:
-			return p, usagef("with designs every seed of --seeds forms its own macro: --sweep must be macro (or left out)")
-		}
-		p.seen = nil
-	} else if z.subsets != 0 {
-		return p, usagef("--subsets needs --unseen all-K")
-	}
-	if z.calibrateOn != "" {
-		if _, err := experiment.ParseClasses(z.calibrateOn); err != nil {
-			return p, usagef("--calibrate-on: %w", err)
-		}
-	}
-	if _, err := experiment.ParseFactors(z.selGains); err != nil {
-		return p, usagef("--select-gains: %w", err)
-	}
-	if _, err := experiment.ParseSideInfo(z.side, z.modalities()); err != nil {
-		return p, usagef("--side-info: %w", err)
+func (z *zeroshotFlags) check(fs *cli.FlagSet) (experiment.ZeroShotPlan, error) {
+	c := &z.c
+	c.Trace = c.Trace || z.tracePlot != ""
+	c.SeenGiven, c.UnseenGiven, c.ScopeGiven = fs.Given("seen"), fs.Given("unseen"), fs.Given("sweep")
+	c.Names = z.modalities()
+	p, err := c.Plan()
+	if err != nil {
+		return p, err
 	}
 	if err := z.checkOther(fs); err != nil {
 		return p, err
 	}
 	o := z.other()
-	for _, c := range p.unseen {
-		if slices.Contains(p.seen, c) {
-			return p, usagef("class %s is both seen and unseen: --seen %s, --unseen %s must not overlap", c, z.seen, z.unseen)
-		}
-	}
-	if p.seeds, err = experiment.ParseSeeds(z.seeds); err != nil {
-		return p, usagef("--seeds: %w", err)
-	}
-	p.sweepMacro = len(p.seeds) > 0 && (z.scope == experiment.SweepMacro || p.many()) && !z.exp.software
+	sweepMacro := len(p.Seeds) > 0 && (c.Scope == experiment.SweepMacro || p.Many()) && !z.exp.software
 	switch {
+	case p.Many() && (z.save != "" || z.load != "" || z.sweepPlot != ""):
+		return p, usagef("designs run many experiments: --save, --load and --sweep-plot apply to one")
 	case (z.testImages == "") != (o.test == ""):
 		return p, usagef("give both --test-images and --%s, or neither", o.testFlag)
-	case z.frac != 0 && !(z.frac > 0 && z.frac < 1):
-		return p, usagef("--test-fraction %v: want a fraction in (0, 1)", z.frac)
 	case z.limit < 0:
 		return p, usagef("--per-class %d must not be negative", z.limit)
-	case z.sweepPlot != "" && len(p.seeds) == 0:
+	case z.sweepPlot != "" && len(p.Seeds) == 0:
 		return p, usagef("--sweep-plot needs --seeds")
-	case p.sweepMacro && (!board.Simulated(z.exp.board) || z.exp.board == "emu" || z.audioBoard != ""):
+	case sweepMacro && (z.exp.board != "sim" && z.exp.board != "" || z.audioBoard != ""):
 		return p, usagef("--sweep macro forms a new simulated macro per seed: it needs --board sim (or --software) and no --audio-board")
 	case z.audioBoard != "" && z.exp.software:
 		return p, usagef("--audio-board needs the macro, not --software")
-	case z.load != "" && (z.seeds != "" || z.trace || z.sweepPlot != "" || z.tracePlot != ""):
+	case z.load != "" && (c.Seeds != "" || c.Trace || z.sweepPlot != ""):
 		return p, usagef("--load scores a saved model: --seeds, --trace and their plots need training")
 	}
 	if _, err := z.head.Config(); err != nil {
@@ -316,32 +250,14 @@ func (z *zeroshotFlags) run(ctx context.Context, fs *cli.FlagSet, stderr io.Writ
 	if err != nil {
 		return nil, err
 	}
+	stderr = z.exp.stderr(stderr)
 	o := z.other()
 	z.head.BTV = o.name == "neural"
 	head, _ := z.head.Config()
-	cfg := experiment.ZeroShotConfig{
-		A: experiment.Side{Name: "image"}, B: experiment.Side{Name: o.name},
-		Seen: plan.seen, Unseen: plan.unseen, TestFraction: z.frac, PairAll: z.pairAll, Head: &head,
-		Seed: z.exp.seed, Workers: z.exp.workers, Progress: progressFunc(stderr), KeepModel: z.save != "",
-		Seeds: plan.seeds, SweepScope: z.scope, Trace: z.trace || z.tracePlot != "", Protocol: z.protocol,
-	}
-	if z.calibrateOn != "" {
-		cfg.CalibrateOn, _ = experiment.ParseClasses(z.calibrateOn)
-	}
-	if cfg.SideInfo, err = experiment.ParseSideInfo(z.side, z.modalities()); err != nil {
+	cfg := experiment.ZeroShotConfig{A: experiment.Side{Name: "image"}, B: experiment.Side{Name: o.name}, Head: &head,
+		Seed: z.exp.seed, Workers: z.exp.workers, Progress: progressFunc(stderr), KeepModel: z.save != ""}
+	if err := z.c.Apply(&cfg, plan); err != nil {
 		return nil, err
-	}
-	if cfg.SideInfo != nil {
-		cfg.SideInfo.Ridge = z.ridge
-	}
-	if z.sel || z.selSplits != 0 {
-		cfg.Select = &experiment.Selection{Splits: z.selSplits, Head: z.sel}
-		if z.sel {
-			cfg.Select.GainFactors, _ = experiment.ParseFactors(z.selGains)
-		}
-	}
-	if plan.many() {
-		cfg.Seeds, cfg.SweepScope = nil, 0
 	}
 	for _, s := range []struct {
 		dst        **events.Dataset
@@ -350,7 +266,7 @@ func (z *zeroshotFlags) run(ctx context.Context, fs *cli.FlagSet, stderr io.Writ
 		if s.spec == "" {
 			continue
 		}
-		d, err := openSource(ctx, s.flag, s.spec, stderr)
+		d, err := openSource(ctx, z.exp.runFlags, s.flag, s.spec, stderr)
 		if err != nil {
 			return nil, err
 		}
@@ -362,7 +278,7 @@ func (z *zeroshotFlags) run(ctx context.Context, fs *cli.FlagSet, stderr io.Writ
 	if cfg.B.Encoder, err = o.enc.config(cfg.B.Data.Sensor); err != nil {
 		return nil, err
 	}
-	if plan.sweepMacro {
+	if len(plan.Seeds) > 0 && (z.c.Scope == experiment.SweepMacro || plan.Many()) && !z.exp.software {
 		// No array: ZeroShot forms the simulated macro of every seed itself
 		// (the one of --seed exactly as --board sim would).
 		p, src, err := z.exp.params.load(fs)
@@ -385,9 +301,8 @@ func (z *zeroshotFlags) run(ctx context.Context, fs *cli.FlagSet, stderr io.Writ
 		defer a.Close()
 		cfg.Macro.AudioArray = a
 	}
-	if plan.many() {
-		z.designs, err = experiment.ZeroShotDesigns(ctx, experiment.DesignsConfig{Base: cfg, Classes: plan.classes, K: plan.designs.K,
-			Sample: z.subsets, Designs: plan.designList, Seeds: plan.seeds})
+	if plan.Many() {
+		z.designs, err = experiment.ZeroShotDesigns(ctx, plan.DesignsOf(cfg, z.c.Subsets))
 		return nil, err
 	}
 	res, err := experiment.ZeroShot(ctx, cfg)
@@ -446,11 +361,7 @@ func runZeroShot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs := newFlagSet("zeroshot", zeroshotUsage)
 	var z zeroshotFlags
 	z.register(fs, true, "")
-	pos, err := fs.ParseArgs(args, stdout)
-	if err != nil {
-		return err
-	}
-	if err := cli.NoArgs(pos); err != nil {
+	if err := fs.ParseNone(args, stdout); err != nil {
 		return err
 	}
 	if z.load != "" {
@@ -470,20 +381,21 @@ func (z *zeroshotFlags) runLoad(ctx context.Context, fs *cli.FlagSet, stdout, st
 	if err != nil {
 		return err
 	}
+	stderr = z.exp.stderr(stderr)
 	m, err := experiment.LoadModelFile(z.load)
 	if err != nil {
 		return err
 	}
-	imgs, err := openSource(ctx, "images", z.images, stderr)
+	imgs, err := openSource(ctx, z.exp.runFlags, "images", z.images, stderr)
 	if err != nil {
 		return err
 	}
 	o := z.other()
-	auds, err := openSource(ctx, o.flag, o.src, stderr)
+	auds, err := openSource(ctx, z.exp.runFlags, o.flag, o.src, stderr)
 	if err != nil {
 		return err
 	}
-	out, err := m.RetrieveReport(ctx, imgs.PerClass(z.limit), auds.PerClass(z.limit), plan.seen, plan.unseen, z.load, z.exp.workers)
+	out, err := m.RetrieveReport(ctx, imgs.PerClass(z.limit), auds.PerClass(z.limit), plan.Seen, plan.Unseen, z.load, z.exp.workers)
 	if err != nil {
 		return err
 	}

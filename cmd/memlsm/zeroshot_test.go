@@ -30,7 +30,7 @@ func TestZeroShotCLI(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	m := jsonObject(t, stdout)
-	// The CLI contract's keys (DESIGN.md).
+	// The CLI contract's keys (docs/cli.md).
 	for _, k := range []string{"seen.audio_to_image", "seen.image_to_audio", "unseen.audio_to_image", "unseen.image_to_audio", "seed"} {
 		if v := number(t, m, k); v < 0 || (k != "seed" && v > 1) {
 			t.Errorf("%s = %v", k, v)
@@ -142,27 +142,42 @@ func TestEncodeCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	// NumPy format 1.0 (NEP 1): magic, version, header length, a dict,
-	// data aligned to 64 bytes; records of int32 label + 40 float32.
+	// data aligned to 64 bytes; records of the ID (unicode, UTF-32), an
+	// int32 label and 40 float32.
 	if !bytes.HasPrefix(b, []byte("\x93NUMPY\x01\x00")) {
 		t.Fatalf("not a .npy v1.0 file: % x", b[:8])
 	}
 	hl := int(binary.LittleEndian.Uint16(b[8:10]))
 	header := string(b[10 : 10+hl])
-	if (10+hl)%64 != 0 || !strings.HasSuffix(header, "\n") ||
-		!regexp.MustCompile(`'descr': \[\('label', '<i4'\), \('features', '<f4', \(40,\)\)\], 'fortran_order': False, 'shape': \(12,\)`).MatchString(header) {
-		t.Errorf("header %q (length %d)", header, hl)
+	m2 := regexp.MustCompile(`'descr': \[\('id', '<U(\d+)'\), \('label', '<i4'\), \('features', '<f4', \(40,\)\)\], 'fortran_order': False, 'shape': \(12,\)`).FindStringSubmatch(header)
+	if (10+hl)%64 != 0 || !strings.HasSuffix(header, "\n") || m2 == nil {
+		t.Fatalf("header %q (length %d)", header, hl)
 	}
-	if len(b)-10-hl != 12*(4+40*4) {
-		t.Errorf("%d data bytes, want %d", len(b)-10-hl, 12*(4+40*4))
+	idLen, _ := strconv.Atoi(m2[1])
+	rec := 4*idLen + 4 + 40*4
+	if len(b)-10-hl != 12*rec {
+		t.Errorf("%d data bytes, want %d", len(b)-10-hl, 12*rec)
 	}
-	if label := binary.LittleEndian.Uint32(b[10+hl+3*164:]); label != 0 { // samples come class by class per repetition: 0,1,2,0,…
+	if label := binary.LittleEndian.Uint32(b[10+hl+3*rec+4*idLen:]); label != 0 { // samples come class by class per repetition: 0,1,2,0,…
 		t.Errorf("label of record 3 is %d, want 0", label)
 	}
+	meta := jsonObject(t, string(mustRead(t, filepath.Join(dir, "f.meta.json"))))
+	if number(t, meta, "seed") != 10 || meta["encoder"] == nil || meta["macro"] == nil {
+		t.Errorf("sidecar: seed %v, encoder %v", meta["seed"], meta["encoder"] != nil)
+	}
+	npz := filepath.Join(dir, "f.npz")
+	if _, stderr, code := runCLI(t, "encode", "--data", data, "--out", npz, "--neurons", "20", "--windows", "2"); code != 0 {
+		t.Fatalf("npz: exit %d: %s", code, stderr)
+	}
 	if py, err := exec.LookPath("/usr/bin/python3"); err == nil {
-		out, err := exec.Command(py, "-c", "import numpy, sys; a = numpy.load(sys.argv[1]); print(a.shape, a['features'].shape, list(a['label'][:4]), float(a['features'].max()))", npy).CombinedOutput()
+		out, err := exec.Command(py, "-c", `import numpy, sys, json
+a = numpy.load(sys.argv[1])
+z = numpy.load(sys.argv[2])
+m = json.loads(z["meta"][()])
+print(a.shape, a['features'].shape, list(a['label'][:4]), a['id'][0] == z['ids'][0], (a['features'] == z['features']).all(), list(z['classes']), m['seed'], m['encoder']['reservoir']['neurons'])`, npy, npz).CombinedOutput()
 		if err != nil && strings.Contains(string(out), "No module named") {
 			t.Logf("numpy unavailable: %s", out)
-		} else if err != nil || !strings.HasPrefix(string(out), "(12,) (12, 40) [0, 1, 2, 0]") {
+		} else if err != nil || !strings.HasPrefix(string(out), "(12,) (12, 40) [0, 1, 2, 0] True True ['0', '1', '2'] 10 20") {
 			t.Errorf("numpy.load: %v: %s", err, out)
 		}
 	}
@@ -187,7 +202,7 @@ func TestEncodeCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := math.Float32frombits(binary.LittleEndian.Uint32(b[10+hl+4:])); float32(v) != got {
+	if got := math.Float32frombits(binary.LittleEndian.Uint32(b[10+hl+4*idLen+4:])); float32(v) != got {
 		t.Errorf("csv f0 of sample 0 is %v, npy %v", v, got)
 	}
 
@@ -328,6 +343,15 @@ func TestZeroShotSweepCLI(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2 (%s)", bad, code, stderr)
 		}
 	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // TestZeroShotDesignsCLI: --unseen all-pairs runs every pair of --classes

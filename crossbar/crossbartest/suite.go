@@ -35,7 +35,7 @@ type suite struct {
 	g      []units.Siemens // last read of formed
 }
 
-// Thresholds of the macro's scales (PAPER.md §3.2): pristine ≈ 0.1 µS,
+// Thresholds of the macro's scales (random weights by electroforming, Wang et al., Nat. Mach. Intell. 2023): pristine ≈ 0.1 µS,
 // formed ≈ 14 µS.
 const (
 	formedAbove   = 1e-6 // S: a cell reading above this is formed

@@ -87,7 +87,7 @@ type CochleaParams struct {
 func DefaultCochleaParams() CochleaParams {
 	return CochleaParams{
 		// 64 channels per ear: CochleaAMS1b (Liu, van Schaik, Minch,
-		// Delbruck 2010/2014, AEREAR2 family; PAPER.md §7.2).
+		// Delbruck 2010/2014, AEREAR2 family; Anumula et al. 2018, N-TIDIGITS).
 		Channels: 64,
 		// assumption: the real sensor spreads its 64 stages over roughly
 		// 8 octaves up to ~20 kHz, but FSDD is sampled at 8 kHz, so every

@@ -242,7 +242,7 @@ var fsddOnce struct {
 	err   error
 }
 
-// fsddConverted converts all of ../shared/data/fsdd once per test binary.
+// fsddConverted converts all of the FSDD recordings once per test binary.
 func fsddConverted(t *testing.T) []fsddClip {
 	t.Helper()
 	dir := sharedData(t, "fsdd/recordings")
@@ -306,7 +306,7 @@ func median(x []float64) float64 {
 
 // TestCochleaMatchesNTIDIGITS compares converted FSDD with the one real
 // N-TIDIGITS recording at hand, NTIDIGITS_1.bs1 (CochleaAMS1b; its digit
-// and loudness are unknown, ../shared/data/ntidigits/SOURCE.md). One
+// and loudness are unknown, the ntidigits data notes). One
 // recording cannot pin a distribution, so the tolerances are wide and say
 // what must hold: peak event counts and the peak rate of one channel
 // within a factor 2 (±6 dB of loudness through the compressive front end),

@@ -3,11 +3,11 @@
 // were recorded: an ATIS camera making saccades in front of a display
 // (N-MNIST) and a silicon cochlea listening to a loudspeaker (N-TIDIGITS).
 // The converters let the project make its own event data from plain MNIST
-// digits and WAV files, and they are validated against the real recordings
-// in ../shared/data. A third converter writes pen trajectories as the
-// activity of a simulated motor-cortex population (MotorModel), and
-// RateCode gives a static image the rate code of the paper's
-// neural↔visual image encoder.
+// digits and WAV files, and they are validated against real recordings
+// (N-MNIST, FSDD, N-TIDIGITS) by the tests when those are at hand. A third
+// converter writes pen trajectories as the activity of a simulated
+// motor-cortex population (MotorModel), and RateCode gives a static image
+// the rate code of the paper's neural↔visual image encoder.
 //
 // # Saccades (N-MNIST)
 //

@@ -33,7 +33,7 @@ func gz(b []byte) []byte {
 }
 
 // TestLoadMNIST reads the real MNIST files of the GoMNIST module: the first
-// ten training labels are 5 0 4 1 9 2 1 3 1 4 (../shared/data/nmnist/
+// ten training labels are 5 0 4 1 9 2 1 3 1 4 (the nmnist data notes,
 // SOURCE.md, which matches them to NMNISTsmall), images are 28×28.
 func TestLoadMNIST(t *testing.T) {
 	imgs, labels := mnistTrain(t, 10)

@@ -16,7 +16,7 @@ import (
 var RateSensor = events.Sensor{Name: "rate-coded image", Width: 28, Height: 28, Polarities: 1}
 
 // RateParams configures RateCode, the spike code of the image encoder of
-// Lin et al.'s neural↔visual (BTV) task (PAPER.md §2.4, E-MNIST):
+// Lin et al.'s neural↔visual (BTV) task (Lin et al. 2025, the authors' input binning, E-MNIST):
 // transformRate(x, N_ts = 50, max_is_present_for = 20), where x is the
 // image normalised to [−1, 1] (Normalize(0.5, 0.5)) and a pixel spikes at
 // a step with probability x·MaxSpikes/Steps, so background pixels

@@ -11,7 +11,7 @@ import (
 	"github.com/memlsm/memlsm/events/convert"
 )
 
-// The BTV rate code (PAPER.md §2.4): a pixel of grey g spikes with
+// The BTV rate code (Lin et al. 2025, the authors' input binning): a pixel of grey g spikes with
 // probability max(0, 2g/255 − 1)·20/50 per step, so a white pixel fires 20
 // times in 50 steps on average, a pixel at 3/4 grey 10 times, background
 // never. Checked over many pixels (binomial σ: √(50·0.4·0.6) ≈ 3.5 per

@@ -12,7 +12,7 @@ import (
 
 // SaccadeSensor is the sensor that Saccade models: the 34×34-pixel window of
 // an ATIS camera with ON/OFF polarity, the geometry of N-MNIST (Orchard et
-// al. 2015; PAPER.md §7.1).
+// al. 2015; Orchard et al. 2015, the N-MNIST format).
 var SaccadeSensor = events.Sensor{Name: "saccade-ATIS model", Width: 34, Height: 34, Polarities: 2}
 
 // Move is one saccade: the image slides across the sensor by (DX, DY)
@@ -87,12 +87,12 @@ type SaccadeParams struct {
 // image datasets to spiking neuromorphic datasets using saccades", Front.
 // Neurosci. 9:437).
 //
-// Geometry and timing were fitted to the real recordings of
-// ../shared/data/nmnist/NMNISTsmall (MNIST training digits 1–1000 recorded
-// by Orchard et al.): see TestSaccadeMatchesNMNIST, which checks the fit.
+// Geometry and timing were fitted to real N-MNIST recordings of MNIST
+// training digits 1–1000 (Orchard et al. 2015): see
+// TestSaccadeMatchesNMNIST, which checks the fit.
 func DefaultSaccadeParams() SaccadeParams {
 	return SaccadeParams{
-		// 34×34: the N-MNIST window (PAPER.md §7.1; Orchard et al. 2015:
+		// 34×34: the N-MNIST window (Orchard et al. 2015, the N-MNIST format; Orchard et al. 2015:
 		// 28×28 digits plus the extent of the saccades).
 		Width: 34, Height: 34,
 		// Fitted (with the moves and BlackLevel, by coordinate ascent on
@@ -547,7 +547,7 @@ func usec(t float64) uint32 {
 }
 
 // maxTimestamp is the largest timestamp of the 23-bit N-MNIST/slayer
-// formats (PAPER.md §7.1), so converted events always round-trip.
+// formats (Orchard et al. 2015, the N-MNIST format), so converted events always round-trip.
 const maxTimestamp = 1<<23 - 1
 
 // noise appends background events: a Poisson process of rate

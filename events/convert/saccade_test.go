@@ -89,7 +89,7 @@ func pearson(a, b []float64) float64 {
 
 // TestSaccadeMatchesNMNIST converts MNIST training digits 1–1000 and
 // compares them with their real N-MNIST recordings, NMNISTsmall/<k>.bs2
-// (../shared/data/nmnist/SOURCE.md: <k>.bs2 is MNIST training sample k).
+// (the nmnist data notes: <k>.bs2 is MNIST training sample k).
 func TestSaccadeMatchesNMNIST(t *testing.T) {
 	dir := sharedData(t, "nmnist/NMNISTsmall")
 	const n = 1000

@@ -130,7 +130,7 @@ func plotEvents2D(s *events.Sample, sensor events.Sensor, title string) (figure.
 				col = append(col, c)
 			}
 		}
-		p.Title.Text = fmt.Sprintf("%s: %d events (colour: time, blue→red = 0→%.0f ms)", pn.name, len(xy), tmax/1e3)
+		p.Title.Text = fmt.Sprintf("%s: %d events, coloured by time", pn.name, len(xy))
 		p.Title.TextStyle.Font.Size = vg.Points(9)
 		if len(xy) > 0 {
 			sc, err := plotter.NewScatter(xy)
@@ -144,7 +144,18 @@ func plotEvents2D(s *events.Sample, sensor events.Sensor, title string) (figure.
 		}
 		row[k] = p
 	}
-	return titledGrid([][]*plot.Plot{row}, title, vg.Length(len(row))*4.5*vg.Inch, 5*vg.Inch), nil
+	// One colour bar of the time, in ms, for all panels.
+	bar := moreland.SmoothBlueRed()
+	bar.SetMin(0)
+	bar.SetMax(max(tmax, 1) / 1e3)
+	w, h := vg.Length(len(row))*4.5*vg.Inch+figure.ColorBarWidth, 5*vg.Inch
+	return figure.Figure{Width: w, Height: h, Draw: func(dc draw.Canvas) error {
+		drawTitledGrid(draw.Crop(dc, 0, -figure.ColorBarWidth, 0, 0), [][]*plot.Plot{row}, title, w-figure.ColorBarWidth, h)
+		cb := figure.ColorBar(bar, "event time (ms)")
+		cb.Title.Text = " \n "
+		cb.Draw(draw.Crop(dc, w-figure.ColorBarWidth+0.12*vg.Inch, 0, 0.45*vg.Inch, -0.4*vg.Inch))
+		return nil
+	}}, nil
 }
 
 // titledGrid lays plots out in a grid under a title line.
@@ -158,7 +169,7 @@ func titledGrid(plots [][]*plot.Plot, title string, width, height vg.Length) fig
 func drawTitledGrid(dc draw.Canvas, plots [][]*plot.Plot, title string, width, height vg.Length) {
 	band := 0.4 * vg.Inch // title band at the top
 	dc.FillText(draw.TextStyle{Color: color.Black, Font: font.From(plot.DefaultFont, 10), Handler: plot.DefaultTextHandler, XAlign: text.XCenter},
-		vg.Point{X: width / 2, Y: height - band*0.6}, title)
+		vg.Point{X: dc.Min.X + width/2, Y: dc.Max.Y - band*0.6}, title)
 	body := draw.Crop(dc, 0, 0, 0, -band)
 	tiles := draw.Tiles{Rows: len(plots), Cols: len(plots[0]), PadX: vg.Points(4), PadY: vg.Points(4)}
 	canvases := plot.Align(plots, tiles, body)

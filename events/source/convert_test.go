@@ -156,7 +156,7 @@ func TestWAVAudioMNIST(t *testing.T) {
 }
 
 // TestWAVAudioMNISTReal reads the six AudioMNIST recordings kept in
-// ../shared/data/audiomnist_samples (SOURCE.md there).
+// in the shared test data (audiomnist_samples).
 func TestWAVAudioMNISTReal(t *testing.T) {
 	dir := sharedDir(t, "audiomnist_samples/data")
 	d, err := source.Open(context.Background(), "wav:"+dir)
@@ -338,5 +338,27 @@ func TestOpenStream(t *testing.T) {
 	}
 	if _, err := source.OpenStream(ctx, "mnist:train?limt=3", source.Options{}); !errors.Is(err, source.ErrSpec) {
 		t.Errorf("bad option: %v, want ErrSpec", err)
+	}
+}
+
+// TestNMNISTOneFile reads Tonic's single N-MNIST recording
+// (in the shared test data: 4325 events, label
+// unknown) as one sample, not as a label list.
+func TestNMNISTOneFile(t *testing.T) {
+	dir := sharedDir(t, "nmnist/tonic/test/test_data")
+	f := filepath.Join(dir, "sample_nmnist.bin")
+	d, err := source.Open(context.Background(), "nmnist:"+f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Len() != 1 || len(d.Samples[0].Events2D) != 4325 || d.Classes[d.Samples[0].Label] != "?" || d.Sensor.Width != 34 {
+		t.Fatalf("%d samples, %d events, class %q", d.Len(), len(d.Samples[0].Events2D), d.Classes[d.Samples[0].Label])
+	}
+	l, err := source.Open(context.Background(), "nmnist:"+f+"?label=3")
+	if err != nil || l.Classes[l.Samples[0].Label] != "3" || len(l.Classes) != 10 {
+		t.Errorf("label=3: %v", err)
+	}
+	if _, err := source.Open(context.Background(), "nmnist:"+f+"?label=x"); !errors.Is(err, source.ErrSpec) {
+		t.Errorf("label=x: %v", err)
 	}
 }

@@ -40,7 +40,7 @@ func init() {
 // class are "test"; audio: the voices en-029 and en-us+f3 are "test"),
 // per_class=N keeps the first N samples of each class (after split),
 // workers=N sets the parallelism of the image conversion.
-func openEmbedded(ctx context.Context, path string, query url.Values, _ *Options) (*events.Dataset, error) {
+func openEmbedded(ctx context.Context, path string, query url.Values, o *Options) (*events.Dataset, error) {
 	if err := checkOptions("embedded", query, "split", "per_class", "workers"); err != nil {
 		return nil, err
 	}
@@ -60,7 +60,9 @@ func openEmbedded(ctx context.Context, path string, query url.Values, _ *Options
 	}
 	switch path {
 	case "images":
-		return embeddedImages(ctx, split, perClass, workers)
+		o.Workers = workers
+		return cached(ctx, o, cacheKey{Scheme: "embedded:images", Selection: []any{split, perClass}}, nil,
+			func() (*events.Dataset, error) { return embeddedImages(ctx, split, perClass, workers) })
 	case "audio":
 		b, err := defaults.ReadFile("defaults/audio.mev")
 		if err != nil {

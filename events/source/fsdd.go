@@ -58,7 +58,8 @@ func FSDD(ctx context.Context, dir string, opts FSDDOptions) (*events.Dataset, e
 			Meta: map[string]string{"file": f.Path, "split": f.Split(), "index": strconv.Itoa(f.Index)},
 		}
 	}
-	return convertAudio(ctx, d, &opts.Options)
+	return cached(ctx, &opts.Options, cacheKey{Scheme: "fsdd", Selection: dir, Params: opts.cochlea()}, filePaths(d),
+		func() (*events.Dataset, error) { return convertAudio(ctx, d, &opts.Options) })
 }
 
 // selectFSDD applies the speaker, split and per-class selections.

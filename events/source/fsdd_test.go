@@ -191,7 +191,7 @@ func sharedDir(t *testing.T, sub string) string {
 }
 
 // TestOpenFSDDReal opens the real FSDD recordings (five speakers, 2500
-// files, ../shared/data/fsdd/SOURCE.md).
+// files, the fsdd data notes).
 func TestOpenFSDDReal(t *testing.T) {
 	dir := sharedDir(t, "fsdd/recordings")
 	d, err := source.Open(context.Background(), "fsdd:"+dir+"?per_class=20")

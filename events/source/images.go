@@ -50,7 +50,8 @@ func ImageFolder(ctx context.Context, dir string, opts ImageFolderOptions) (*eve
 	if err != nil {
 		return nil, err
 	}
-	return convertImages(ctx, d, load, &opts.Options)
+	return cached(ctx, &opts.Options, cacheKey{Scheme: "png", Selection: dir, Params: opts.imageKey()}, filePaths(d),
+		func() (*events.Dataset, error) { return convertImages(ctx, d, load, &opts.Options) })
 }
 
 // imageFolderSelect lists the images of dir that opts selects: their

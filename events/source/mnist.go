@@ -49,11 +49,22 @@ type MNISTOptions struct {
 // pen trajectory that strokes: traced from the same digit carries the same
 // instance.
 func MNIST(ctx context.Context, dir string, opts MNISTOptions) (*events.Dataset, error) {
-	d, imgs, err := mnistSelect(ctx, dir, opts)
+	dir, set, err := mnistArgs(dir, opts)
 	if err != nil {
 		return nil, err
 	}
-	return convertImages(ctx, d, func(i int) (*image.Gray, error) { return imgs[i], nil }, &opts.Options)
+	imagesFile, labelsFile, err := convert.MNISTFiles(dir, set)
+	if err != nil {
+		return nil, fmt.Errorf("source: mnist: %w", err)
+	}
+	sel := []any{dir, set, opts.PerClass, opts.Limit}
+	return cached(ctx, &opts.Options, cacheKey{Scheme: "mnist", Selection: sel, Params: opts.imageKey()}, []string{imagesFile, labelsFile}, func() (*events.Dataset, error) {
+		d, imgs, err := mnistSelect(ctx, dir, set, opts)
+		if err != nil {
+			return nil, err
+		}
+		return convertImages(ctx, d, func(i int) (*image.Gray, error) { return imgs[i], nil }, &opts.Options)
+	})
 }
 
 // MNISTLazy is MNIST as a stream that converts each digit when it is read
@@ -61,35 +72,47 @@ func MNIST(ctx context.Context, dir string, opts MNISTOptions) (*events.Dataset,
 // digits' pixels (784 bytes each) are held, not their events (about 50 kB
 // each for the saccade model), so a pipeline that bins each sample as it
 // is read (experiment.Classify) handles all 60,000 training digits in
-// little memory. Workers in opts is unused: the reader of the stream
-// chooses its parallelism.
+// little memory. The stream never reads or fills the conversion cache
+// (a cached dataset is loaded whole, which is what the stream avoids).
+// Workers in opts is unused: the reader of the stream chooses its
+// parallelism.
 func MNISTLazy(ctx context.Context, dir string, opts MNISTOptions) (*events.Lazy, error) {
-	d, imgs, err := mnistSelect(ctx, dir, opts)
+	dir, set, err := mnistArgs(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	d, imgs, err := mnistSelect(ctx, dir, set, opts)
 	if err != nil {
 		return nil, err
 	}
 	return lazyImages(d, func(i int) (*image.Gray, error) { return imgs[i], nil }, &opts.Options)
 }
 
-// mnistSelect reads the digits opts selects: their samples (metadata
-// only) and their images.
-func mnistSelect(ctx context.Context, dir string, opts MNISTOptions) (*events.Dataset, []*image.Gray, error) {
+// mnistArgs checks opts and returns the folder of the idx files (dir, or
+// convert.MNISTDir's for "") and the set.
+func mnistArgs(dir string, opts MNISTOptions) (string, string, error) {
 	set := opts.Set
 	if set == "" {
 		set = "train"
 	}
 	if set != "train" && set != "test" {
-		return nil, nil, fmt.Errorf("source: mnist: set %q is not train or test", set)
+		return "", "", fmt.Errorf("source: mnist: set %q is not train or test", set)
 	}
 	if opts.PerClass < 0 || opts.Limit < 0 {
-		return nil, nil, fmt.Errorf("source: mnist: per_class %d or limit %d is negative", opts.PerClass, opts.Limit)
+		return "", "", fmt.Errorf("source: mnist: per_class %d or limit %d is negative", opts.PerClass, opts.Limit)
 	}
 	if dir == "" {
 		var err error
 		if dir, err = convert.MNISTDir(); err != nil {
-			return nil, nil, fmt.Errorf("source: mnist: %w", err)
+			return "", "", fmt.Errorf("source: mnist: %w", err)
 		}
 	}
+	return dir, set, nil
+}
+
+// mnistSelect reads the digits of set in dir that opts selects: their
+// samples (metadata only) and their images.
+func mnistSelect(ctx context.Context, dir, set string, opts MNISTOptions) (*events.Dataset, []*image.Gray, error) {
 	// limit and per_class are applied while reading: the labels are read
 	// up to the last one selected, then the images up to the last one
 	// selected, keeping only the selected ones.

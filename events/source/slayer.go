@@ -17,7 +17,7 @@ func init() {
 // format (.bs1), as a one-sample dataset. The format carries no label, so
 // the sample's class is "?" unless the option label=NAME names it; its
 // Speaker is empty. Option channels=N (default 64, the CochleaAMS1b of
-// N-TIDIGITS, PAPER.md §7.2) bounds the channel numbers. The sensor has 2
+// N-TIDIGITS, Anumula et al. 2018, N-TIDIGITS) bounds the channel numbers. The sensor has 2
 // polarities because the format has a polarity bit.
 func openSlayer1D(ctx context.Context, path string, query url.Values, _ *Options) (*events.Dataset, error) {
 	if err := checkOptions("slayer1d", query, "channels", "label"); err != nil {

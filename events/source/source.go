@@ -156,7 +156,9 @@ func registerLazy(name string, open lazyOpener) {
 // each sample when it is read (events.Lazy), so that a pipeline binning
 // the samples as they come never holds all their events; for the other
 // schemes the dataset Open returns. Either way the samples, their order
-// and their events are those of OpenWith(ctx, spec, opts).
+// and their events are those of OpenWith(ctx, spec, opts). A lazy stream
+// neither reads nor fills the conversion cache: a cached dataset is loaded
+// whole, which is what the stream exists to avoid.
 func OpenStream(ctx context.Context, spec string, opts Options) (events.Stream, error) {
 	name, path, query, err := parse(spec)
 	if err != nil {

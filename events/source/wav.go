@@ -116,7 +116,8 @@ func WAV(ctx context.Context, dir string, opts WAVOptions) (*events.Dataset, err
 			}
 		}
 	}
-	return convertAudio(ctx, d, &opts.Options)
+	return cached(ctx, &opts.Options, cacheKey{Scheme: "wav", Selection: []string{dir, layout}, Params: opts.cochlea()}, filePaths(d),
+		func() (*events.Dataset, error) { return convertAudio(ctx, d, &opts.Options) })
 }
 
 // convertAudio converts the recordings named by the samples' Meta["file"]

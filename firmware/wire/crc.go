@@ -13,6 +13,13 @@ package wire
 // 2⁻³² rather than CRC-16's 2⁻¹⁶ — which matters when a fault-injection run
 // corrupts thousands of frames. Many MCUs (and every x86/ARMv8 host) compute
 // it in hardware.
+//
+// Why not hash/crc32: this package must build with TinyGo for the board,
+// and hash/crc32 is not among the standard packages TinyGo's own test
+// suite runs (its Makefile lists hash/adler32, hash/crc64 and hash/fnv as
+// passing, not hash/crc32, whose amd64/arm64/s390x paths dispatch on CPU
+// features). A 256-entry table is 20 lines; the host side (package events,
+// the tests here) uses hash/crc32 and the tests check the two agree.
 
 const crcPoly = 0x82F63B78 // reflected 0x1EDC6F41
 

@@ -147,3 +147,25 @@ func (fs *FlagSet) AtLeastOne(names ...string) error {
 	}
 	return nil
 }
+
+// ParseNone is ParseArgs for a command that takes no positional argument.
+func (fs *FlagSet) ParseNone(args []string, stdout io.Writer) error {
+	pos, err := fs.ParseArgs(args, stdout)
+	if err != nil {
+		return err
+	}
+	return NoArgs(pos)
+}
+
+// ParseOne is ParseArgs for a command that takes exactly one positional
+// argument; what names it in the error ("SRC", "a results folder").
+func (fs *FlagSet) ParseOne(args []string, stdout io.Writer, what string) (string, error) {
+	pos, err := fs.ParseArgs(args, stdout)
+	if err != nil {
+		return "", err
+	}
+	if len(pos) != 1 {
+		return "", Usagef("want one %s, got %d arguments", what, len(pos))
+	}
+	return pos[0], nil
+}

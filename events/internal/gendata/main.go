@@ -75,7 +75,7 @@ const (
 	audioSeed  = 0x434f4348 // "COCH"
 	// trimLevel is the envelope level (relative to the clip's peak) below
 	// which leading and trailing audio is cut, as FSDD's recordings are
-	// trimmed to near-minimal silence (../shared/data/fsdd/SOURCE.md).
+	// trimmed to near-minimal silence (the FSDD README).
 	trimLevel = 0.02 // −34 dB
 	// trimMargin keeps this much audio either side of the detected speech.
 	trimMargin = 0.010 // s

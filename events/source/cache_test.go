@@ -1,0 +1,94 @@
+package source_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/memlsm/memlsm/events/source"
+)
+
+// TestCache: a second open reads the converted events back from the cache
+// (identical to a fresh conversion), and anything the events depend on —
+// an input file, the seed, the converter — makes a new entry.
+func TestCache(t *testing.T) {
+	cache := t.TempDir()
+	t.Setenv("MEMLSM_CACHE_DIR", cache)
+	if source.CacheDir() != cache {
+		t.Fatalf("CacheDir %q, want %q", source.CacheDir(), cache)
+	}
+	dir := writeFSDD(t)
+	ctx := context.Background()
+	entries := func() int {
+		m, _ := filepath.Glob(filepath.Join(cache, "*.mev"))
+		return len(m)
+	}
+	first, err := source.Open(ctx, "fsdd:"+dir+"?per_class=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if entries() != 1 {
+		t.Fatalf("%d cache entries after one conversion", entries())
+	}
+	// The cached dataset equals the converted one, sample by sample.
+	again, err := source.Open(ctx, "fsdd:"+dir+"?per_class=2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := source.OpenWith(ctx, "fsdd:"+dir+"?per_class=2", source.Options{NoCache: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range first.Samples {
+		a, b, c := first.Samples[i], again.Samples[i], fresh.Samples[i]
+		if a.ID != b.ID || !slices.Equal(a.Events1D, b.Events1D) || !slices.Equal(b.Events1D, c.Events1D) || b.Speaker != a.Speaker || b.Meta["seed"] != a.Meta["seed"] {
+			t.Fatalf("sample %d: cached %s (%d events), converted %s (%d events)", i, b.ID, len(b.Events1D), a.ID, len(a.Events1D))
+		}
+	}
+	if again.Name != "fsdd:"+dir+"?per_class=2" || entries() != 1 {
+		t.Errorf("name %q, %d entries", again.Name, entries())
+	}
+	// Another seed, another selection, a touched file: new entries.
+	for _, spec := range []string{"?per_class=2&seed=7", "?per_class=1"} {
+		if _, err := source.Open(ctx, "fsdd:"+dir+spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if entries() != 3 {
+		t.Errorf("%d entries after two other keys, want 3", entries())
+	}
+	f := filepath.Join(dir, first.Samples[0].ID+".wav")
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(f, later, later); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := source.Open(ctx, "fsdd:"+dir+"?per_class=2"); err != nil {
+		t.Fatal(err)
+	}
+	if entries() != 4 {
+		t.Errorf("%d entries after touching an input, want 4", entries())
+	}
+	// A damaged entry is converted again, and NoCache writes nothing.
+	m, _ := filepath.Glob(filepath.Join(cache, "*.mev"))
+	for _, p := range m {
+		os.WriteFile(p, []byte("garbage"), 0o644)
+	}
+	if d, err := source.Open(ctx, "fsdd:"+dir+"?per_class=2"); err != nil || d.Len() != first.Len() {
+		t.Fatalf("after damage: %v", err)
+	}
+	if _, err := source.OpenWith(ctx, "fsdd:"+dir+"?per_class=3", source.Options{NoCache: true}); err != nil || entries() != 4 {
+		t.Errorf("NoCache: %v, %d entries", err, entries())
+	}
+}
+
+// TestCacheOffInTests: a test binary without MEMLSM_CACHE_DIR never
+// touches the user's cache.
+func TestCacheOffInTests(t *testing.T) {
+	t.Setenv("MEMLSM_CACHE_DIR", "")
+	if d := source.CacheDir(); d != "" {
+		t.Errorf("CacheDir %q in a test binary", d)
+	}
+}
