@@ -44,6 +44,26 @@ type Sample struct {
 
 	Events2D []Event2D // 2-D sensors, time-ordered
 	Events1D []Event1D // 1-D sensors, time-ordered
+
+	// Audio is the waveform the events were converted from, for front
+	// ends that work on audio (the MFCC baseline); nil unless the source
+	// was asked to keep it (fsdd:DIR?keep_audio=1).
+	Audio *Waveform
+}
+
+// Waveform is mono audio: Samples in [−1, 1] at Rate Hz.
+type Waveform struct {
+	Rate    int
+	Samples []float32
+}
+
+// Float64 returns the samples as float64s.
+func (w *Waveform) Float64() []float64 {
+	out := make([]float64, len(w.Samples))
+	for i, v := range w.Samples {
+		out[i] = float64(v)
+	}
+	return out
 }
 
 // Len returns the number of events of the sample.

@@ -27,6 +27,9 @@ type Binning struct {
 	Pool int `json:"pool,omitempty"`
 	// Chunk bins 1-D channel events (Lin et al. 2025, the authors' input binning); see events.ChunkBinner.
 	Chunk *events.ChunkBinner `json:"chunk,omitempty"`
+	// Span bins 1-D channel events over each sample's own time span
+	// (time- and rate-normalised to the utterance); see events.SpanBinner.
+	Span *events.SpanBinner `json:"span,omitempty"`
 }
 
 // PaperBinning returns the paper's binning for a sensor (Lin et al. 2025, the authors' input binning):
@@ -96,13 +99,18 @@ func DefaultBinning(s events.Sensor) Binning {
 }
 
 // IsZero reports whether b is the zero Binning (meaning "the default").
-func (b Binning) IsZero() bool { return b.Grid == nil && b.Chunk == nil && b.Pool == 0 }
+func (b Binning) IsZero() bool {
+	return b.Grid == nil && b.Chunk == nil && b.Span == nil && b.Pool == 0
+}
+
+// oneD reports whether b bins 1-D events.
+func (b Binning) oneD() bool { return b.Chunk != nil || b.Span != nil }
 
 // Binner returns the events.Binner that b describes.
 func (b Binning) Binner() (events.Binner, error) {
 	switch {
-	case b.Grid != nil && b.Chunk != nil:
-		return nil, fmt.Errorf("experiment: binning sets both grid and chunk")
+	case (b.Grid != nil) && b.oneD() || b.Chunk != nil && b.Span != nil:
+		return nil, fmt.Errorf("experiment: binning sets more than one of grid, chunk and span")
 	case b.Grid != nil:
 		if b.Pool < 0 {
 			return nil, fmt.Errorf("experiment: binning pool %d must not be negative", b.Pool)
@@ -116,8 +124,13 @@ func (b Binning) Binner() (events.Binner, error) {
 			return nil, fmt.Errorf("experiment: pooling applies to grid binning only")
 		}
 		return *b.Chunk, nil
+	case b.Span != nil:
+		if b.Pool > 1 {
+			return nil, fmt.Errorf("experiment: pooling applies to grid binning only")
+		}
+		return *b.Span, nil
 	}
-	return nil, fmt.Errorf("experiment: binning sets neither grid nor chunk")
+	return nil, fmt.Errorf("experiment: binning sets none of grid, chunk and span")
 }
 
 // String describes b in one line.
@@ -162,6 +175,16 @@ func (b Binning) String() string {
 			return fmt.Sprintf("chunk: %v raster, active columns counted in %d chunks", units.Seconds(res), bins)
 		}
 		return fmt.Sprintf("chunk: %v raster OR-pooled into %d chunks", units.Seconds(res), bins)
+	case b.Span != nil:
+		c := *b.Span
+		bins := c.Bins
+		if bins == 0 {
+			bins = events.DefaultSpanSteps
+		}
+		if c.Counts {
+			return fmt.Sprintf("span: each sample's own span in %d steps, event rates", bins)
+		}
+		return fmt.Sprintf("span: each sample's own span in %d binary steps", bins)
 	}
 	return "default"
 }

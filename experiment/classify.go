@@ -71,6 +71,7 @@ type ClassifyConfig struct {
 	// it is read (events.Lazy, source.OpenStream). Classify reads every
 	// sample's events once, bins them and keeps only the frames, so with a
 	// lazy stream the events of all samples are never in memory at once.
+	// (MFCC features need the waveforms of a loaded dataset.)
 	Data events.Stream
 	// Test, if set, is the test set: the head is trained on all of Data and
 	// scored on Test. Its classes are matched to Data's by name.
@@ -92,6 +93,19 @@ type ClassifyConfig struct {
 	Features FeatureConfig
 	Head     HeadConfig
 
+	// FeatureKinds lists the features to classify on, all on the same
+	// splits: the first is the result's own, the others are reported in
+	// ClassifyResult.Compare. Empty means FeaturesLSM alone.
+	FeatureKinds []FeatureKind
+	// MFCC configures the MFCC baseline (FeaturesMFCC).
+	MFCC MFCCConfig
+	// Conditions are further versions of the test side's recordings
+	// (Test if set, else Data), each in the same order: typically the same
+	// recordings perturbed before the cochlea (audio.Chain). Every split's
+	// head, trained on the unchanged training samples, is scored on each
+	// condition's version of its test samples too (ClassifyResult.Conditions).
+	Conditions []Condition
+
 	// Seed seeds everything random: the simulated macro, the splits and
 	// folds, the head's initialisation and shuffling.
 	Seed uint64
@@ -104,6 +118,38 @@ type ClassifyConfig struct {
 	// speaker rotations it is a final model fitted on all of Data after
 	// the evaluation.
 	KeepModel bool
+}
+
+// Condition is one test condition: the test side's recordings as a new
+// recording would change them (e.g. 20 dB quieter), converted the same way.
+type Condition struct {
+	Name string
+	Data *events.Dataset
+}
+
+// ConditionResult is the accuracy of one kind of features under one test
+// condition, on the same splits and heads as the unchanged test samples.
+type ConditionResult struct {
+	Name        string  `json:"name"`
+	Accuracy    float64 `json:"accuracy"`
+	AccuracyStd float64 `json:"accuracy_std"`
+	// Drop is the unchanged accuracy minus this one, mean and sample
+	// standard deviation over the splits.
+	Drop           float64   `json:"drop"`
+	DropStd        float64   `json:"drop_std"`
+	FoldAccuracies []float64 `json:"fold_accuracies"`
+}
+
+// FeatureResult is the evaluation of one kind of features on a
+// classification's splits.
+type FeatureResult struct {
+	Features       FeatureKind       `json:"features"`
+	Accuracy       float64           `json:"accuracy"`
+	AccuracyStd    float64           `json:"accuracy_std"`
+	FoldAccuracies []float64         `json:"fold_accuracies"`
+	Confusion      [][]int           `json:"confusion"`
+	Conditions     []ConditionResult `json:"conditions,omitempty"`
+	Seconds        float64           `json:"seconds"`
 }
 
 // FoldResult is one train/test split of a classification.
@@ -155,6 +201,14 @@ type ClassifyResult struct {
 	EncodeSamplesPerS float64     `json:"encode_samples_per_s"`
 	Encode            EncodeStats `json:"encode"`
 
+	// Kind is the features of Accuracy, FoldResults, Confusion and
+	// Conditions ("lsm" unless ClassifyConfig.FeatureKinds says otherwise);
+	// Compare holds the other kinds, scored on the same splits.
+	Kind       FeatureKind       `json:"feature_kind"`
+	Conditions []ConditionResult `json:"conditions,omitempty"`
+	Compare    []FeatureResult   `json:"compare,omitempty"`
+	MFCC       *MFCCConfig       `json:"mfcc,omitempty"` // resolved, when MFCC features ran
+
 	Encoder  EncoderConfig     `json:"encoder"`  // resolved; Reservoir.Gain is the last split's
 	Features FeatureConfig     `json:"features"` // resolved: SpeakerNorm is on or off
 	Gains    []float64         `json:"gains"`    // per split
@@ -178,9 +232,12 @@ type split struct {
 	train, test []int
 }
 
-// Classify runs the LSM classification pipeline: bin → reservoir weights
-// from the macro → gain calibrated on the training part → features → head →
-// test accuracy, under the protocol cfg selects.
+// Classify runs the classification pipeline: bin → reservoir weights from
+// the macro → gain calibrated on the training part → features → head →
+// test accuracy, under the protocol cfg selects. With cfg.FeatureKinds it
+// scores other features (the MFCC baseline) on the same splits, and with
+// cfg.Conditions it scores every split's head on changed versions of its
+// test samples as well.
 func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) {
 	start := time.Now()
 	d, td := index(cfg.Data), index(cfg.Test)
@@ -190,7 +247,7 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 	if len(d.Classes) < 2 {
 		return nil, fmt.Errorf("experiment: classify: %s has %d classes; need at least 2", d.Name, len(d.Classes))
 	}
-	ecfg, binner, err := cfg.Encoder.resolve(d.Sensor)
+	kinds, err := resolveKinds(cfg.FeatureKinds)
 	if err != nil {
 		return nil, err
 	}
@@ -198,7 +255,7 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 	if err != nil {
 		return nil, err
 	}
-	res := &ClassifyResult{Task: "classify", Data: d.Name, Classes: d.Classes, Seed: cfg.Seed, Encoder: ecfg, Head: head}
+	res := &ClassifyResult{Task: "classify", Data: d.Name, Classes: d.Classes, Seed: cfg.Seed, Head: head, Kind: kinds[0]}
 
 	// The combined sample list and the splits.
 	labels := make([]int, d.Len())
@@ -234,7 +291,186 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 		return nil, err
 	}
 	res.Features = post.config()
+	conds, err := checkConditions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	run := &classifyRun{cfg: cfg, head: head, splits: splits, labels: allLabels, classes: len(d.Classes), conds: conds}
+	for k, kind := range kinds {
+		kstart := time.Now()
+		var kr *kindResult
+		switch kind {
+		case FeaturesLSM:
+			kr, err = run.lsm(ctx, res, post)
+		case FeaturesMFCC:
+			kr, err = run.mfcc(ctx, res, features{speakerNorm: post.speakerNorm, speakers: post.speakers})
+		}
+		if err != nil {
+			return nil, err
+		}
+		fr := kr.result(kind, time.Since(kstart).Seconds())
+		if k == 0 {
+			res.Accuracy, res.AccuracyStd = fr.Accuracy, fr.AccuracyStd
+			res.FoldResults, res.Confusion, res.Conditions = kr.folds, kr.confusion, fr.Conditions
+			res.Folds = len(splits)
+			trainTotal := 0
+			for _, sp := range splits {
+				trainTotal += len(sp.train)
+				res.TestSamples += len(sp.test)
+			}
+			res.TrainSamples = int(math.Round(float64(trainTotal) / float64(len(splits))))
+		} else {
+			res.Compare = append(res.Compare, fr)
+		}
+	}
+	res.Seconds = time.Since(start).Seconds()
+	return res, nil
+}
 
+// resolveKinds checks a list of feature kinds; empty means the LSM alone.
+func resolveKinds(kinds []FeatureKind) ([]FeatureKind, error) {
+	if len(kinds) == 0 {
+		return []FeatureKind{FeaturesLSM}, nil
+	}
+	for i, k := range kinds {
+		switch k {
+		case FeaturesLSM, FeaturesMFCC:
+		default:
+			return nil, fmt.Errorf("experiment: classify: unknown features %q (want lsm or mfcc)", k)
+		}
+		if slices.Contains(kinds[:i], k) {
+			return nil, fmt.Errorf("experiment: classify: features %q listed twice", k)
+		}
+	}
+	return kinds, nil
+}
+
+// condition is a resolved test condition: its data and where its samples
+// sit in the combined index space (sample j is combined index off+j).
+type condition struct {
+	name string
+	data *events.Dataset
+	off  int
+}
+
+// checkConditions checks that every condition holds the same recordings,
+// in the same order, as the test side (cfg.Test if set, else cfg.Data).
+func checkConditions(cfg ClassifyConfig) ([]condition, error) {
+	side, off := index(cfg.Data), 0
+	if cfg.Test != nil {
+		side, off = index(cfg.Test), side.Len()
+	}
+	var out []condition
+	for k, c := range cfg.Conditions {
+		name := c.Name
+		if name == "" {
+			name = fmt.Sprintf("condition %d", k+1)
+		}
+		switch {
+		case c.Data == nil:
+			return nil, fmt.Errorf("experiment: classify: test condition %q has no data", name)
+		case c.Data.Len() != side.Len():
+			return nil, fmt.Errorf("experiment: classify: test condition %q has %d samples, the test side (%s) %d: it must hold the same recordings",
+				name, c.Data.Len(), side.Name, side.Len())
+		case c.Data.Sensor != side.Sensor:
+			return nil, fmt.Errorf("experiment: classify: test condition %q is from sensor %+v, the test side from %+v", name, c.Data.Sensor, side.Sensor)
+		}
+		for i := range side.Samples {
+			a, b := &side.Samples[i], &c.Data.Samples[i]
+			if a.ID != b.ID || side.Classes[a.Label] != c.Data.Classes[b.Label] || a.Speaker != b.Speaker {
+				return nil, fmt.Errorf("experiment: classify: test condition %q: sample %d is %s (class %s), the test side's is %s (class %s): "+
+					"a condition must hold the same recordings in the same order", name, i, b.ID, c.Data.Classes[b.Label], a.ID, side.Classes[a.Label])
+			}
+		}
+		out = append(out, condition{name: name, data: c.Data, off: off})
+	}
+	return out, nil
+}
+
+// classifyRun is what every kind of features of one Classify shares.
+type classifyRun struct {
+	cfg     ClassifyConfig
+	head    HeadConfig
+	splits  []split
+	labels  []int // combined index space
+	classes int
+	conds   []condition
+}
+
+// kindResult is the evaluation of one kind of features.
+type kindResult struct {
+	accs      []float64
+	folds     []FoldResult
+	confusion [][]int
+	condAccs  [][]float64 // [condition][split]
+	conds     []condition
+}
+
+// score trains the head on the split's training rows of feats (combined
+// index space, post-processed by post) and scores it on the test rows of
+// testFeats and of every condition's features. It returns the trained
+// head.
+func (run *classifyRun) score(ctx context.Context, kr *kindResult, sp split, feats, testFeats *featureStore, condFeats []*featureStore, post features) (*trained, error) {
+	t, err := trainHead(ctx, run.head, post.rows(feats, sp.train), run.labels, sp.train, run.classes, run.cfg.Progress)
+	if err != nil {
+		return nil, err
+	}
+	if kr.confusion == nil {
+		kr.confusion = make([][]int, run.classes)
+		for i := range kr.confusion {
+			kr.confusion[i] = make([]int, run.classes)
+		}
+		kr.condAccs = make([][]float64, len(run.conds))
+		kr.conds = run.conds
+	}
+	acc := func(f *featureStore, confusion [][]int) float64 {
+		pred := projection.PredictRows(t.cls, post.rows(f, sp.test))
+		ok := 0
+		for k, i := range sp.test {
+			if confusion != nil {
+				confusion[run.labels[i]][pred[k]]++
+			}
+			if pred[k] == run.labels[i] {
+				ok++
+			}
+		}
+		return float64(ok) / float64(len(sp.test))
+	}
+	a := acc(testFeats, kr.confusion)
+	kr.accs = append(kr.accs, a)
+	kr.folds = append(kr.folds, FoldResult{Name: sp.name, TrainSamples: len(sp.train), TestSamples: len(sp.test), Accuracy: a, Epochs: len(t.log.History)})
+	for c, f := range condFeats {
+		kr.condAccs[c] = append(kr.condAccs[c], acc(f, nil))
+	}
+	return t, nil
+}
+
+// result summarises a kind's evaluation.
+func (kr *kindResult) result(kind FeatureKind, seconds float64) FeatureResult {
+	fr := FeatureResult{Features: kind, FoldAccuracies: kr.accs, Confusion: kr.confusion, Seconds: seconds}
+	fr.Accuracy, fr.AccuracyStd = projection.MeanStd(kr.accs)
+	for c, accs := range kr.condAccs {
+		cr := ConditionResult{Name: kr.conds[c].name, FoldAccuracies: accs}
+		cr.Accuracy, cr.AccuracyStd = projection.MeanStd(accs)
+		drops := make([]float64, len(accs))
+		for i := range accs {
+			drops[i] = kr.accs[i] - accs[i]
+		}
+		cr.Drop, cr.DropStd = projection.MeanStd(drops)
+		fr.Conditions = append(fr.Conditions, cr)
+	}
+	return fr
+}
+
+// lsm evaluates the LSM's features and fills the result's encoder, macro,
+// encoding and cost fields (and its model with KeepModel).
+func (run *classifyRun) lsm(ctx context.Context, res *ClassifyResult, post features) (*kindResult, error) {
+	cfg, d := run.cfg, index(run.cfg.Data)
+	ecfg, binner, err := cfg.Encoder.resolve(d.Sensor)
+	if err != nil {
+		return nil, err
+	}
+	res.Encoder = ecfg
 	mr, err := openMacro(cfg.Macro, cfg.Seed)
 	if err != nil {
 		return nil, err
@@ -247,38 +483,41 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 	enc := &encoder{cfg: ecfg, binner: binner, res: r, mode: cfg.Macro.Mode, workers: cfg.Workers}
 
 	// Bin every sample once.
-	p := cfg.Progress.start("binning", len(allLabels))
+	total := len(run.labels)
+	for _, c := range run.conds {
+		total += c.data.Len()
+	}
+	p := cfg.Progress.start("binning", total)
 	frames, err := binAll(ctx, binner, cfg.Data, nil, cfg.Workers, p)
-	if err == nil && td != nil {
+	if err == nil && cfg.Test != nil {
 		var tf []events.Frames
 		tf, err = binAll(ctx, binner, cfg.Test, nil, cfg.Workers, p)
 		frames = append(frames, tf...)
+	}
+	condFrames := make([][]events.Frames, len(run.conds))
+	for c := range run.conds {
+		if err == nil {
+			condFrames[c], err = binAll(ctx, binner, run.conds[c].data, nil, cfg.Workers, p)
+		}
 	}
 	p.Done()
 	if err != nil {
 		return nil, err
 	}
 
-	classes := len(d.Classes)
-	res.Confusion = make([][]int, classes)
-	for i := range res.Confusion {
-		res.Confusion[i] = make([]int, classes)
-	}
-	var accs []float64
-	var trainTotal int
 	// Every split encodes all samples (test ones too: the features of a
 	// sample do not depend on the others, only on the gain, which is
 	// calibrated on the split's training part), so splits whose gains
 	// agree share one encoding. The gains are calibrated first (on the
 	// read-once weights right after forming), so that with Macro.Age every
 	// training encoding runs before the macro ages and every test encoding
-	// after it; without ageing both are one encoding.
+	// (test conditions too) after it; without ageing both are one encoding.
 	type calibrated struct {
 		c   lsm.Config
 		cal *lsm.Calibration
 	}
 	var cals []calibrated
-	for _, sp := range splits {
+	for _, sp := range run.splits {
 		c, cal, err := enc.calibrate(ctx, frames, sp.train, cfg.Progress)
 		if err != nil {
 			return nil, err
@@ -286,7 +525,7 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 		cals = append(cals, calibrated{c, cal})
 	}
 	var final calibrated // the final model's, on all of Data
-	if cfg.KeepModel && len(splits) > 1 {
+	if cfg.KeepModel && len(run.splits) > 1 {
 		c, cal, err := enc.calibrate(ctx, frames, seq(d.Len()), cfg.Progress)
 		if err != nil {
 			return nil, err
@@ -327,57 +566,62 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 	} else {
 		testCache = trainCache
 	}
+	kr := &kindResult{}
 	var last *trained
-	for k, sp := range splits {
+	for k, sp := range run.splits {
 		c, cal := cals[k].c, cals[k].cal
 		if cal != nil {
 			res.Calib = append(res.Calib, *cal)
 		}
 		feats, testFeats := trainCache[c.Gain], testCache[c.Gain]
-		t, err := trainHead(ctx, head, post.rows(feats, sp.train), allLabels, sp.train, classes, cfg.Progress)
+		// Each condition's version of the split's test samples, encoded
+		// with the split's gain (at the macro's age), in the combined
+		// index space.
+		condFeats := make([]*featureStore, len(run.conds))
+		for j, cd := range run.conds {
+			idx := make([]int, len(sp.test))
+			for m, i := range sp.test {
+				idx[m] = i - cd.off
+			}
+			f, st, err := enc.encodeAt(ctx, c, condFrames[j], idx, cfg.Progress, "encoding "+cd.name, mr.aging())
+			if err != nil {
+				return nil, err
+			}
+			stats.add(st)
+			nf := c.Features()
+			cf := make([]float32, len(frames)*nf)
+			for m, i := range sp.test {
+				copy(cf[i*nf:(i+1)*nf], f[m*nf:(m+1)*nf])
+			}
+			condFeats[j] = flatStore(cf, nf)
+		}
+		t, err := run.score(ctx, kr, sp, feats, testFeats, condFeats, post)
 		if err != nil {
 			return nil, err
 		}
-		pred := projection.PredictRows(t.cls, post.rows(testFeats, sp.test))
-		ok := 0
-		for k, i := range sp.test {
-			res.Confusion[allLabels[i]][pred[k]]++
-			if pred[k] == allLabels[i] {
-				ok++
-			}
-		}
-		acc := float64(ok) / float64(len(sp.test))
-		accs = append(accs, acc)
-		trainTotal += len(sp.train)
-		res.Gains = append(res.Gains, c.Gain)
 		rate := meanRate(feats, c, append(slices.Clone(sp.train), sp.test...))
 		if mr.aging() {
 			nTr, nTe := float64(len(sp.train)), float64(len(sp.test))
 			rate = (meanRate(feats, c, sp.train)*nTr + meanRate(testFeats, c, sp.test)*nTe) / (nTr + nTe)
 		}
-		res.FoldResults = append(res.FoldResults, FoldResult{
-			Name: sp.name, TrainSamples: len(sp.train), TestSamples: len(sp.test), Accuracy: acc,
-			Gain: c.Gain, MeanRate: rate, Epochs: len(t.log.History),
-		})
-		res.TestSamples += len(sp.test)
+		f := &kr.folds[len(kr.folds)-1]
+		f.Gain, f.MeanRate = c.Gain, rate
+		res.Gains = append(res.Gains, c.Gain)
 		res.Encoder.Reservoir = c
 		t.cfg = c
 		last = t
 	}
-	res.Accuracy, res.AccuracyStd = projection.MeanStd(accs)
-	res.Folds = len(splits)
-	res.TrainSamples = int(math.Round(float64(trainTotal) / float64(len(splits))))
 
 	if cfg.KeepModel {
 		t := last
-		if len(splits) > 1 {
+		if len(run.splits) > 1 {
 			// A final model on all of Data, trained on the features
 			// encoded right after forming.
 			allData := seq(d.Len())
 			c := final.c
 			feats := trainCache[c.Gain]
 			var err error
-			if t, err = trainHead(ctx, head, post.rows(feats, allData), allLabels, allData, classes, cfg.Progress); err != nil {
+			if t, err = trainHead(ctx, run.head, post.rows(feats, allData), run.labels, allData, run.classes, cfg.Progress); err != nil {
 				return nil, err
 			}
 			t.cfg = c
@@ -399,11 +643,59 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 		res.Model.Macro = mr.info
 	}
 	c := res.Encoder.Reservoir
-	if res.Cost, err = mr.costReport([]costEncoding{{name: "", res: r, stats: stats.Stats}}, classifierHead(head, c.Features(), classes)); err != nil {
+	if res.Cost, err = mr.costReport([]costEncoding{{name: "", res: r, stats: stats.Stats}}, classifierHead(run.head, c.Features(), run.classes)); err != nil {
 		return nil, err
 	}
-	res.Seconds = time.Since(start).Seconds()
-	return res, nil
+	return kr, nil
+}
+
+// mfcc evaluates the MFCC baseline on the same splits.
+func (run *classifyRun) mfcc(ctx context.Context, res *ClassifyResult, post features) (*kindResult, error) {
+	cfg := run.cfg
+	if cfg.KeepModel && res.Kind == FeaturesMFCC {
+		return nil, fmt.Errorf("experiment: classify: saving a model of MFCC features is not supported (only the LSM's)")
+	}
+	mc, err := cfg.MFCC.resolve()
+	if err != nil {
+		return nil, err
+	}
+	res.MFCC = &mc
+	total := len(run.labels)
+	for _, c := range run.conds {
+		total += c.data.Len()
+	}
+	p := cfg.Progress.start("mfcc", total)
+	defer p.Done()
+	feats, err := mfccFeatures(ctx, index(cfg.Data), mc, cfg.Workers, p)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Test != nil {
+		tf, err := mfccFeatures(ctx, index(cfg.Test), mc, cfg.Workers, p)
+		if err != nil {
+			return nil, err
+		}
+		feats = append(feats, tf...)
+	}
+	dim := mc.dim()
+	condFeats := make([]*featureStore, len(run.conds))
+	for k, cd := range run.conds {
+		f, err := mfccFeatures(ctx, cd.data, mc, cfg.Workers, p)
+		if err != nil {
+			return nil, err
+		}
+		cf := make([]float32, len(run.labels)*dim)
+		copy(cf[cd.off*dim:], f)
+		condFeats[k] = flatStore(cf, dim)
+	}
+	fs := flatStore(feats, dim)
+	kr := &kindResult{}
+	for _, sp := range run.splits {
+		if _, err := run.score(ctx, kr, sp, fs, fs, condFeats, post); err != nil {
+			return nil, err
+		}
+	}
+	return kr, nil
 }
 
 // fillStats copies the encoding counts into the result's flat fields.

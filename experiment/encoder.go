@@ -98,7 +98,7 @@ func (cfg EncoderConfig) resolve(s events.Sensor) (EncoderConfig, events.Binner,
 	if err != nil {
 		return cfg, nil, err
 	}
-	if (cfg.Binning.Grid != nil) != s.Is2D() {
+	if cfg.Binning.oneD() == s.Is2D() {
 		return cfg, nil, fmt.Errorf("experiment: binning %q does not suit the sensor %q", cfg.Binning, s.Name)
 	}
 	r := &cfg.Reservoir

@@ -182,3 +182,12 @@ func (r *featureRows) Row(dst []float64, i int) {
 		dst[j] = convertFeature(v, r.sqrt)
 	}
 }
+
+// flatStore wraps float32 features, f per sample (row-major), as a store.
+func flatStore(feats []float32, f int) *featureStore {
+	n := 0
+	if f > 0 {
+		n = len(feats) / f
+	}
+	return &featureStore{n: n, f: f, flat: feats}
+}

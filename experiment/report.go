@@ -16,19 +16,42 @@ func (r *ClassifyResult) Markdown() string {
 		fmt.Fprintf(&b, "Test set: %s  \n", r.Test)
 	}
 	fmt.Fprintf(&b, "Protocol: %s, seed %d  \n", r.Protocol, r.Seed)
-	fmt.Fprintf(&b, "Encoder: %s; %d inputs → %d neurons, T = %d, %d window(s), decay %g, Vth %g  \n",
-		r.Encoder.Binning, r.Encoder.Reservoir.Inputs, r.Encoder.Reservoir.Neurons, r.Encoder.Reservoir.Steps,
-		r.Encoder.Reservoir.NumWindows(), r.Encoder.Reservoir.Decay, r.Encoder.Reservoir.Threshold)
-	fmt.Fprintf(&b, "Weights: %s, %v mode; %s  \n", r.Macro.Array, r.Macro.Mode, r.Macro.Placement)
-	fmt.Fprintf(&b, "Features: %s; head: %s\n\n", r.Features, r.Head.Kind)
-	if r.Folds > 1 {
-		fmt.Fprintf(&b, "**Accuracy %.4f ± %.4f** (mean ± std over %d splits)\n\n", r.Accuracy, r.AccuracyStd, r.Folds)
-	} else {
-		fmt.Fprintf(&b, "**Accuracy %.4f**\n\n", r.Accuracy)
+	lsmRan := r.Kind == FeaturesLSM
+	for _, c := range r.Compare {
+		lsmRan = lsmRan || c.Features == FeaturesLSM
 	}
-	b.WriteString("| split | train | test | gain | mean rate | accuracy |\n|---|---:|---:|---:|---:|---:|\n")
-	for _, f := range r.FoldResults {
-		fmt.Fprintf(&b, "| %s | %d | %d | %.4g | %.4f | %.4f |\n", f.Name, f.TrainSamples, f.TestSamples, f.Gain, f.MeanRate, f.Accuracy)
+	if lsmRan {
+		fmt.Fprintf(&b, "Encoder: %s; %d inputs → %d neurons, T = %d, %d window(s), decay %g, Vth %g  \n",
+			r.Encoder.Binning, r.Encoder.Reservoir.Inputs, r.Encoder.Reservoir.Neurons, r.Encoder.Reservoir.Steps,
+			r.Encoder.Reservoir.NumWindows(), r.Encoder.Reservoir.Decay, r.Encoder.Reservoir.Threshold)
+		fmt.Fprintf(&b, "Weights: %s, %v mode; %s  \n", r.Macro.Array, r.Macro.Mode, r.Macro.Placement)
+	}
+	if r.MFCC != nil {
+		fmt.Fprintf(&b, "MFCC baseline: %s  \n", r.MFCC)
+	}
+	if r.Kind == FeaturesLSM {
+		fmt.Fprintf(&b, "Features: %s; head: %s\n\n", r.Features, r.Head.Kind)
+	} else {
+		fmt.Fprintf(&b, "Features: %s; head: %s\n\n", r.Kind, r.Head.Kind)
+	}
+	if r.Folds > 1 {
+		fmt.Fprintf(&b, "**Accuracy (%s) %.4f ± %.4f** (mean ± std over %d splits)\n\n", r.Kind, r.Accuracy, r.AccuracyStd, r.Folds)
+	} else {
+		fmt.Fprintf(&b, "**Accuracy (%s) %.4f**\n\n", r.Kind, r.Accuracy)
+	}
+	if len(r.Compare) > 0 || len(r.Conditions) > 0 {
+		r.robustnessTable(&b)
+	}
+	if r.Kind == FeaturesLSM {
+		b.WriteString("| split | train | test | gain | mean rate | accuracy |\n|---|---:|---:|---:|---:|---:|\n")
+		for _, f := range r.FoldResults {
+			fmt.Fprintf(&b, "| %s | %d | %d | %.4g | %.4f | %.4f |\n", f.Name, f.TrainSamples, f.TestSamples, f.Gain, f.MeanRate, f.Accuracy)
+		}
+	} else {
+		b.WriteString("| split | train | test | accuracy |\n|---|---:|---:|---:|\n")
+		for _, f := range r.FoldResults {
+			fmt.Fprintf(&b, "| %s | %d | %d | %.4f |\n", f.Name, f.TrainSamples, f.TestSamples, f.Accuracy)
+		}
 	}
 	b.WriteString("\nConfusion matrix (rows: true class, columns: predicted):\n\n|   |")
 	for _, c := range r.Classes {
@@ -46,6 +69,9 @@ func (r *ClassifyResult) Markdown() string {
 		}
 		b.WriteByte('\n')
 	}
+	if !lsmRan {
+		return b.String()
+	}
 	fmt.Fprintf(&b, "\nEncoding: %.0f synaptic operations per sample (dense: %.0f MACs), mean rate %.4f spikes/neuron/step, "+
 		"activation sparsity %.4f, input density %.4f, %.0f samples/s\n",
 		r.SynOpsPerSample, r.DenseMACsPerSample, r.MeanRate, r.ActivationSparsity, r.InputDensity, r.EncodeSamplesPerS)
@@ -53,6 +79,39 @@ func (r *ClassifyResult) Markdown() string {
 		b.WriteString("\n" + r.Cost.Markdown())
 	}
 	return b.String()
+}
+
+// robustnessTable writes one row per test condition (the unchanged test
+// samples first) and one column pair per kind of features: the accuracy
+// (mean ± std over splits) and its drop from the unchanged accuracy.
+func (r *ClassifyResult) robustnessTable(b *strings.Builder) {
+	kinds := append([]FeatureResult{{Features: r.Kind, Accuracy: r.Accuracy, AccuracyStd: r.AccuracyStd, Conditions: r.Conditions}}, r.Compare...)
+	b.WriteString("| test condition |")
+	for _, k := range kinds {
+		fmt.Fprintf(b, " %s | drop |", k.Features)
+	}
+	b.WriteString("\n|---|")
+	for range kinds {
+		b.WriteString("---:|---:|")
+	}
+	b.WriteString("\n| unchanged |")
+	for _, k := range kinds {
+		fmt.Fprintf(b, " %.4f ± %.4f | |", k.Accuracy, k.AccuracyStd)
+	}
+	b.WriteByte('\n')
+	for c := range r.Conditions {
+		fmt.Fprintf(b, "| %s |", r.Conditions[c].Name)
+		for _, k := range kinds {
+			if c < len(k.Conditions) {
+				x := k.Conditions[c]
+				fmt.Fprintf(b, " %.4f ± %.4f | %+.4f |", x.Accuracy, x.AccuracyStd, -x.Drop)
+			} else {
+				b.WriteString(" | |")
+			}
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteByte('\n')
 }
 
 // Markdown renders the result as a Markdown report whose first table has

@@ -6,8 +6,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 
+	"github.com/memlsm/memlsm/audio"
 	"github.com/memlsm/memlsm/events"
+	"github.com/memlsm/memlsm/events/source"
 	"github.com/memlsm/memlsm/experiment"
 	"github.com/memlsm/memlsm/internal/atomicfile"
 	"github.com/memlsm/memlsm/internal/cli"
@@ -31,7 +34,12 @@ Protocols: --test SRC (train on --data, test on SRC), --cv K (stratified
 K-fold cross-validation), --split speaker (train on all speakers but one,
 test on it, every speaker in turn), or by default a stratified 20 %
 hold-out. --save writes the trained model (with --cv or --split speaker a
-final model fitted on all of --data); --load scores a saved model on --data.`
+final model fitted on all of --data); --load scores a saved model on --data.
+
+Audio sources: --perturb CHAIN (repeatable) also scores every split on its
+test recordings changed before the cochlea (level=-20dB, tempo=0.85,
+speed=1.1, noise=20dB, pad=1s, or level=-20dB,noise=20dB); --features
+lsm,mfcc scores MFCC statistics on the same splits beside the LSM.`
 
 func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("classify", classifyUsage)
@@ -52,6 +60,9 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	ef.register(fs)
 	var enc encoderFlags
 	enc.register(fs, "", "")
+	var perturbs audio.Chains
+	fs.Var(&perturbs, "perturb", "also score the test recordings perturbed before the cochlea: level=-20dB, tempo=0.85, speed=1.1, noise=20dB, pad=1s or a chain a,b (repeatable; audio sources)")
+	featureList := fs.String("features", "lsm", "features scored on the same splits: lsm, mfcc (MFCC statistics, the speech baseline; audio sources) or lsm,mfcc")
 	var head experiment.HeadSpec
 	fs.StringVar(&head.Kind, "head", "linear", "classification head: linear (a linear probe), mlp, or paper (the paper's linear readout and training)")
 	fs.IntVar(&head.Epochs, "epochs", 0, "head training epochs (default: the head's)")
@@ -82,26 +93,47 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if _, err := head.Config(events.Sensor{}); err != nil {
 		return err
 	}
+	kinds, err := experiment.ParseFeatureKinds(*featureList)
+	if err != nil {
+		return usagef("--features: %w", err)
+	}
+	side := *data
+	if *test != "" {
+		side = *test
+	}
+	if len(perturbs) > 0 || slices.Contains(kinds, experiment.FeaturesMFCC) {
+		for _, spec := range []string{*data, *test} {
+			if c, err := source.ConverterOf(spec); spec != "" && err == nil && c != source.Cochlea {
+				return usagef("--perturb and --features mfcc need audio sources (fsdd:, wav:), not %s", spec)
+			}
+		}
+	}
 	if err := cli.FirstErr(checkSource("data", *data), optionalSource("test", *test), ef.check(fs), enc.check(fs), out.Check(),
 		cli.CheckSources([]string{*data, *test, ef.params.file}, append(out.Outs(), cli.Out{Flag: "save", Path: *save})...)); err != nil {
 		return err
 	}
-	stream, err := openStream(ctx, ef.runFlags, "data", *data, stderr)
+	keepAudio := func(spec string) string { return experiment.SourceFor(spec, kinds) }
+	stream, err := openStream(ctx, ef.runFlags, "data", keepAudio(*data), stderr)
 	if err != nil {
 		return err
 	}
 	stream = events.PerClassOf(stream, *limit)
 	d := stream.Index()
 	cfg := experiment.ClassifyConfig{
-		Data: stream, Folds: *cv, BySpeaker: *splitBy == "speaker", TestFraction: *frac,
+		FeatureKinds: kinds,
+		Data:         stream, Folds: *cv, BySpeaker: *splitBy == "speaker", TestFraction: *frac,
 		Seed: ef.seed, Workers: ef.workers, Features: experiment.FeatureConfig{Raw: *rawFeatures, SpeakerNorm: speakerNorm},
 		Progress: progressFunc(stderr), KeepModel: *save != "",
 	}
 	if *test != "" {
-		if cfg.Test, err = openStream(ctx, ef.runFlags, "test", *test, stderr); err != nil {
+		if cfg.Test, err = openStream(ctx, ef.runFlags, "test", keepAudio(*test), stderr); err != nil {
 			return err
 		}
 		cfg.Test = events.PerClassOf(cfg.Test, *limit)
+	}
+	pctx := source.WithProgress(ctx, progressStart(stderr))
+	if cfg.Conditions, err = experiment.PerturbedConditions(pctx, keepAudio(side), perturbs, ef.seed, *limit); err != nil {
+		return fmt.Errorf("--perturb: %w", err)
 	}
 	if cfg.Encoder, err = enc.config(d.Sensor); err != nil {
 		return err

@@ -49,15 +49,34 @@
 // rectified by an inner-hair-cell circuit and encoded by integrate-and-fire
 // ganglion cells whose spikes are address events.
 //
-// CochleaModel follows that chain: level normalisation to a fixed active
-// speech level (ITU-T P.56), as a recording set-up plays every utterance at
-// one loudness; a pre-emphasis tilt; a cascade of 64 low-pass biquads whose
-// corners fall logarithmically from the base (channel 0, highest best
-// frequency, as on the real sensor) to the apex; a band-pass tap per stage;
-// half-wave rectification with saturating (Naka–Rushton) compression, the
-// dynamic-range compression of hair cells; and a leaky integrate-and-fire
-// cell per channel with a refractory period, per-channel gain mismatch,
-// spontaneous events and timing jitter. A cascade rather than a parallel
+// CochleaModel follows that chain: endpoint detection, which cuts an
+// untrimmed recording to its word (audio.Endpoints); level normalisation
+// to a fixed active speech level (ITU-T P.56), as a recording set-up plays
+// every utterance at one loudness; a pre-emphasis tilt; a cascade of 64
+// low-pass biquads whose corners fall logarithmically from the base
+// (channel 0, highest best frequency, as on the real sensor) to the apex; a
+// band-pass tap per stage, one human auditory filter (ERB) wide;
+// suppression of the stationary background in every channel (its floor,
+// measured on the recording's quietest moments, is subtracted from the
+// channel's envelope); half-wave rectification with saturating
+// (Naka–Rushton) compression, the dynamic-range compression of hair cells,
+// optionally adapting (AGC); and a leaky integrate-and-fire cell per
+// channel with a refractory period, per-channel gain mismatch, spontaneous
+// events and timing jitter.
+//
+// # What a new recording changes
+//
+// A user's recording of a word differs from the training recordings in
+// ways that do not change the word, and the front end is built to not
+// care, by construction where it can: the level is normalised (P.56) before
+// the filterbank, so a quieter or louder talker gives the same events; the
+// recording is cut to its word and every binning of events.ChunkBinner or
+// events.SpanBinner divides the word's own duration into the same number
+// of steps, so a faster or slower talker fills the same steps; stationary
+// background noise is subtracted per channel. What is not removed by
+// construction — the talker's vocal tract, accent, a noise that is not
+// stationary — is left to the LSM and its head, and memlsm classify
+// --perturb measures how much each change costs (package audio). A cascade rather than a parallel
 // filterbank: it is the real sensor's architecture, it gives each channel
 // the steep high-frequency flank and the base-to-apex travelling-wave delay
 // of a real cochlea, and it costs the same (two biquads per channel and

@@ -95,7 +95,9 @@ type cacheKey struct {
 // (their identity joins the key); with caching off it just converts.
 func cached(ctx context.Context, o *Options, key cacheKey, files []string, convert func() (*events.Dataset, error)) (*events.Dataset, error) {
 	dir := CacheDir()
-	if o.NoCache || dir == "" {
+	// The compact event format does not hold waveforms, so a conversion
+	// that keeps them (KeepAudio) converts afresh.
+	if o.NoCache || o.KeepAudio || dir == "" {
 		return convert()
 	}
 	if key.Exe = exeHash(); key.Exe == "" {
@@ -157,4 +159,11 @@ func (o *Options) imageKey() any {
 		return []any{Rate, rp}
 	}
 	return []any{Saccade, o.saccade()}
+}
+
+// audioKey is the part of a cache key that says how recordings are heard:
+// the perturbation (and its seed) and the cochlea's parameters (endpoint
+// detection included).
+func (o *Options) audioKey() any {
+	return []any{o.Perturb.String(), o.PerturbSeed, o.cochlea()}
 }

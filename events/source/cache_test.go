@@ -60,6 +60,32 @@ func TestCache(t *testing.T) {
 	if entries() != 3 {
 		t.Errorf("%d entries after two other keys, want 3", entries())
 	}
+	// A perturbation, its seed and endpoint detection are keys too: a
+	// perturbed source never reads the clean events back (and vice versa).
+	perturbed := map[string]int{}
+	for _, spec := range []string{"?per_class=2&perturb=noise=20dB", "?per_class=2&perturb=noise=20dB&perturb_seed=3", "?per_class=2&endpoint=off"} {
+		d, err := source.Open(ctx, "fsdd:"+dir+spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range d.Samples {
+			if !slices.Equal(d.Samples[i].Events1D, first.Samples[i].Events1D) {
+				perturbed[spec]++
+			}
+		}
+	}
+	if entries() != 6 {
+		t.Errorf("%d entries after perturb, perturb_seed and endpoint keys, want 6", entries())
+	}
+	for spec, n := range perturbed {
+		if n == 0 && spec != "?per_class=2&endpoint=off" {
+			t.Errorf("%s: every sample equals the clean conversion", spec)
+		}
+	}
+	// keep_audio converts afresh (the event format holds no waveforms).
+	if d, err := source.Open(ctx, "fsdd:"+dir+"?per_class=2&keep_audio=1"); err != nil || d.Samples[0].Audio == nil || entries() != 6 {
+		t.Errorf("keep_audio: %v, audio kept %v, %d entries (want 6)", err, err == nil && d.Samples[0].Audio != nil, entries())
+	}
 	f := filepath.Join(dir, first.Samples[0].ID+".wav")
 	later := time.Now().Add(time.Hour)
 	if err := os.Chtimes(f, later, later); err != nil {
@@ -68,8 +94,8 @@ func TestCache(t *testing.T) {
 	if _, err := source.Open(ctx, "fsdd:"+dir+"?per_class=2"); err != nil {
 		t.Fatal(err)
 	}
-	if entries() != 4 {
-		t.Errorf("%d entries after touching an input, want 4", entries())
+	if entries() != 7 {
+		t.Errorf("%d entries after touching an input, want 7", entries())
 	}
 	// A damaged entry is converted again, and NoCache writes nothing.
 	m, _ := filepath.Glob(filepath.Join(cache, "*.mev"))
@@ -79,7 +105,7 @@ func TestCache(t *testing.T) {
 	if d, err := source.Open(ctx, "fsdd:"+dir+"?per_class=2"); err != nil || d.Len() != first.Len() {
 		t.Fatalf("after damage: %v", err)
 	}
-	if _, err := source.OpenWith(ctx, "fsdd:"+dir+"?per_class=3", source.Options{NoCache: true}); err != nil || entries() != 4 {
+	if _, err := source.OpenWith(ctx, "fsdd:"+dir+"?per_class=3", source.Options{NoCache: true}); err != nil || entries() != 7 {
 		t.Errorf("NoCache: %v, %d entries", err, entries())
 	}
 }

@@ -24,11 +24,12 @@
 //	fsdd:DIR                 <digit>_<speaker>_<index>.wav (the Free Spoken Digit
 //	                         Dataset) → cochlea events; options: speakers=a,b,
 //	                         exclude=a,b, split=train|test, per_class=N,
-//	                         channels=N (cochlea channels, default 64)
+//	                         channels=N (cochlea channels, default 64), and the
+//	                         audio options below
 //	wav:DIR                  DIR/<class>/*.wav, or the AudioMNIST tree
 //	                         DIR/<speaker>/<digit>_<speaker>_<i>.wav (speakers kept
 //	                         as speakers) → cochlea events; options: per_class=N,
-//	                         channels=N
+//	                         channels=N, and the audio options below
 //	mnist:train, mnist:test  MNIST digits (the GoMNIST module's idx files, or
 //	mnist:DIR?set=train|test those in DIR) → saccade events; options: per_class=N, limit=N,
 //	                         code=rate (static images in the BTV rate code instead)
@@ -59,6 +60,13 @@
 // then convert each image only when the stream is read (MNISTLazy), for a
 // pipeline that bins samples as they come; the samples and events are
 // those Open gives.
+//
+// The audio schemes (fsdd:, wav:) also take perturb=CHAIN, which changes
+// every recording in the time domain before the cochlea hears it
+// (audio.ParseChain: e.g. perturb=level=-20dB, tempo=0.85, noise=20dB;
+// deterministic per recording and perturb_seed=N), endpoint=on|off (the
+// cochlea's endpoint detection, on by default), and keep_audio=1 (keep
+// the waveform the cochlea heard in each sample, for the MFCC baseline).
 //
 // Unknown options are errors, so a typo never silently changes what is
 // read; every error in the spec itself matches ErrSpec and comes before

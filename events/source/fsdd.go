@@ -58,7 +58,7 @@ func FSDD(ctx context.Context, dir string, opts FSDDOptions) (*events.Dataset, e
 			Meta: map[string]string{"file": f.Path, "split": f.Split(), "index": strconv.Itoa(f.Index)},
 		}
 	}
-	return cached(ctx, &opts.Options, cacheKey{Scheme: "fsdd", Selection: dir, Params: opts.cochlea()}, filePaths(d),
+	return cached(ctx, &opts.Options, cacheKey{Scheme: "fsdd", Selection: dir, Params: opts.audioKey()}, filePaths(d),
 		func() (*events.Dataset, error) { return convertAudio(ctx, d, &opts.Options) })
 }
 
@@ -102,9 +102,13 @@ func selectFSDD(files []events.FSDDFile, opts FSDDOptions) ([]events.FSDDFile, e
 // openFSDD opens "fsdd:DIR". Options: speakers=a,b keeps those speakers,
 // exclude=a,b drops them, split=train|test keeps FSDD's official partition,
 // per_class=N the first N recordings of each digit, seed=N changes the
-// conversion seed (default DefaultSeed), workers=N the parallelism.
+// conversion seed (default DefaultSeed), workers=N the parallelism;
+// perturb=CHAIN perturbs every recording first (audio.ParseChain, e.g.
+// perturb=level=-20dB,noise=20dB) with perturb_seed=N drawing its noise,
+// endpoint=on|off switches endpoint detection, keep_audio=1 keeps the
+// waveforms (Options).
 func openFSDD(ctx context.Context, path string, query url.Values, o *Options) (*events.Dataset, error) {
-	if err := checkOptions("fsdd", query, "speakers", "exclude", "split", "per_class", "channels", "seed", "workers"); err != nil {
+	if err := checkOptions("fsdd", query, append([]string{"speakers", "exclude", "split", "per_class", "seed", "workers"}, audioKeys...)...); err != nil {
 		return nil, err
 	}
 	opts := FSDDOptions{Split: query.Get("split"), Options: *o}
@@ -126,7 +130,7 @@ func openFSDD(ctx context.Context, path string, query url.Values, o *Options) (*
 	if err := conversionOptions("fsdd", query, &opts.Options); err != nil {
 		return nil, err
 	}
-	if err := cochleaChannels("fsdd", query, &opts.Options); err != nil {
+	if err := audioOptions("fsdd", query, &opts.Options); err != nil {
 		return nil, err
 	}
 	return FSDD(ctx, path, opts)

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"github.com/memlsm/memlsm/audio"
 	"net/url"
 	"slices"
 	"sort"
@@ -99,6 +100,49 @@ func conversionOptions(scheme string, query url.Values, opts *Options) error {
 		return err
 	}
 	opts.Workers = w
+	return nil
+}
+
+// audioKeys are the options of every scheme that converts audio.
+var audioKeys = []string{"channels", "perturb", "perturb_seed", "endpoint", "keep_audio"}
+
+// audioOptions applies the options of every scheme that converts audio
+// over opts: channels=N (cochleaChannels), perturb=CHAIN (audio.ParseChain,
+// e.g. perturb=level=-20dB,noise=20dB), perturb_seed=N, endpoint=on|off and
+// keep_audio=1.
+func audioOptions(scheme string, query url.Values, opts *Options) error {
+	if err := cochleaChannels(scheme, query, opts); err != nil {
+		return err
+	}
+	if query.Has("perturb") {
+		c, err := audio.ParseChain(query.Get("perturb"))
+		if err != nil {
+			return specErrorf("source: %s: %v", scheme, err)
+		}
+		opts.Perturb = c
+	}
+	if query.Has("perturb_seed") {
+		s, err := strconv.ParseUint(query.Get("perturb_seed"), 10, 64)
+		if err != nil {
+			return specErrorf("source: %s: perturb_seed=%q is not an unsigned integer", scheme, query.Get("perturb_seed"))
+		}
+		opts.PerturbSeed = s
+	}
+	if query.Has("endpoint") {
+		switch e := query.Get("endpoint"); e {
+		case "on", "off":
+			opts.Endpoint = e
+		default:
+			return specErrorf("source: %s: endpoint=%q is not on or off", scheme, e)
+		}
+	}
+	if query.Has("keep_audio") {
+		k, err := boolOption(scheme, query, "keep_audio")
+		if err != nil {
+			return err
+		}
+		opts.KeepAudio = k
+	}
 	return nil
 }
 

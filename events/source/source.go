@@ -1,9 +1,12 @@
 package source
 
 import (
+	"strconv"
+
 	"context"
 	"errors"
 	"fmt"
+	"github.com/memlsm/memlsm/audio"
 	"net/url"
 	"sort"
 	"strings"
@@ -79,6 +82,23 @@ type Options struct {
 	Workers int
 	// NoCache converts afresh and leaves the cache alone (see Cache).
 	NoCache bool
+
+	// Perturb changes every audio recording in the time domain before the
+	// cochlea hears it (audio.Chain: level, tempo, speed, noise, pad), to
+	// measure robustness; empty converts the recordings as they are.
+	// PerturbSeed is mixed with each recording's name into the seed of its
+	// perturbation (the noise), so a perturbed recording is the same
+	// whatever else is selected, and another seed draws other noise.
+	Perturb     audio.Chain
+	PerturbSeed uint64
+	// Endpoint overrides the cochlea's endpoint detection: "on" (with
+	// audio.DefaultEndpointParams unless the cochlea sets its own), "off",
+	// or "" to keep the cochlea's setting.
+	Endpoint string
+	// KeepAudio keeps in each audio sample the waveform the cochlea heard
+	// (after perturbation and endpoint detection), for front ends that
+	// work on audio (events.Sample.Audio, the MFCC baseline).
+	KeepAudio bool
 }
 
 // seed returns the base seed the options ask for.
@@ -90,10 +110,22 @@ func (o *Options) seed() uint64 {
 }
 
 func (o *Options) cochlea() convert.CochleaParams {
-	if o == nil || o.Cochlea == nil {
-		return convert.DefaultCochleaParams()
+	p := convert.DefaultCochleaParams()
+	if o != nil && o.Cochlea != nil {
+		p = *o.Cochlea
 	}
-	return *o.Cochlea
+	if o != nil {
+		switch o.Endpoint {
+		case "on":
+			if p.Endpoint == nil {
+				ep := audio.DefaultEndpointParams()
+				p.Endpoint = &ep
+			}
+		case "off":
+			p.Endpoint = nil
+		}
+	}
+	return p
 }
 
 func (o *Options) saccade() convert.SaccadeParams {
@@ -247,3 +279,41 @@ func Schemes() []string {
 
 // Summary returns a one-line description of a registered scheme.
 func Summary(name string) string { return schemes[name].summary }
+
+// WithOptions returns spec with the options kv (key, value, key, value…)
+// set, replacing any the spec already gives: e.g. the same recordings
+// perturbed, WithOptions("fsdd:DIR?speakers=theo", "perturb",
+// "level=-20dB") → "fsdd:DIR?perturb=level%3D-20dB&speakers=theo".
+func WithOptions(spec string, kv ...string) (string, error) {
+	if len(kv)%2 != 0 {
+		return "", fmt.Errorf("source: WithOptions needs key, value pairs, got %d strings", len(kv))
+	}
+	name, path, query, err := parse(spec)
+	if err != nil {
+		return "", err
+	}
+	for i := 0; i < len(kv); i += 2 {
+		query.Set(kv[i], kv[i+1])
+	}
+	return name + ":" + path + "?" + query.Encode(), nil
+}
+
+// OpenPerturbed opens spec's recordings perturbed in the time domain
+// before conversion (audio.Chain, seeded per recording from seed) with the
+// conversion set up by opts: the same samples in the same order as
+// OpenWith(spec, opts), each as a new recording would have changed it.
+// Only sources that convert audio (fsdd:, wav:) take a perturbation.
+func OpenPerturbed(ctx context.Context, spec string, chain audio.Chain, seed uint64, opts Options) (*events.Dataset, error) {
+	c, err := ConverterOf(spec)
+	if err != nil {
+		return nil, err
+	}
+	if c != Cochlea {
+		return nil, specErrorf("source: %q: only sources of audio converted by the cochlea (fsdd:, wav:) can be perturbed", spec)
+	}
+	s, err := WithOptions(spec, "perturb", chain.String(), "perturb_seed", strconv.FormatUint(seed, 10))
+	if err != nil {
+		return nil, err
+	}
+	return OpenWith(ctx, s, opts)
+}

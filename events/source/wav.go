@@ -116,13 +116,14 @@ func WAV(ctx context.Context, dir string, opts WAVOptions) (*events.Dataset, err
 			}
 		}
 	}
-	return cached(ctx, &opts.Options, cacheKey{Scheme: "wav", Selection: []string{dir, layout}, Params: opts.cochlea()}, filePaths(d),
+	return cached(ctx, &opts.Options, cacheKey{Scheme: "wav", Selection: []string{dir, layout}, Params: opts.audioKey()}, filePaths(d),
 		func() (*events.Dataset, error) { return convertAudio(ctx, d, &opts.Options) })
 }
 
 // convertAudio converts the recordings named by the samples' Meta["file"]
 // to cochlea events in parallel, filling in d's sensor and each sample's
-// events, Meta["rate"] and Meta["seed"].
+// events, Meta["rate"] and Meta["seed"]: each recording is perturbed first
+// if opts ask (Meta["perturb"]), and kept as heard with KeepAudio.
 func convertAudio(ctx context.Context, d *events.Dataset, opts *Options) (*events.Dataset, error) {
 	params := opts.cochlea()
 	model, err := convert.NewCochleaModel(params)
@@ -140,10 +141,24 @@ func convertAudio(ctx context.Context, d *events.Dataset, opts *Options) (*event
 			return err
 		}
 		seed := SampleSeed(base, s.ID)
-		if s.Events1D, err = model.Convert(x, rate, seed); err != nil {
+		if len(opts.Perturb) > 0 {
+			if x, err = opts.Perturb.Apply(x, rate, SampleSeed(opts.PerturbSeed, s.ID)); err != nil {
+				return fmt.Errorf("source: %s: %w", s.Meta["file"], err)
+			}
+			s.Meta["perturb"] = opts.Perturb.String()
+		}
+		if s.Events1D, err = model.Convert(x, rate, seed); err != nil { // endpoint detection inside
 			return fmt.Errorf("source: %s: %w", s.Meta["file"], err)
 		}
 		s.Meta["rate"], s.Meta["seed"] = strconv.Itoa(rate), seedString(seed)
+		if opts.KeepAudio {
+			heard := model.Trim(x, rate)
+			w := &events.Waveform{Rate: rate, Samples: make([]float32, len(heard))}
+			for k, v := range heard {
+				w.Samples[k] = float32(v)
+			}
+			s.Audio = w
+		}
 		return nil
 	})
 	if err != nil {
@@ -153,9 +168,10 @@ func convertAudio(ctx context.Context, d *events.Dataset, opts *Options) (*event
 }
 
 // openWAV opens "wav:DIR". Options: per_class=N keeps the first N
-// recordings of each class, seed=N and workers=N as for fsdd:.
+// recordings of each class, seed=N, workers=N, perturb=CHAIN,
+// perturb_seed=N, endpoint=on|off and keep_audio=1 as for fsdd:.
 func openWAV(ctx context.Context, path string, query url.Values, o *Options) (*events.Dataset, error) {
-	if err := checkOptions("wav", query, "per_class", "channels", "seed", "workers"); err != nil {
+	if err := checkOptions("wav", query, append([]string{"per_class", "seed", "workers"}, audioKeys...)...); err != nil {
 		return nil, err
 	}
 	opts := WAVOptions{Options: *o}
@@ -166,7 +182,7 @@ func openWAV(ctx context.Context, path string, query url.Values, o *Options) (*e
 	if err := conversionOptions("wav", query, &opts.Options); err != nil {
 		return nil, err
 	}
-	if err := cochleaChannels("wav", query, &opts.Options); err != nil {
+	if err := audioOptions("wav", query, &opts.Options); err != nil {
 		return nil, err
 	}
 	return WAV(ctx, path, opts)

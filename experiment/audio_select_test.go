@@ -1,0 +1,157 @@
+package experiment
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/memlsm/memlsm/audio"
+	"github.com/memlsm/memlsm/events"
+	"github.com/memlsm/memlsm/events/convert"
+	"github.com/memlsm/memlsm/events/source"
+	"github.com/memlsm/memlsm/projection"
+)
+
+// frontEnd is one audio front end tried by TestAudioFrontEndNestedCV: a
+// cochlea (with or without endpoint detection) and a binning.
+type frontEnd struct {
+	name    string
+	cochlea func(p *convert.CochleaParams)
+	encoder EncoderConfig
+}
+
+// robustConditions are the recording conditions of the front-end
+// selection's objective: the unchanged recordings and the five
+// perturbations of memlsm's robustness check.
+var robustConditions = []string{"level=-20dB", "level=10dB", "tempo=0.85", "tempo=1.15", "noise=20dB"}
+
+// TestAudioFrontEndNestedCV re-runs the selection of the audio front end
+// (DefaultCochleaParams' filter bandwidths, noise suppression and endpoint
+// detection, and DefaultBinning for 1-D sensors) on FSDD, by nested
+// speaker-wise validation on training speakers only: every speaker is held
+// out in turn (outer); on the other four, every candidate is scored by
+// speaker-wise rotations (train on three, test on the fourth); the
+// candidate with the best inner score is trained on the four and tested on
+// the held-out speaker. A candidate's score is its mean accuracy over the
+// unchanged test recordings and the five perturbed versions of them
+// (robustConditions), weighted equally: the accuracy a user can expect
+// over recordings that differ from the training ones in level, tempo or
+// noise. The default (candidate 0) must be the best or within one standard
+// error of it. Every accuracy is logged, clean and per condition.
+func TestAudioFrontEndNestedCV(t *testing.T) {
+	slowSelection(t)
+	ctx := context.Background()
+	dir := sharedData(t, "fsdd/recordings")
+	old := func(p *convert.CochleaParams) { p.TapERB, p.NoiseFloor, p.Endpoint = 0, 0, nil }
+	cands := []frontEnd{
+		{name: "default", cochlea: func(*convert.CochleaParams) {}},
+		{name: "Q 3 taps (stage 1)", cochlea: old},
+		{name: "Q 3 taps, span binning", cochlea: old, encoder: EncoderConfig{Binning: Binning{Span: &events.SpanBinner{Counts: true, Unit: 0.004}}}},
+		{name: "no noise suppression", cochlea: func(p *convert.CochleaParams) { p.NoiseFloor = 0 }},
+		{name: "no endpoint detection", cochlea: func(p *convert.CochleaParams) { p.Endpoint = nil }},
+		{name: "span binning", encoder: EncoderConfig{Binning: Binning{Span: &events.SpanBinner{Counts: true, Unit: 0.004}}}, cochlea: func(*convert.CochleaParams) {}},
+		{name: "ERB ×0.6 taps", cochlea: func(p *convert.CochleaParams) { p.TapERB = 0.6 }},
+	}
+	var chains []audio.Chain
+	for _, c := range robustConditions {
+		ch, err := audio.ParseChain(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		chains = append(chains, ch)
+	}
+	// Every candidate's data: the recordings and their perturbed versions,
+	// converted by its cochlea (in the same sample order).
+	type prepared struct {
+		clean *events.Dataset
+		conds []*events.Dataset
+	}
+	data := make([]prepared, len(cands))
+	for i, c := range cands {
+		p := convert.DefaultCochleaParams()
+		c.cochlea(&p)
+		opts := source.Options{Cochlea: &p}
+		d, err := source.OpenWith(ctx, "fsdd:"+dir, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data[i].clean = d
+		for _, ch := range chains {
+			pd, err := source.OpenPerturbed(ctx, "fsdd:"+dir, ch, DefaultSeed, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			data[i].conds = append(data[i].conds, pd)
+		}
+	}
+	ref := data[0].clean
+	speakers := ref.Speakers()
+	score := func(r *ClassifyResult) float64 {
+		s := r.Accuracy
+		for _, c := range r.Conditions {
+			s += c.Accuracy
+		}
+		return s / float64(1+len(r.Conditions))
+	}
+	line := func(r *ClassifyResult) string {
+		parts := []string{fmt.Sprintf("clean %.4f", r.Accuracy)}
+		for _, c := range r.Conditions {
+			parts = append(parts, fmt.Sprintf("%s %.4f", c.Name, c.Accuracy))
+		}
+		return strings.Join(parts, ", ")
+	}
+	scores := make([][]float64, len(cands))
+	var outerScore, outerClean float64
+	for k, out := range speakers {
+		var tr, te []int
+		for i := range ref.Samples {
+			if ref.Samples[i].Speaker == out {
+				te = append(te, i)
+			} else {
+				tr = append(tr, i)
+			}
+		}
+		best := -1
+		for i, c := range cands {
+			var conds []Condition
+			for j, pd := range data[i].conds {
+				conds = append(conds, Condition{Name: robustConditions[j], Data: pd.Subset(tr)})
+			}
+			r, err := Classify(ctx, ClassifyConfig{Data: data[i].clean.Subset(tr), BySpeaker: true, Encoder: c.encoder,
+				Conditions: conds, Seed: uint64(100 + k)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			scores[i] = append(scores[i], score(r))
+			t.Logf("outer %s, inner %-26s score %.4f (%s)", out, c.name, score(r), line(r))
+			if best < 0 || scores[i][k] > scores[best][k] {
+				best = i
+			}
+		}
+		c := cands[best]
+		var conds []Condition
+		for j, pd := range data[best].conds {
+			conds = append(conds, Condition{Name: robustConditions[j], Data: pd.Subset(te)})
+		}
+		r, err := Classify(ctx, ClassifyConfig{Data: data[best].clean.Subset(tr), Test: data[best].clean.Subset(te), Encoder: c.encoder,
+			Conditions: conds, Seed: uint64(100 + k)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		outerScore += score(r) / float64(len(speakers))
+		outerClean += r.Accuracy / float64(len(speakers))
+		t.Logf("outer %s: chose %s; outer score %.4f (%s)", out, c.name, score(r), line(r))
+	}
+	mean, se := make([]float64, len(cands)), make([]float64, len(cands))
+	cs := make([]candidate, len(cands))
+	for i := range cands {
+		m, s := projection.MeanStd(scores[i])
+		mean[i], se[i] = m, s/math.Sqrt(float64(len(scores[i])))
+		cs[i].name = cands[i].name
+		t.Logf("%-26s mean inner score %.4f ± %.4f (SE)", cands[i].name, mean[i], se[i])
+	}
+	t.Logf("outer score of the selection procedure %.4f (clean accuracy %.4f)", outerScore, outerClean)
+	checkDefault(t, cs, mean, se)
+}
