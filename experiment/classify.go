@@ -244,6 +244,9 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 	if d == nil || d.Len() == 0 {
 		return nil, fmt.Errorf("experiment: classify: no data")
 	}
+	if td == nil {
+		cfg.Test = nil // a nil *events.Dataset in the interface is no test set either
+	}
 	if len(d.Classes) < 2 {
 		return nil, fmt.Errorf("experiment: classify: %s has %d classes; need at least 2", d.Name, len(d.Classes))
 	}
