@@ -2,6 +2,10 @@ package experiment
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
 	"fmt"
 	"math"
 	"strings"
@@ -43,7 +47,7 @@ var robustConditions = []string{"level=-20dB", "level=10dB", "tempo=0.85", "temp
 func TestAudioFrontEndNestedCV(t *testing.T) {
 	slowSelection(t)
 	ctx := context.Background()
-	dir := sharedData(t, "fsdd/recordings")
+	dir := selectionRecordings(t, sharedData(t, "fsdd/recordings"))
 	old := func(p *convert.CochleaParams) { p.TapERB, p.NoiseFloor, p.Endpoint = 0, 0, nil }
 	cands := []frontEnd{
 		{name: "default", cochlea: func(*convert.CochleaParams) {}},
@@ -69,9 +73,19 @@ func TestAudioFrontEndNestedCV(t *testing.T) {
 		conds []*events.Dataset
 	}
 	data := make([]prepared, len(cands))
+	converted := map[string]int{} // candidates sharing a cochlea share its conversions
 	for i, c := range cands {
 		p := convert.DefaultCochleaParams()
 		c.cochlea(&p)
+		key, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j, ok := converted[string(key)]; ok {
+			data[i] = data[j]
+			continue
+		}
+		converted[string(key)] = i
 		opts := source.Options{Cochlea: &p}
 		d, err := source.OpenWith(ctx, "fsdd:"+dir, opts)
 		if err != nil {
@@ -154,4 +168,35 @@ func TestAudioFrontEndNestedCV(t *testing.T) {
 	}
 	t.Logf("outer score of the selection procedure %.4f (clean accuracy %.4f)", outerScore, outerClean)
 	checkDefault(t, cs, mean, se)
+}
+
+// selectionRecordings returns dir, or with MEMLSM_SELECT_INDEX=N a
+// temporary folder linking only the recordings of index < N (of 50 per
+// speaker and digit), a smaller but balanced FSDD (every speaker, every
+// digit) for a selection run that must finish on a loaded machine.
+func selectionRecordings(t *testing.T, dir string) string {
+	v := os.Getenv("MEMLSM_SELECT_INDEX")
+	if v == "" {
+		return dir
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		t.Fatalf("MEMLSM_SELECT_INDEX=%q: want a positive count", v)
+	}
+	files, err := events.ListFSDD(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := t.TempDir()
+	kept := 0
+	for _, f := range files {
+		if f.Index < n {
+			if err := os.Symlink(f.Path, filepath.Join(sub, filepath.Base(f.Path))); err != nil {
+				t.Fatal(err)
+			}
+			kept++
+		}
+	}
+	t.Logf("MEMLSM_SELECT_INDEX=%d: %d of %d recordings (index < %d for every speaker and digit)", n, kept, len(files), n)
+	return sub
 }
