@@ -3,11 +3,11 @@ package experiment
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
-	"fmt"
-	"math"
 	"strings"
 	"testing"
 
