@@ -58,6 +58,7 @@ func TestAudioFrontEndNestedCV(t *testing.T) {
 		{name: "span binning", encoder: EncoderConfig{Binning: Binning{Span: &events.SpanBinner{Counts: true, Unit: 0.004}}}, cochlea: func(*convert.CochleaParams) {}},
 		{name: "ERB ×0.6 taps", cochlea: func(p *convert.CochleaParams) { p.TapERB = 0.6 }},
 	}
+	cands = selectionCandidates(t, cands)
 	var chains []audio.Chain
 	for _, c := range robustConditions {
 		ch, err := audio.ParseChain(c)
@@ -199,4 +200,30 @@ func selectionRecordings(t *testing.T, dir string) string {
 	}
 	t.Logf("MEMLSM_SELECT_INDEX=%d: %d of %d recordings (index < %d for every speaker and digit)", n, kept, len(files), n)
 	return sub
+}
+
+// selectionCandidates returns cands, or with MEMLSM_SELECT_CANDIDATES=i,j,…
+// only those (by position; 0, the default, is always kept first), to bound
+// a selection run on a loaded machine.
+func selectionCandidates(t *testing.T, cands []frontEnd) []frontEnd {
+	v := os.Getenv("MEMLSM_SELECT_CANDIDATES")
+	if v == "" {
+		return cands
+	}
+	out := []frontEnd{cands[0]}
+	for _, f := range strings.Split(v, ",") {
+		i, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || i < 0 || i >= len(cands) {
+			t.Fatalf("MEMLSM_SELECT_CANDIDATES=%q: want positions in 0..%d", v, len(cands)-1)
+		}
+		if i != 0 {
+			out = append(out, cands[i])
+		}
+	}
+	names := make([]string, len(out))
+	for i, c := range out {
+		names[i] = c.name
+	}
+	t.Logf("MEMLSM_SELECT_CANDIDATES=%s: %s", v, strings.Join(names, "; "))
+	return out
 }
