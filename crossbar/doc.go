@@ -117,7 +117,15 @@
 //     plane, the planes' codes shifted and added digitally [ESGNN], so each
 //     plane's quantisation and noise emerge on their own. Read is one
 //     one-hot read per row through the same code, so a board that reads row
-//     by row gets the same numbers.
+//     by row gets the same numbers. A conductance read (Read, ReadCodes)
+//     may use another TIA gain than the MVMs (ReadTIAGain; ReadGain): an
+//     MVM's range holds ≈ 100 cells, so at a few ADC bits one cell would
+//     read as code 0, and a board or macro with such an ADC switches its
+//     TIA to a higher gain to read conductances. With ReadTIAGain 0 the
+//     gain is auto-ranged from TIAGain in ×2 steps while one code is
+//     coarser than LRSStd/4 and full scale still holds LRSMax (an
+//     assumption); lin2025's 14-bit ADC keeps TIAGain, a 6-bit one reads
+//     at 8 × TIAGain (6.3 µS per code).
 //   - Counters (Counter): pulses, cell reads, MVMs, ADC conversions, DAC
 //     updates and saturations, and their energy: the physics (V·I·t of
 //     every cell under a pulse or a read) plus EnergyADC, EnergyTIA per

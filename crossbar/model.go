@@ -73,7 +73,8 @@ type Model struct {
 	rspike, rspikePrev []bool    // RunReservoir: spikes now and at t−1
 
 	// Constants derived from p.
-	vread, lsb, tread  float64 // read voltage (quantised), A per code, read pulse width
+	vread, lsb, tread  float64 // read voltage (quantised), A per code (MVM), read pulse width
+	rlsb               float64 // A per code in a conductance read (Periphery.ReadLSB)
 	sigma              float64 // relative read noise
 	eConv              float64 // J per column conversion (ADC + TIA)
 	gateScale          float64 // GateRef − Vth: denominator of the compliance law
@@ -123,6 +124,7 @@ func NewModel(p Params, seed uint64) (*Model, error) {
 	}
 	m.vread = float64(m.per.ReadVoltage)
 	m.lsb = float64(m.per.LSB)
+	m.rlsb = float64(m.per.ReadLSB)
 	m.tread = float64(p.ReadWidth)
 	m.sigma = p.ReadNoise
 	if p.WireResistance > 0 {

@@ -92,6 +92,7 @@ type Params struct {
 	ReadVoltage  units.Volts   `json:"read_voltage"`   // V, read pulse on the selected rows (before DAC quantisation); assumption
 	ReadWidth    units.Seconds `json:"read_width"`     // s, duration of one read pulse (energy only); assumption from ADS8324 timing
 	TIAGain      units.Ohms    `json:"tia_gain"`       // Ω, transimpedance of the column amplifiers; assumption
+	ReadTIAGain  units.Ohms    `json:"read_tia_gain"`  // Ω, transimpedance in a conductance read; 0 = auto-ranged (ReadGain); assumption
 	ADCBits      int           `json:"adc_bits"`       // ADC resolution, two's complement; 14 (ADS8324)
 	ADCFullScale units.Volts   `json:"adc_full_scale"` // V, ADC input range ±FS; 1.8 V (ADS8324: V_REF ≤ V_CC/2)
 	InputBits    int           `json:"input_bits"`     // bit planes of a multi-bit MVM input; 4 [ESGNN run scripts]
@@ -223,6 +224,8 @@ var specs = []paramSpec{
 		"assumption: one ADS8324 acquisition, 4.5–5 DCLOCK cycles at 1.2 MHz ≈ 4.2 µs, rounded up"},
 	{"tia_gain", "Ω", 0, 1e9, true, "transimpedance of the column amplifiers",
 		"assumption: OPA4322-Q1 feedback resistor (the macro's MVM and test system, Wang et al., Nat. Mach. Intell. 2023) chosen so one ADC LSB is ≈ 0.2 µS at read_voltage and full scale holds ≈ 110 formed cells"},
+	{"read_tia_gain", "Ω", 0, 1e9, false, "transimpedance of the column amplifiers in a conductance read (one row at read_voltage: Read, the board's READ); 0 = auto-ranged from tia_gain in ×2 steps (see ReadGain)",
+		"assumption: a programmable-gain TIA (switched feedback resistors), as characterisation boards and macros with low-resolution column ADCs use for conductance reads and write-verify; 0 keeps tia_gain wherever one code already resolves lrs_std/4 (lin2025's 14-bit ADC: 0.196 µS per code)"},
 	{"adc_bits", "", 4, 24, false, "resolution of the column ADCs (signed two's-complement codes)",
 		"TI ADS8324 datasheet: 14-bit (the macro's MVM and test system, Wang et al., Nat. Mach. Intell. 2023 [PRUNE])"},
 	{"adc_full_scale", "V", 0, 10, true, "ADC input range ±adc_full_scale",
@@ -233,7 +236,7 @@ var specs = []paramSpec{
 		"0: the group's test board converts every column, one ADS8324 channel per TIA (Lin et al. 2025 and its sister papers' test system)"},
 
 	{"energy_adc", "J", 0, 1, false, "energy of one ADC conversion",
-		"TI ADS8324 datasheet: < 3.0 mW at 50 kSPS → 60 nJ per conversion"},
+		"TI ADS8324 datasheet (SBAS172A), features: 5.0 mW at V_CC = 2.7 V and 50 kSPS → 100 nJ per conversion, the datasheet's highest-supply figure (2.5 mW at 1.8 V; '< 3.0 mW' is the 1.8 V figure). A lower bound: the ±1.8 V input range (adc_full_scale) needs V_REF = 1.8 V ≤ V_CC/2, i.e. V_CC = 3.6 V, for which no figure is published (a power law through the two points gives ≈ 8.2 mW, 164 nJ: assumption, not used)"},
 	{"energy_tia", "J", 0, 1, false, "TIA energy per column conversion",
 		"assumption: OPA4322 quiescent ≈ 1.6 mA/ch × 3.3 V over one 20 µs conversion period"},
 	{"energy_dac", "J", 0, 1, false, "energy of one DAC channel update",
@@ -283,7 +286,7 @@ var lin2025 = Params{
 	DACBits: 16, DACFullScale: 5, ReadVoltage: 0.2, ReadWidth: 5e-6, TIAGain: 5600,
 	ADCBits: 14, ADCFullScale: 1.8, InputBits: 4, AnalogDiff: 0,
 
-	EnergyADC: 60e-9, EnergyTIA: 1.6e-3 * 3.3 * 20e-6, EnergyDAC: 1e-3 * 5 * 5e-6,
+	EnergyADC: 100e-9, EnergyTIA: 1.6e-3 * 3.3 * 20e-6, EnergyDAC: 1e-3 * 5 * 5e-6,
 
 	MaxFormV: 5, MaxSetV: 3, MaxResetV: 3, MinWidth: 100e-9, MaxWidth: 10e-3, MaxGate: 2.5, MaxCells: 0,
 }

@@ -15,10 +15,12 @@ import (
 //	DAC:  V = float64(code) * DACFullScale / 2^DACBits     (DAC80508 transfer function)
 //	ADC:  I = float64(code) * LSB                            (binary read)
 //	      I = float64(code) * LSB / float64(2^InputBits − 1) (multi-bit MVM; code is the shift-added sum)
-//	Read: G = float64(code) * LSB / ReadVoltage
+//	Read: G = float64(code) * ReadLSB / ReadVoltage
 //	MVM input: q = math.Round(x * (2^InputBits − 1)); plane b drives the rows whose q has bit b set
 //
-// with LSB = ADCFullScale / 2^(ADCBits−1) / TIAGain computed in that order.
+// with LSB = ADCFullScale / 2^(ADCBits−1) / TIAGain computed in that order,
+// and ReadLSB the same with ReadTIAGain (ReadGain): a conductance read (one
+// row at ReadVoltage) may switch the TIA to another gain than the MVMs use.
 type Periphery struct {
 	ReadVoltage  units.Volts // read voltage actually applied (DAC-quantised)
 	ReadCode     uint32      // its DAC code
@@ -27,7 +29,9 @@ type Periphery struct {
 	TIAGain      units.Ohms // transimpedance, volts per ampere
 	ADCBits      int
 	ADCFullScale units.Volts // ADC input range is ±ADCFullScale
-	LSB          units.Amps  // column current per ADC code
+	LSB          units.Amps  // column current per ADC code (MVM)
+	ReadTIAGain  units.Ohms  // transimpedance in a conductance read
+	ReadLSB      units.Amps  // column current per ADC code in a conductance read
 	CodeMin      int32       // −2^(ADCBits−1)
 	CodeMax      int32       // 2^(ADCBits−1) − 1
 	InputBits    int         // bit planes of a multi-bit MVM input
@@ -44,7 +48,50 @@ func NewPeriphery(p Params) Periphery {
 	per.CodeMin = -int32(1) << (p.ADCBits - 1)
 	per.ReadCode = per.DACCode(p.ReadVoltage)
 	per.ReadVoltage = per.DACVolts(per.ReadCode)
+	per.ReadTIAGain = ReadGain(p)
+	per.ReadLSB = per.LSB
+	if per.ReadTIAGain != p.TIAGain {
+		per.ReadLSB = units.Amps(float64(p.ADCFullScale) / math.Ldexp(1, p.ADCBits-1) / float64(per.ReadTIAGain))
+	}
 	return per
+}
+
+// ReadGain returns the transimpedance of a conductance read (Read, the
+// board's READ: one row at ReadVoltage, every column converted alone):
+// p.ReadTIAGain when set, else auto-ranged. An MVM column sums up to
+// ≈ 100 cells, so tia_gain is chosen for that range; one cell is a
+// hundredth of it, and an ADC of a few bits then reads every cell as code
+// 0 (6 bits at lin2025's tia_gain: 50 µS per code against 14 µS cells).
+// A board or macro with such an ADC switches the TIA to a higher gain for
+// conductance reads, as characterisation systems and write-verify loops
+// do. The auto range doubles tia_gain (a programmable-gain TIA in ×2
+// steps) while one code is coarser than lrs_std/4 and the doubled gain's
+// full scale (CodeMax codes) still holds lrs_max, the largest conductance
+// a formed or set cell takes, so that no cell clips. lin2025's 14-bit ADC
+// already resolves 0.196 µS per code (< lrs_std/4), so its reads keep
+// tia_gain: the range only moves where one gain cannot serve both. The ×2
+// steps, the lrs_std/4 target and full scale at lrs_max are assumptions.
+func ReadGain(p Params) units.Ohms {
+	if p.ReadTIAGain > 0 {
+		return p.ReadTIAGain
+	}
+	g := float64(p.TIAGain)
+	vr := float64(dacReadVoltage(p))
+	codes := math.Ldexp(1, p.ADCBits-1)
+	perCode := func(g float64) float64 { return float64(p.ADCFullScale) / codes / g / vr } // siemens per code
+	if !(g > 0 && vr > 0) {
+		return p.TIAGain
+	}
+	for k := 0; k < 64 && perCode(g) > float64(p.LRSStd)/4 && (codes-1)*perCode(2*g) >= float64(p.LRSMax); k++ {
+		g *= 2
+	}
+	return units.Ohms(g)
+}
+
+// dacReadVoltage returns p's read voltage as the DAC applies it.
+func dacReadVoltage(p Params) units.Volts {
+	per := Periphery{DACBits: p.DACBits, DACFullScale: p.DACFullScale}
+	return per.DACVolts(per.DACCode(p.ReadVoltage))
 }
 
 // DACCode returns the DAC code nearest to v, clamped to [0, 2^DACBits − 1].
@@ -92,9 +139,9 @@ func (p Periphery) MVMAmps(code int32, binary bool) units.Amps {
 }
 
 // Siemens converts the ADC code of a one-hot read (one row at ReadVoltage)
-// to the conductance of the cell read.
+// to the conductance of the cell read (codes of a read are at ReadLSB).
 func (p Periphery) Siemens(code int32) units.Siemens {
-	return units.Siemens(float64(code) * float64(p.LSB) / float64(p.ReadVoltage))
+	return units.Siemens(float64(code) * float64(p.ReadLSB) / float64(p.ReadVoltage))
 }
 
 // ADCCode converts a column current to the ADC code (round to nearest,

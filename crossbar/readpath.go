@@ -28,8 +28,9 @@ import (
 // converted in pairs (2k, 2k+1), absolute: the pair's TIA subtracts the
 // two currents before one conversion, whose code goes to the even column;
 // the odd column's code is 0 and costs no conversion. The region must
-// hold whole pairs (checked by the callers).
-func (m *Model) convert(rows []int32, c0, n int, codes []int32, diff bool) int {
+// hold whole pairs (checked by the callers). lsb is the column current
+// per code: m.lsb in MVMs, m.rlsb in conductance reads (Periphery.ReadLSB).
+func (m *Model) convert(rows []int32, c0, n int, codes []int32, diff bool, lsb float64) int {
 	s := m.sumG[:n]
 	s2 := m.sumG2[:n]
 	// cur(j) = scale·s[j] and its noise nsc·sqrt(s2[j]): conductance sums
@@ -70,7 +71,7 @@ func (m *Model) convert(rows []int32, c0, n int, codes []int32, diff bool) int {
 	codes = codes[:n]
 	sat := 0
 	ops := m.colOps[c0 : c0+n]
-	lsb, cmin, cmax := m.lsb, float64(m.per.CodeMin), float64(m.per.CodeMax)
+	cmin, cmax := float64(m.per.CodeMin), float64(m.per.CodeMax)
 	conv := n
 	step := 1
 	if diff {
@@ -132,7 +133,7 @@ func (m *Model) Read(ctx context.Context, r Region, g []units.Siemens) error {
 		row := r.Row + i
 		m.refreshRow(row)
 		m.one[0] = int32(row)
-		m.convert(m.one[:], r.Col, r.Cols, m.codes, false)
+		m.convert(m.one[:], r.Col, r.Cols, m.codes, false, m.rlsb)
 		out := g[i*r.Cols : (i+1)*r.Cols]
 		for j, c := range m.codes[:r.Cols] {
 			out[j] = m.per.Siemens(c)
@@ -163,7 +164,7 @@ func (m *Model) ReadCodes(ctx context.Context, r Region, codes []int32) (saturat
 		rows = append(rows, int32(i))
 	}
 	m.active = rows
-	return m.convert(rows, r.Col, r.Cols, codes, false), nil
+	return m.convert(rows, r.Col, r.Cols, codes, false, m.rlsb), nil
 }
 
 // MVM implements Array; y[j] = Periphery.MVMAmps(code, binary) of the codes
@@ -240,7 +241,7 @@ func (m *Model) mvm(r Region, x []float64, out []int32) (sat int, binary bool, e
 	}
 	m.counters.MVMs++
 	if binary {
-		return m.convert(active, r.Col, r.Cols, out, m.analogDiff), true, nil
+		return m.convert(active, r.Col, r.Cols, out, m.analogDiff, m.lsb), true, nil
 	}
 	for _, i := range active {
 		m.q[i] = m.per.Quantize(x[int(i)-r.Row])
@@ -255,7 +256,7 @@ func (m *Model) mvm(r Region, x []float64, out []int32) (sat int, binary bool, e
 			}
 		}
 		m.planeRows = rows
-		sat += m.convert(rows, r.Col, r.Cols, m.plane, m.analogDiff)
+		sat += m.convert(rows, r.Col, r.Cols, m.plane, m.analogDiff, m.lsb)
 		for j, c := range m.plane[:r.Cols] {
 			acc[j] += c << b
 		}

@@ -1,6 +1,7 @@
 package crossbar
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -411,5 +412,62 @@ func TestZigguratTables(t *testing.T) {
 		if d := int64(zig.k[c.i]) - int64(c.want); d < -1 || d > 1 {
 			t.Errorf("k[%d] = %#x, want %#x", c.i, zig.k[c.i], c.want)
 		}
+	}
+}
+
+// TestReadGainAutoRange: a conductance read switches the TIA to a higher
+// gain (×2 steps) when one code at tia_gain is coarser than lrs_std/4, as
+// far as full scale still holds lrs_max. lin2025's 14-bit ADC keeps
+// tia_gain; with a 6-bit ADC the read gain is 8 × 5.6 kΩ (one code 6.3 µS,
+// full scale 97 µS; a 4th doubling would hold only 49 µS < lrs_max), and
+// a formed array then reads as formed, with its mean conductance, where at
+// tia_gain every cell reads code 0. An explicit read_tia_gain is kept.
+func TestReadGainAutoRange(t *testing.T) {
+	ctx := context.Background()
+	p, _ := Preset("lin2025")
+	if g := ReadGain(p); g != p.TIAGain {
+		t.Errorf("lin2025 read gain %v, want tia_gain %v", g, p.TIAGain)
+	}
+	if per := NewPeriphery(p); per.ReadLSB != per.LSB {
+		t.Errorf("lin2025: read LSB %v differs from the MVM LSB %v", per.ReadLSB, per.LSB)
+	}
+	read := func(p Params) ConductanceStats {
+		m, err := NewModel(p, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+		r := Region{Rows: 64, Cols: 64}
+		if err := m.Program(ctx, r, DefaultForming(p)); err != nil {
+			t.Fatal(err)
+		}
+		g := make([]units.Siemens, r.Cells())
+		if err := m.Read(ctx, r, g); err != nil {
+			t.Fatal(err)
+		}
+		return Summarize(g, p.FormedThreshold)
+	}
+	ref := read(p)
+	p6 := p
+	p6.ADCBits = 6
+	if g := ReadGain(p6); g != 8*p.TIAGain {
+		t.Errorf("6-bit read gain %v, want 8 × %v", g, p.TIAGain)
+	}
+	per := NewPeriphery(p6)
+	if fs := per.Siemens(per.CodeMax); fs < p.LRSMax || fs/2 >= p.LRSMax {
+		t.Errorf("6-bit read full scale %v: want the last ×2 step holding lrs_max %v", fs, p.LRSMax)
+	}
+	got := read(p6)
+	if got.FormedFraction < 0.99 || math.Abs(got.MeanUS-ref.MeanUS) > 1 {
+		t.Errorf("6-bit auto-ranged read: formed %.4f, mean %.3f µS; 14-bit %.4f, %.3f µS", got.FormedFraction, got.MeanUS, ref.FormedFraction, ref.MeanUS)
+	}
+	t.Logf("6-bit read: %.3f µS per code, formed %.4f, %.3f ± %.3f µS (14-bit: %.3f ± %.3f µS)",
+		per.Siemens(1).Micro(), got.FormedFraction, got.MeanUS, got.StdUS, ref.MeanUS, ref.StdUS)
+	p6.ReadTIAGain = p.TIAGain
+	if g := ReadGain(p6); g != p.TIAGain {
+		t.Errorf("explicit read_tia_gain: %v, want %v", g, p.TIAGain)
+	}
+	if got := read(p6); got.Formed != 0 {
+		t.Errorf("6-bit read at tia_gain: %d cells above the threshold, want 0 (50 µS per code)", got.Formed)
 	}
 }

@@ -276,6 +276,9 @@ func (b *Board) setInfo(i wire.Info) error {
 		LSB:          units.Amps(f(i.ADCLSB)),
 		InputBits:    int(i.InputBits),
 	}
+	// A board reports one ADC LSB (firmware 1.1): its conductance reads
+	// are at the MVM gain.
+	per.ReadTIAGain, per.ReadLSB = per.TIAGain, per.LSB
 	pos := func(x float64) bool { return x > 0 && !math.IsInf(x, 0) }
 	switch {
 	case i.Rows == 0 || i.Cols == 0:

@@ -56,6 +56,10 @@ type PeripheryInfo struct {
 	DACFullScale float64 `json:"dac_full_scale_v"`
 	DACStep      float64 `json:"dac_step_v"`
 	TIAGain      float64 `json:"tia_gain_ohm"`
+	// ReadTIAGain is the gain of a conductance read (crossbar.ReadGain:
+	// read_tia_gain, or auto-ranged when the MVM gain cannot resolve one
+	// cell); LSBMicro is one code at that gain.
+	ReadTIAGain  float64 `json:"read_tia_gain_ohm"`
 	ADCBits      int     `json:"adc_bits"`
 	ADCFullScale float64 `json:"adc_full_scale_v"`
 	LSB          float64 `json:"lsb_a"`
@@ -84,7 +88,7 @@ func DescribeMacro(p crossbar.Params, source string) MacroDescription {
 		Periphery: PeripheryInfo{
 			ReadVoltage: float64(per.ReadVoltage), ReadCode: per.ReadCode,
 			DACBits: per.DACBits, DACFullScale: float64(per.DACFullScale), DACStep: float64(per.DACVolts(1)),
-			TIAGain: float64(per.TIAGain), ADCBits: per.ADCBits, ADCFullScale: float64(per.ADCFullScale),
+			TIAGain: float64(per.TIAGain), ReadTIAGain: float64(per.ReadTIAGain), ADCBits: per.ADCBits, ADCFullScale: float64(per.ADCFullScale),
 			LSB: float64(per.LSB), LSBMicro: per.Siemens(1).Micro(), FullScale: float64(per.Amps(per.CodeMax)),
 			InputBits: per.InputBits,
 		},
@@ -108,8 +112,8 @@ func (d MacroDescription) WriteText(out io.Writer) error {
 		fmt.Fprintf(w, ": %s", d.Description)
 	}
 	fmt.Fprintf(w, "\ngeometry\t%d × %d = %d cells (1T1R)\n", d.Rows, d.Cols, d.Rows*d.Cols)
-	fmt.Fprintf(w, "read\t%v on the rows (DAC code %d), LSB %v = %v per cell, full scale %v\n",
-		units.Volts(per.ReadVoltage), per.ReadCode, units.Amps(per.LSB), units.Siemens(per.LSBMicro*1e-6), units.Amps(per.FullScale))
+	fmt.Fprintf(w, "read\t%v on the rows (DAC code %d), LSB %v, full scale %v; a one-cell read at %v: %v per code\n",
+		units.Volts(per.ReadVoltage), per.ReadCode, units.Amps(per.LSB), units.Amps(per.FullScale), units.Ohms(per.ReadTIAGain), units.Siemens(per.LSBMicro*1e-6))
 	fmt.Fprintf(w, "DAC\t%d bit over %v (step %v)\n", per.DACBits, units.Volts(per.DACFullScale), units.Volts(per.DACStep))
 	fmt.Fprintf(w, "TIA / ADC\t%v, %d bit over ±%v; inputs bit-serial, %d planes\n", units.Ohms(per.TIAGain), per.ADCBits, units.Volts(per.ADCFullScale), per.InputBits)
 	fmt.Fprintf(w, "limits\tform ≤ %v, set ≤ %v, reset ≤ %v, width %v..%v, gate ≤ %v\n",

@@ -35,7 +35,7 @@ func walkthrough(dir string) []walk {
 
 		{[]string{"demo", "--sed", "3"}, 2, "unknown flag --sed; did you mean --seed?"},
 		{[]string{"demo", "--seed", "abc"}, 2, "--seed abc: not understood (want an unsigned integer)"},
-		{[]string{"demo", "--seeds", "5-1"}, 2, "bad seed range"},
+		{[]string{"demo", "--skip", "sweeps"}, 2, "no part \"sweeps\"; did you mean sweep?"},
 		{[]string{"demo", "extra"}, 2, "unexpected argument"},
 
 		{[]string{"data"}, 2, "no command given (want convert, show, stats)"},
@@ -92,7 +92,10 @@ func walkthrough(dir string) []walk {
 		{[]string{"sweep"}, 2, "want one SPEC file"},
 		{[]string{"sweep", "merge"}, 2, "want one results folder"},
 		{[]string{"sweep", "slurm", "x.yaml"}, 2, "--tasks N"},
-		{[]string{"cost"}, 2, "want a subcommand"},
+		{[]string{"cost"}, 2, "no command given (want params, price)"},
+		{[]string{"cost", "prise", "r.json"}, 2, "did you mean 'memlsm cost price'?"},
+		{[]string{"cost", "params", "--set", "cost.chip.adc_bitz=8"}, 2, "did you mean"},
+		{[]string{"cost", "price"}, 2, "want one result file"},
 	}
 }
 

@@ -132,6 +132,9 @@ func Config(m *crossbar.Model, name string) (firmware.Config, error) {
 		return firmware.Config{}, fmt.Errorf("emu: the firmware drives at most %d×%d cells, the model has %d×%d", firmware.MaxRows, firmware.MaxCols, p.Rows, p.Cols)
 	case per.DACBits > 16 || per.ADCBits > 16 || per.InputBits > 16:
 		return firmware.Config{}, fmt.Errorf("emu: DAC, ADC and input resolutions must be ≤ 16 bits, got %d, %d, %d", per.DACBits, per.ADCBits, per.InputBits)
+	case per.ReadLSB != per.LSB:
+		return firmware.Config{}, fmt.Errorf("emu: the model reads conductances at %v (read_tia_gain, auto-ranged for its %d-bit ADC) and multiplies at %v (tia_gain); "+
+			"a board reports one ADC LSB in its Info (firmware 1.1), so set read_tia_gain to tia_gain to emulate it", per.ReadTIAGain, per.ADCBits, per.TIAGain)
 	case len(name) > wire.MaxNameLen:
 		return firmware.Config{}, fmt.Errorf("emu: board name %q longer than %d bytes", name, wire.MaxNameLen)
 	}
