@@ -52,10 +52,10 @@ func TestAudioFrontEndNestedCV(t *testing.T) {
 	cands := []frontEnd{
 		{name: "default", cochlea: func(*convert.CochleaParams) {}},
 		{name: "Q 3 taps (stage 1)", cochlea: old},
-		{name: "Q 3 taps, span binning", cochlea: old, encoder: EncoderConfig{Binning: Binning{Span: &events.SpanBinner{Counts: true, Unit: 0.004}}}},
+		{name: "Q 3 taps, span binning", cochlea: old, encoder: EncoderConfig{Binning: SpanBinning(convert.CochleaSensor)}},
 		{name: "no noise suppression", cochlea: func(p *convert.CochleaParams) { p.NoiseFloor = 0 }},
 		{name: "no endpoint detection", cochlea: func(p *convert.CochleaParams) { p.Endpoint = nil }},
-		{name: "span binning", encoder: EncoderConfig{Binning: Binning{Span: &events.SpanBinner{Counts: true, Unit: 0.004}}}, cochlea: func(*convert.CochleaParams) {}},
+		{name: "span binning", encoder: EncoderConfig{Binning: SpanBinning(convert.CochleaSensor)}, cochlea: func(*convert.CochleaParams) {}},
 		{name: "ERB ×0.6 taps", cochlea: func(p *convert.CochleaParams) { p.TapERB = 0.6 }},
 	}
 	cands = selectionCandidates(t, cands)
