@@ -44,11 +44,18 @@ const (
 	demoAudio  = "embedded:audio"
 )
 
+// demoFlagSet returns the demo's flags (the zero-shot flags, --seeds
+// defaulting to demoSeeds) and the settings they fill.
+func demoFlagSet() (*cli.FlagSet, *zeroshotFlags) {
+	fs := newFlagSet("demo", demoUsage)
+	z := new(zeroshotFlags)
+	z.register(fs, false, demoSeeds)
+	return fs, z
+}
+
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	start := time.Now()
-	fs := newFlagSet("demo", demoUsage)
-	var z zeroshotFlags
-	z.register(fs, false, demoSeeds)
+	fs, z := demoFlagSet()
 	if err := fs.ParseNone(args, stdout); err != nil {
 		return err
 	}

@@ -99,7 +99,13 @@ func TestDemo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the demo takes up to a minute (skipped with -short)")
 	}
-	stdout, stderr, code := runCLI(t, "demo", "--json")
+	// The default sweep is ten head seeds (checked on the flag first); two
+	// exercise the sweep path at a fifth of the cost (a head training per
+	// seed on the same features).
+	if fs, _ := demoFlagSet(); fs.Lookup("seeds") == nil || fs.Lookup("seeds").DefValue != demoSeeds || demoSeeds != "1-10" {
+		t.Fatalf("demo --seeds default %v, want %q (ten seeds)", fs.Lookup("seeds"), "1-10")
+	}
+	stdout, stderr, code := runCLI(t, "demo", "--json", "--seeds", "1-2")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -108,10 +114,10 @@ func TestDemo(t *testing.T) {
 	if seen <= number(t, m, "seen.chance_audio_to_image") || number(t, m, "seen.image_to_audio") <= number(t, m, "seen.chance_image_to_audio") {
 		t.Errorf("seen retrieval not above chance: %v", m["seen"])
 	}
-	// The default seed sweep (demoSeeds) and, when the unseen digits are
-	// not clearly above chance, the explanation.
-	if runs, _ := m["sweep"].(map[string]any)["runs"].([]any); len(runs) != 10 {
-		t.Errorf("demo sweep of %d seeds, want 10", len(runs))
+	// The seed sweep and, when the unseen digits are not clearly above
+	// chance, the explanation.
+	if runs, _ := m["sweep"].(map[string]any)["runs"].([]any); len(runs) != 2 {
+		t.Errorf("demo sweep of %d seeds, want 2", len(runs))
 	}
 	note, _ := m["unseen_note"].(string)
 	u := m["unseen"].(map[string]any)
@@ -244,8 +250,7 @@ func TestZeroShotReal(t *testing.T) {
 		t.Skip("converts 2500 recordings (skipped with -short)")
 	}
 	img := sharedData(t, "nmnist/NMNISTsmall")
-	aud := sharedData(t, "fsdd/recordings")
-	stdout, stderr, code := runCLI(t, "zeroshot", "--images", "nmnist:"+img, "--audio", "fsdd:"+aud, "--json")
+	stdout, stderr, code := runCLI(t, "zeroshot", "--images", "nmnist:"+img, "--audio", fsddEvents(t), "--json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
