@@ -297,8 +297,11 @@ func (t *Table) axisPlot(p *Plan, i int, metric string) (*plot.Plot, error) {
 	return pl, nil
 }
 
-// paretoFront returns the indices of the points not dominated in (lower
-// energy, higher metric), sorted by energy.
+// ParetoFront returns the indices of the points not dominated in (lower
+// energy, higher metric), sorted by energy; NaN points are never on it.
+func ParetoFront(energy, metric []float64) []int { return paretoFront(energy, metric) }
+
+// paretoFront is ParetoFront.
 func paretoFront(energy, metric []float64) []int {
 	idx := make([]int, 0, len(energy))
 	for i := range energy {

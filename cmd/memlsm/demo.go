@@ -1,76 +1,85 @@
 package main
 
-// memlsm demo: the main job — zero-shot audio↔image retrieval on the
-// embedded data sets and the simulated lin2025 macro, no download needed.
+// memlsm demo: the main job — the whole co-design loop on the embedded
+// data (package demo).
 
 import (
 	"context"
 	"fmt"
 	"io"
-	"time"
+	"path/filepath"
+	"strings"
 
+	"github.com/memlsm/memlsm/demo"
+	"github.com/memlsm/memlsm/experiment"
 	"github.com/memlsm/memlsm/internal/cli"
 )
 
 func init() {
-	register(cli.Command{Name: "demo", Summary: "the main job: zero-shot audio↔image retrieval on the embedded data, simulated macro", Run: runDemo})
+	register(cli.Command{Name: "demo", Summary: "the main job: the co-design loop (macro, classification, zero-shot, sweep, board) on the embedded data", Run: runDemo})
 }
 
-const demoUsage = `demo [--seed N] [--seeds LIST] [--trace] [--json] [--plot FILE.png|.svg|.pdf] [--md FILE] [--save FILE] [flags]
+const demoUsage = `demo [--seed N] [--json] [--report DIR] [--skip PARTS] [--workers N]
 
-Runs the paper's zero-shot experiment (Lin et al. 2025) on the data embedded
-in the binary: saccade-MNIST images (real MNIST digits through the
-saccade/ATIS converter) and spoken digits (synthetic voices through the
-cochlea converter). Two LSMs on the simulated lin2025 macro encode images
-and audio; a contrastive head is trained on digits 1–7 and retrieval is
-measured both ways on held-out digits 1–7 and on the unseen digits 8–9.
-Prints a table shaped like the paper's (its Table 2), then how much the
-result depends on the head's seed (a sweep over --seeds, default 1-10: the
-features are encoded once and a head is trained per seed) and, when the
-unseen digits are not clearly above chance, why. Every zeroshot flag
-applies (see 'memlsm zeroshot -h'), e.g. --trace for the per-epoch trace
-and the paper's test-selected epoch rule as a labelled diagnostic.`
+Runs the whole co-design loop on the data embedded in the binary
+(saccade-MNIST images, spoken digits) and the simulated lin2025 macro, and
+prints one screen of tables:
 
-// demoSeeds is the demo's default seed sweep: ten head seeds on the
-// features of --seed (assumption: ten seeds estimate the spread to about
-// ±24 % of itself, 1/√(2·9), for ten head trainings — about 18 s of CPU,
-// which keeps the demo at about 23 s on this 2-core machine even with the
-// other core busy, inside its 60 s budget).
-const demoSeeds = "1-10"
+  1. macro           the formed conductance distribution of the whole macro
+                     beside Lin et al. 2025's 14.25 ± 2.46 µS, formed fraction
+  2. classification  images and audio with the reservoir on that macro,
+                     5-fold cross-validation: accuracy ± SD over folds
+  3. zero_shot       unseen audio↔image retrieval over every pair of unseen
+                     digits (generalised protocol: S, U, H) with its CI,
+                     beside the paper's figure, in plain words
+  4. sweep           ADC bits × read noise in in-memory mode: accuracy,
+                     energy and latency per inference on the projected chip
+                     and on digital hardware, and the Pareto front
+  5. board           the audio classification again through the emulated
+                     board on a pty (real firmware, serial driver): the same
+                     figures to the last digit
 
-// Sources of the demo.
-const (
-	demoImages = "embedded:images"
-	demoAudio  = "embedded:audio"
-)
-
-// demoFlagSet returns the demo's flags (the zero-shot flags, --seeds
-// defaulting to demoSeeds) and the settings they fill.
-func demoFlagSet() (*cli.FlagSet, *zeroshotFlags) {
-	fs := newFlagSet("demo", demoUsage)
-	z := new(zeroshotFlags)
-	z.register(fs, false, demoSeeds)
-	return fs, z
-}
+--json prints every figure as one JSON object; --report DIR (a new or empty
+folder) also writes a self-contained HTML report (index.html: figures,
+tables and, per part, the commands that reproduce it and run it at full
+scale), the figures as PNG, demo.json, demo.txt and the sweep's folder.
+--skip leaves parts out (a comma-separated list of the names above).`
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	start := time.Now()
-	fs, z := demoFlagSet()
+	fs := newFlagSet("demo", demoUsage)
+	seed := fs.Uint64("seed", experiment.DefaultSeed, "seed of the simulated macro, folds and heads")
+	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
+	report := fs.String("report", "", "write the HTML report, figures, JSON and sweep table into DIR (new or empty)")
+	skip := fs.String("skip", "", "leave out these parts: "+strings.Join(demo.Parts, ","))
+	workers := fs.Int("workers", 0, "encoding goroutines per part (default GOMAXPROCS)")
 	if err := fs.ParseNone(args, stdout); err != nil {
 		return err
 	}
-	z.images, z.audio = demoImages, demoAudio
-	if _, err := z.check(fs); err != nil {
-		return err
+	cfg := demo.Config{Seed: *seed, Workers: *workers, Log: stderr}
+	var err error
+	if cfg.Skip, err = demo.ParseParts(*skip); err != nil {
+		return usagef("--skip: %v", err)
 	}
-	fmt.Fprintf(stderr, "memlsm demo: zero-shot audio↔image on %s + %s, simulated macro (--board %s), seed %d\n", demoImages, demoAudio, z.exp.board, z.exp.seed)
-	res, err := z.run(ctx, fs, stderr)
+	if *report != "" {
+		if err := demo.CheckReportDir(*report); err != nil {
+			return usagef("--report: %v", err)
+		}
+	}
+	fmt.Fprintf(stderr, "memlsm demo: %s + %s, simulated lin2025 macro, seed %d; the parts run side by side\n", demo.ImagesSource, demo.AudioSource, *seed)
+	var res *demo.Result
+	if *report == "" {
+		res, err = demo.Run(ctx, cfg)
+	} else {
+		var files []string
+		if res, files, err = demo.RunReport(ctx, cfg, *report); err == nil {
+			fmt.Fprintf(stderr, "memlsm demo: report %s (%d files: %s)\n", filepath.Join(*report, demo.ReportHTML), len(files), strings.Join(files, ", "))
+		}
+	}
 	if err != nil {
 		return err
 	}
-	if err := z.report(res, "demo", stdout, stderr); err != nil {
-		return err
+	if *asJSON {
+		return cli.WriteJSON(stdout, res)
 	}
-	fmt.Fprintf(stderr, "memlsm demo: done in %.1f s (loading and converting included)\n", time.Since(start).Seconds())
-	return nil
+	return res.WriteText(stdout)
 }

@@ -35,7 +35,7 @@ func walkthrough(dir string) []walk {
 
 		{[]string{"demo", "--sed", "3"}, 2, "unknown flag --sed; did you mean --seed?"},
 		{[]string{"demo", "--seed", "abc"}, 2, "--seed abc: not understood (want an unsigned integer)"},
-		{[]string{"demo", "--seeds", "5-1"}, 2, "bad seed range"},
+		{[]string{"demo", "--skip", "sweeps"}, 2, "no part \"sweeps\"; did you mean sweep?"},
 		{[]string{"demo", "extra"}, 2, "unexpected argument"},
 
 		{[]string{"data"}, 2, "no command given (want convert, show, stats)"},

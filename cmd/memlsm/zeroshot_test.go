@@ -14,8 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	"github.com/memlsm/memlsm/events/source"
 )
 
 func TestZeroShotCLI(t *testing.T) {
@@ -89,46 +87,6 @@ func TestZeroShotCLI(t *testing.T) {
 			t.Errorf("%v: exit %d, want 2 (%s)", bad, code, stderr)
 		}
 	}
-}
-
-// TestDemo runs the main job as a user does, within the budget.
-func TestDemo(t *testing.T) {
-	if !slices.Contains(source.Schemes(), "embedded") {
-		t.Skip("the embedded: data sources are not built in yet")
-	}
-	if testing.Short() {
-		t.Skip("the demo takes up to a minute (skipped with -short)")
-	}
-	// The default sweep is ten head seeds (checked on the flag first); two
-	// exercise the sweep path at a fifth of the cost (a head training per
-	// seed on the same features).
-	if fs, _ := demoFlagSet(); fs.Lookup("seeds") == nil || fs.Lookup("seeds").DefValue != demoSeeds || demoSeeds != "1-10" {
-		t.Fatalf("demo --seeds default %v, want %q (ten seeds)", fs.Lookup("seeds"), "1-10")
-	}
-	stdout, stderr, code := runCLI(t, "demo", "--json", "--seeds", "1-2")
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	m := jsonObject(t, stdout)
-	seen, unseen := number(t, m, "seen.audio_to_image"), number(t, m, "unseen.audio_to_image")
-	if seen <= number(t, m, "seen.chance_audio_to_image") || number(t, m, "seen.image_to_audio") <= number(t, m, "seen.chance_image_to_audio") {
-		t.Errorf("seen retrieval not above chance: %v", m["seen"])
-	}
-	// The seed sweep and, when the unseen digits are not clearly above
-	// chance, the explanation.
-	if runs, _ := m["sweep"].(map[string]any)["runs"].([]any); len(runs) != 2 {
-		t.Errorf("demo sweep of %d seeds, want 2", len(runs))
-	}
-	note, _ := m["unseen_note"].(string)
-	u := m["unseen"].(map[string]any)
-	bar := 0.5 + 2*math.Sqrt(0.25/number(t, u, "pairs")) // chance 1/2 + two standard errors (closed form)
-	if clearly := number(t, u, "audio_to_image") > bar && number(t, u, "image_to_audio") > bar; clearly == (note != "") {
-		t.Errorf("unseen %v: note %q", u, note)
-	}
-	if note != "" && !strings.Contains(stderr, note) {
-		t.Errorf("stderr lacks the unseen note:\n%s", stderr)
-	}
-	t.Logf("demo: seen a→i %.3f, unseen a→i %.3f; %s", seen, unseen, stderr)
 }
 
 func TestEncodeCLI(t *testing.T) {
