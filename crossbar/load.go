@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 )
 
 // LoadParamsFile reads a parameter file (LoadParams), naming it in errors.
@@ -29,6 +31,19 @@ type choiceError struct{ error }
 
 func (e choiceError) Is(target error) bool { return target == ErrChoice }
 func (e choiceError) Unwrap() error        { return e.error }
+
+// PresetOrFile returns the parameters of a preset name or, when s names
+// no preset, of the parameter file s. A name that is neither matches
+// ErrChoice.
+func PresetOrFile(s string) (Params, error) {
+	if slices.Contains(Presets(), s) {
+		return Preset(s)
+	}
+	if _, err := os.Stat(s); err != nil {
+		return Params{}, choiceError{fmt.Errorf("%q is neither a preset (%s) nor a readable file", s, strings.Join(Presets(), ", "))}
+	}
+	return LoadParamsFile(s)
+}
 
 // Choose returns the parameters a user names: the preset, or the
 // parameter file when file is not "", with the settings applied, and a

@@ -40,7 +40,7 @@
 // that reproduces its figure and the one that runs it at full scale.
 //
 // The demo is scaled to about 40 s of CPU, which two cores share: the
-// classification uses the whole embedded sets, the zero-shot headline 8 of
+// classification uses the whole embedded sets, the zero-shot headline 6 of
 // the 36 pairs with a experiment.HeadlineEpochs contrastive head, and the
 // sweep 8 points × 2 seeds on the first 20 images of each digit
 // (DefaultSweepYAML). The report's full-scale commands lift each

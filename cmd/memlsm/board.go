@@ -4,12 +4,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 
-	"github.com/memlsm/memlsm/crossbar"
+	"github.com/memlsm/memlsm/board"
 	"github.com/memlsm/memlsm/firmware/emu"
 	"github.com/memlsm/memlsm/internal/cli"
 )
@@ -46,31 +45,6 @@ probability P for up to --delay; --stall-prob P makes the board stall for
 then hangs up and exits. --faults sets them in one list, e.g.
 --faults drop=0.01,corrupt=0.01. Runs until Ctrl-C.`
 
-// boardInfo is the --json output of board emulate.
-type boardInfo struct {
-	Path   string `json:"path"`
-	Name   string `json:"name"`
-	Rows   int    `json:"rows"`
-	Cols   int    `json:"cols"`
-	Source string `json:"source"` // preset or parameter file
-	Seed   uint64 `json:"seed"`
-	// Tile is the --tile given (-1: none); MacroSeed the macro's seed.
-	Tile      int        `json:"tile"`
-	MacroSeed uint64     `json:"macro_seed"`
-	Faults    emu.Faults `json:"faults"`
-}
-
-// faultHelp documents the fault flags (emu.FaultNames).
-var faultHelp = map[string]string{
-	"drop":             "probability that a byte is dropped (each direction)",
-	"corrupt":          "probability that a byte is corrupted (each direction)",
-	"delay-prob":       "probability that the stream stalls before a byte (each direction)",
-	"delay":            "longest such stall, e.g. 5ms (with --delay-prob; alone it implies --delay-prob 0.001)",
-	"stall-prob":       "probability that the board stalls before answering a request",
-	"stall":            "length of a stall, e.g. 300ms (with --stall-prob; alone it implies --stall-prob 0.01)",
-	"disconnect-after": "hang up after answering this many frames (0: never)",
-}
-
 func runBoardEmulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("board emulate", boardUsage)
 	var pf macroParamFlags
@@ -80,7 +54,7 @@ func runBoardEmulate(ctx context.Context, args []string, stdout, stderr io.Write
 	name := fs.String("name", emu.DefaultName, "board name reported by HELLO")
 	var f emu.Faults
 	for _, n := range emu.FaultNames {
-		fs.Func(n, faultHelp[n], func(v string) error { return f.Set(n, v) })
+		fs.Func(n, board.FaultHelp[n], func(v string) error { return f.Set(n, v) })
 	}
 	faults := fs.String("faults", "", "the fault flags in one list, e.g. drop=0.01,corrupt=0.01,stall=300ms (names as the flags; a flag given on its own must not repeat one)")
 	asJSON := fs.Bool("json", false, "print one JSON object (the path and the board) on stdout instead of the bare path")
@@ -103,28 +77,15 @@ func runBoardEmulate(ctx context.Context, args []string, stdout, stderr io.Write
 	if *tile < -1 {
 		return usagef("--tile %d must be a tile index ≥ 0", *tile)
 	}
-	macroSeed := *seed
-	if *tile >= 0 {
-		macroSeed = crossbar.TileSeed(*seed, *tile)
-	}
-	m, err := crossbar.NewModel(p, macroSeed)
+	e, err := board.Emulate(ctx, board.EmulatorConfig{Params: p, Source: source, Seed: *seed, Tile: *tile, Name: *name, Faults: f})
 	if err != nil {
-		return fmt.Errorf("board emulate: %w", err)
+		return err
 	}
-	b, err := emu.New(m, &emu.Options{Name: *name, Seed: *seed, Faults: f})
-	if err != nil {
-		return fmt.Errorf("board emulate: %w", err)
-	}
-	pt, err := emu.ServePTY(ctx, b)
-	if err != nil {
-		return fmt.Errorf("board emulate: %w", err)
-	}
-	defer pt.Close()
-	g := m.Geometry()
+	defer e.Close()
 	if *asJSON {
-		err = cli.WriteJSON(stdout, boardInfo{Path: pt.Path(), Name: *name, Rows: g.Rows, Cols: g.Cols, Source: source, Seed: *seed, Tile: *tile, MacroSeed: macroSeed, Faults: f})
+		err = cli.WriteJSON(stdout, e.Info)
 	} else {
-		_, err = fmt.Fprintln(stdout, pt.Path())
+		_, err = fmt.Fprintln(stdout, e.Info.Path)
 	}
 	if err != nil {
 		return err
@@ -132,28 +93,10 @@ func runBoardEmulate(ctx context.Context, args []string, stdout, stderr io.Write
 	if s, ok := stdout.(interface{ Sync() error }); ok {
 		s.Sync()
 	}
-	fmt.Fprintf(stderr, "memlsm board emulate: %q, %d×%d macro (%s, seed %d) on %s", *name, g.Rows, g.Cols, source, macroSeed, pt.Path())
-	if *tile >= 0 {
-		fmt.Fprintf(stderr, "; tile %d of seed %d", *tile, *seed)
+	fmt.Fprintf(stderr, "memlsm board emulate: %v; Ctrl-C stops it\n", e)
+	end, err := e.Wait(ctx)
+	if end != "" {
+		fmt.Fprintf(stderr, "memlsm board emulate: %s\n", end)
 	}
-	if f != (emu.Faults{}) {
-		fmt.Fprintf(stderr, "; faults: drop %g, corrupt %g, delay %g×%v, stall %g×%v, disconnect after %d",
-			f.ToBoard.Drop, f.ToBoard.Corrupt, f.ToBoard.Delay, f.ToBoard.MaxTime, f.StallProb, f.Stall, f.DisconnectAfter)
-	}
-	fmt.Fprintln(stderr, "; Ctrl-C stops it")
-	select {
-	case <-ctx.Done():
-		pt.Close()
-		fmt.Fprintf(stderr, "memlsm board emulate: stopped after %d frames\n", b.Stats().Frames)
-		return nil
-	case <-pt.Done():
-	}
-	if errors.Is(pt.Err(), emu.ErrDisconnected) {
-		fmt.Fprintf(stderr, "memlsm board emulate: disconnected after %d frames, as asked\n", b.Stats().Frames)
-		return nil
-	}
-	if err := pt.Err(); err != nil {
-		return fmt.Errorf("board emulate: %w", err)
-	}
-	return nil
+	return err
 }

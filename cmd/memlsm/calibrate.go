@@ -8,10 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 
 	"github.com/memlsm/memlsm/board"
 	"github.com/memlsm/memlsm/calibrate"
@@ -73,17 +70,6 @@ func runCalibrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return runCalibrateMeasure(ctx, args, stdout, stderr)
 }
 
-// presetOrFile resolves a preset name or a parameter file.
-func presetOrFile(s string) (crossbar.Params, error) {
-	if slices.Contains(crossbar.Presets(), s) {
-		return crossbar.Preset(s)
-	}
-	if _, err := os.Stat(s); err != nil {
-		return crossbar.Params{}, usagef("%q is neither a preset (%s) nor a readable file", s, strings.Join(crossbar.Presets(), ", "))
-	}
-	return crossbar.LoadParamsFile(s)
-}
-
 func calibrateProgress(stderr io.Writer) func(desc string, total int) calibrate.Progress {
 	return func(desc string, total int) calibrate.Progress { return progress.New(stderr, total, desc) }
 }
@@ -121,7 +107,7 @@ func runCalibrateMeasure(ctx context.Context, args []string, stdout, stderr io.W
 	}
 	base, baseName := dev, devName
 	if *baseFlag != "" {
-		if base, err = presetOrFile(*baseFlag); err != nil {
+		if base, err = crossbar.PresetOrFile(*baseFlag); err != nil {
 			return err
 		}
 		baseName = *baseFlag
@@ -259,7 +245,7 @@ func runCalibrateCompare(ctx context.Context, args []string, stdout, stderr io.W
 			return usagef("%s does not record its device; give --device", arg)
 		}
 		if board.Simulated(measured.Manifest.Board) {
-			if cfg.Device, err = presetOrFile(cfg.DeviceName); err != nil {
+			if cfg.Device, err = crossbar.PresetOrFile(cfg.DeviceName); err != nil {
 				return err
 			}
 		}

@@ -10,75 +10,92 @@ import (
 	"github.com/memlsm/memlsm/internal/cli"
 )
 
+var costGroup = cli.NewGroup("memlsm cost", "", "")
+
 func init() {
-	register(cli.Command{Name: "cost", Summary: "the cost model's technology table; price a result's inference again", Run: runCost})
+	costGroup.Register(cli.Command{Name: "params", Summary: "the technology the cost model prices with: every key with its value, unit and source", Run: runCostParams})
+	costGroup.Register(cli.Command{Name: "price", Summary: "price the inference a result's \"cost\" block records with another technology", Run: runCostPrice})
+	register(costGroup.AsCommand("the cost model's technology table; price a result's inference again"))
 }
 
-const costUsage = `cost params [--tech FILE] [--set cost.KEY=VALUE ...] [--json]
-       cost price RESULT.json [--tech FILE] [--set cost.KEY=VALUE ...] [--json]`
+// costFlags are the flags both cost commands share: the technology.
+type costFlags struct {
+	tech   string
+	sets   []string
+	asJSON bool
+}
 
-// runCost prints the technology the cost model prices with ("params":
-// every key with its value, unit and source), or prices the inference a
-// result's "cost" block records with another technology ("price").
-func runCost(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("cost", costUsage)
-	techFile := fs.String("tech", "", "technology file: JSON sections of keys over the defaults (partial)")
-	asJSON := fs.Bool("json", false, "print one JSON object on stdout")
-	var sets []string
+func (c *costFlags) register(fs *cli.FlagSet) {
+	fs.StringVar(&c.tech, "tech", "", "technology file: JSON sections of keys over the defaults (partial)")
+	fs.BoolVar(&c.asJSON, "json", false, "print one JSON object on stdout")
 	fs.Func("set", "override one key, e.g. cost.chip.adc_bits=8 (repeatable, after --tech)", func(s string) error {
-		sets = append(sets, s)
+		c.sets = append(c.sets, s)
 		return nil
 	})
-	if len(args) == 0 || (args[0] != "params" && args[0] != "price") {
-		if len(args) > 0 {
-			return usagef("cost: unknown subcommand %q%s", args[0], cli.DidYouMean(args[0], []string{"params", "price"}))
-		}
-		return usagef("cost: want a subcommand: params or price")
-	}
-	pos, err := fs.ParseArgs(args[1:], stdout)
-	if err != nil {
-		return err
-	}
+}
+
+// technology is the defaults with --tech and --set applied.
+func (c *costFlags) technology() (cost.Tech, error) {
 	var file io.Reader
-	if *techFile != "" {
-		f, err := os.Open(*techFile)
+	if c.tech != "" {
+		f, err := os.Open(c.tech)
 		if err != nil {
-			return err
+			return cost.Tech{}, err
 		}
 		defer f.Close()
 		file = f
 	}
-	tech, err := cost.Configure(file, sets)
+	tech, err := cost.Configure(file, c.sets)
 	if err != nil {
-		return cli.UsageError{Err: err}
+		return tech, cli.UsageError{Err: err}
 	}
-	if args[0] == "params" {
-		if len(pos) > 0 {
-			return usagef("cost params: unexpected argument %q", pos[0])
-		}
-		if *asJSON {
-			return cli.WriteJSON(stdout, map[string]any{"keys": tech.Table()}) // one object, as every --json
-		}
-		_, err := io.WriteString(stdout, tech.Markdown())
+	return tech, nil
+}
+
+func runCostParams(_ context.Context, args []string, stdout, _ io.Writer) error {
+	fs := newFlagSet("cost params", "cost params [--tech FILE] [--set cost.KEY=VALUE ...] [--json]")
+	var c costFlags
+	c.register(fs)
+	if err := fs.ParseNone(args, stdout); err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("cost price: want one result file, got %d arguments", len(pos))
+	tech, err := c.technology()
+	if err != nil {
+		return err
 	}
-	f, err := os.Open(pos[0])
+	if c.asJSON {
+		return cli.WriteJSON(stdout, map[string]any{"keys": tech.Table()}) // one object, as every --json
+	}
+	_, err = io.WriteString(stdout, tech.Markdown())
+	return err
+}
+
+func runCostPrice(_ context.Context, args []string, stdout, _ io.Writer) error {
+	fs := newFlagSet("cost price", "cost price RESULT.json [--tech FILE] [--set cost.KEY=VALUE ...] [--json]")
+	var c costFlags
+	c.register(fs)
+	arg, err := fs.ParseOne(args, stdout, "result file")
+	if err != nil {
+		return err
+	}
+	tech, err := c.technology()
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(arg)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	w, err := cost.ReadWorkload(f)
 	if err != nil {
-		return fmt.Errorf("%s: %w", pos[0], err)
+		return fmt.Errorf("%s: %w", arg, err)
 	}
 	r, err := cost.Evaluate(w, tech)
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if c.asJSON {
 		return cli.WriteJSON(stdout, r)
 	}
 	_, err = io.WriteString(stdout, r.Markdown())

@@ -63,7 +63,9 @@ func TestCost(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"cost"}, 2, "want a subcommand"},
+		{[]string{"cost"}, 2, "no command given (want params, price)"},
+		{[]string{"cost", "-h"}, 0, ""},
+		{[]string{"cost", "prise"}, 2, "did you mean 'memlsm cost price'?"},
 		{[]string{"cost", "params", "--set", "cost.chip.adc_bitz=8"}, 2, `did you mean "cost.chip.adc_bits"`},
 		{[]string{"cost", "params", "--set", "cost.board.channels=0"}, 2, "outside [1, 4096]"},
 		{[]string{"cost", "price"}, 2, "want one result file"},

@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"github.com/memlsm/memlsm/events"
-	"github.com/memlsm/memlsm/events/convert"
 	"github.com/memlsm/memlsm/events/source"
 	"github.com/memlsm/memlsm/internal/atomicfile"
 	"github.com/memlsm/memlsm/internal/cli"
@@ -50,60 +49,6 @@ it. --params FILE.json loads a whole parameter set (the JSON of
 convert.SaccadeParams, convert.CochleaParams, convert.RateParams or
 convert.MotorParams); the flags below override single fields.`
 
-// dataConvertResult is the output of data convert --json.
-type dataConvertResult struct {
-	Source      string         `json:"source"`
-	Out         string         `json:"out"`
-	Converter   string         `json:"converter"` // "cochlea" or "saccade"
-	Samples     int            `json:"samples"`
-	Classes     []string       `json:"classes"`
-	ClassCounts map[string]int `json:"class_counts"`
-	Events      int64          `json:"events"`
-	Bytes       int            `json:"bytes"`
-	Seed        uint64         `json:"seed"`
-	Params      any            `json:"params"`
-}
-
-// converterFlags are the flags that set single fields of a converter's
-// parameters (convert.SetParam keys); --threshold sets both thresholds.
-var converterFlags = []struct {
-	name string
-	conv source.Converter
-	keys []string
-	help string
-}{
-	{"threshold", source.Saccade, []string{"threshold_on", "threshold_off"}, "images: contrast threshold of the pixels, ln-intensity units (ON and OFF)"},
-	{"black-level", source.Saccade, []string{"black_level"}, "images: display black level relative to white (1/contrast)"},
-	{"blur", source.Saccade, []string{"blur_px"}, "images: σ of the optical blur in pixels"},
-	{"mismatch", source.Saccade, []string{"threshold_mismatch"}, "images: relative σ of the per-pixel thresholds"},
-	{"pixel-noise", source.Saccade, []string{"noise_rate_hz"}, "images: background events per pixel per second, e.g. 0.1Hz"},
-	{"channels", source.Cochlea, []string{"channels"}, "audio: cochlea channels"},
-	{"freq-low", source.Cochlea, []string{"freq_low_hz"}, "audio: best frequency of the last channel, e.g. 100Hz"},
-	{"freq-high", source.Cochlea, []string{"freq_high_hz"}, "audio: best frequency of channel 0, e.g. 8kHz"},
-	{"tap-q", source.Cochlea, []string{"tap_q"}, "audio: quality factor of the channels' band-pass filters"},
-	{"level", source.Cochlea, []string{"level_db"}, "audio: active speech level (ITU-T P.56) recordings are scaled to, dB"},
-	{"half-sat", source.Cochlea, []string{"half_sat"}, "audio: half-saturation level of the hair-cell compression"},
-	{"max-rate", source.Cochlea, []string{"rate_hz"}, "audio: ganglion-cell drive at saturation, e.g. 500Hz"},
-	{"channel-noise", source.Cochlea, []string{"noise_rate_hz"}, "audio: spontaneous events per channel per second"},
-}
-
-// converterParams builds the converter's parameters: the defaults, or the
-// --params file, then the single-field flags.
-func converterParams(conv source.Converter, file string, set map[string]string) (any, error) {
-	var sets [][2]string
-	for _, f := range converterFlags {
-		if v, ok := set[f.name]; ok {
-			if f.conv != conv {
-				return nil, usagef("--%s applies to %s conversions, not %s", f.name, f.conv, conv)
-			}
-			for _, k := range f.keys {
-				sets = append(sets, [2]string{k, v})
-			}
-		}
-	}
-	return convert.NewParams(string(conv), file, sets)
-}
-
 func runDataConvert(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("data convert", fmt.Sprintf(dataConvertUsage, source.DefaultSeed))
 	out := fs.String("out", "", "compact event file to write (required)")
@@ -114,8 +59,8 @@ func runDataConvert(ctx context.Context, args []string, stdout, stderr io.Writer
 	rf.register(fs)
 	paramsFile := fs.String("params", "", "JSON file of converter parameters (defaults: the N-MNIST / N-TIDIGITS models)")
 	set := map[string]string{}
-	for _, f := range converterFlags {
-		fs.Func(f.name, f.help, func(v string) error { set[f.name] = v; return nil })
+	for _, f := range source.ConverterFlags {
+		fs.Func(f.Name, f.Help, func(v string) error { set[f.Name] = v; return nil })
 	}
 	arg, err := fs.ParseOne(args, stdout, "IN")
 	if err != nil {
@@ -140,15 +85,12 @@ func runDataConvert(ctx context.Context, args []string, stdout, stderr io.Writer
 	if conv == source.NoConverter {
 		return usagef("%s reads recorded events; data convert converts recordings: fsdd:, wav:, mnist:, png:", spec)
 	}
-	params, err := converterParams(conv, *paramsFile, set)
+	params, err := source.ConverterParams(conv, *paramsFile, set)
 	if err != nil {
 		return cli.WithCmd("memlsm data convert", err)
 	}
 	opts := source.Options{Seed: seed, Workers: *workers, NoCache: rf.noCache}
-	opts.Cochlea, _ = params.(*convert.CochleaParams)
-	opts.Saccade, _ = params.(*convert.SaccadeParams)
-	opts.RateCode, _ = params.(*convert.RateParams)
-	opts.Motor, _ = params.(*convert.MotorParams)
+	opts.UseParams(params)
 	d, err := source.OpenWith(source.WithProgress(ctx, progressStart(rf.stderr(stderr))), spec, opts)
 	if err != nil {
 		return err
@@ -160,9 +102,7 @@ func runDataConvert(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := atomicfile.WriteFile(*out, buf.Bytes()); err != nil {
 		return fmt.Errorf("data convert: %w", err)
 	}
-	sum := d.Summarize(spec)
-	r := dataConvertResult{Source: spec, Out: *out, Converter: string(conv), Samples: sum.Samples, Classes: sum.Classes,
-		ClassCounts: sum.ClassCounts, Bytes: buf.Len(), Seed: *seed, Params: params, Events: sum.Events}
+	r := source.NewConversion(d, spec, *out, conv, params, *seed, buf.Len())
 	if *asJSON {
 		return cli.WriteJSON(stdout, r)
 	}

@@ -22,13 +22,13 @@ import (
 )
 
 // convertCLI runs data convert with --json and decodes its one object.
-func convertCLI(t *testing.T, args ...string) dataConvertResult {
+func convertCLI(t *testing.T, args ...string) source.Conversion {
 	t.Helper()
 	stdout, stderr, code := runCLI(t, append([]string{"data", "convert", "--json"}, args...)...)
 	if code != 0 {
 		t.Fatalf("data convert %v: exit %d: %s", args, code, stderr)
 	}
-	var r dataConvertResult
+	var r source.Conversion
 	dec := json.NewDecoder(strings.NewReader(stdout))
 	if err := dec.Decode(&r); err != nil {
 		t.Fatalf("stdout is not one JSON object: %v\n%s", err, stdout)

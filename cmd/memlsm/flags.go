@@ -17,7 +17,6 @@ import (
 	"github.com/memlsm/memlsm/experiment"
 	"github.com/memlsm/memlsm/internal/cli"
 	"github.com/memlsm/memlsm/internal/progress"
-	"github.com/memlsm/memlsm/lsm"
 	"github.com/memlsm/memlsm/units"
 )
 
@@ -139,29 +138,13 @@ type encoderFlags struct {
 
 func (f *encoderFlags) register(fs *cli.FlagSet, prefix, what string) {
 	f.prefix = prefix
-	p := func(s string) string { return prefix + s }
-	s := &f.spec
-	fs.StringVar(&s.Preset, p("lsm"), "", what+"paper LSM preset ("+strings.Join(lsm.Presets(), ", ")+"): the paper's reservoir, const gain and binning")
-	fs.StringVar(&s.Binning, p("binning"), "", what+"binning: default (tuned) or paper (the paper's frames; the default with --lsm)")
-	fs.IntVar(&s.Neurons, p("neurons"), 0, fmt.Sprintf("%sreservoir size N (default %d)", what, experiment.DefaultNeurons))
-	fs.Func(p("gain"), what+"reservoir gain (the paper's const), or auto to calibrate it on training data (default auto; a preset's const with --lsm)", s.SetGain)
-	fs.Float64Var(&s.Decay, p("decay"), 0, what+"membrane decay per step in [0, 1] (default 0.9 for 2-D sensors, 0.97 for 1-D)")
-	fs.Float64Var(&s.Threshold, p("vth"), 0, what+"threshold Vth (default 5.0 for 2-D sensors, 5.3 for 1-D)")
-	fs.IntVar(&s.Windows, p("windows"), 0, fmt.Sprintf("%stime windows, one spike rate per neuron each (default %d; 1 = the paper's single rate)", what, experiment.DefaultWindows))
-	fs.Func(p("polarity"), what+"2-D events used: off, on, both (two channels) or any", s.SetPolarity)
-	fs.IntVar(&s.Crop, p("crop"), 0, what+"2-D: side of the centred square crop in pixels")
-	fs.IntVar(&s.Pool, p("pool"), 0, what+"2-D: pool P×P pixel blocks into one input")
-	fs.Var(&s.BinWidth, p("bin-width"), what+"time bin (2-D) or raster resolution (1-D), e.g. 6ms")
-	fs.IntVar(&s.Bins, p("bins"), 0, what+"time steps T (bins or chunks)")
-	fs.BoolVar(&s.Counts, p("counts"), false, what+"binned event counts instead of binary frames")
-	fs.StringVar(&s.Band, p("band"), "", what+"gain calibration target LO,HI in spikes per neuron per step (default 0.04,0.12)")
-	fs.IntVar(&s.CalibrationSamples, p("calib"), 0, fmt.Sprintf("%ssamples the gain is calibrated on (default %d)", what, experiment.DefaultCalibrationSamples))
+	f.spec.RegisterFlags(fs.FlagSet, prefix, what)
 }
 
 // check validates the encoder flags before any work.
 func (f *encoderFlags) check(fs *cli.FlagSet) error {
 	var names []string
-	for _, n := range []string{"neurons", "windows", "crop", "pool", "bins", "calib"} {
+	for _, n := range experiment.IntFlags {
 		names = append(names, f.prefix+n)
 	}
 	if err := fs.AtLeastOne(names...); err != nil {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -80,6 +81,7 @@ func TestJSONContract(t *testing.T) {
 		writeTone(t, filepath.Join(dir, "wav", string(rune('a'+c)), "x.wav"), 200+100*float64(c))
 	}
 	model, zmodel, cal := filepath.Join(dir, "m.json"), filepath.Join(dir, "z.json"), filepath.Join(dir, "cal")
+	result := filepath.Join(dir, "result.json") // the first classify's JSON, priced again by cost price
 	cfg := filepath.Join(dir, "cfg.json")
 	os.WriteFile(cfg, []byte(`{"form": {"rows": 4, "cols": 4}, "noise": {"rows": 2, "cols": 2, "reads": 5}}`), 0o644)
 	small := []string{"--neurons", "20", "--epochs", "3"}
@@ -97,20 +99,29 @@ func TestJSONContract(t *testing.T) {
 		append([]string{"bench", "encode", "--data", audio}, small[:2]...),
 		{"macro", "info"},
 		{"macro", "sample"},
+		{"macro", "params", "--set", "adc_bits=8"},
 		{"calibrate", "form,noise", "--out", cal, "--config", cfg},
 		{"calibrate", "form", "--out", filepath.Join(dir, "dry"), "--dry-run"},
 		{"calibrate", "fit", cal},
 		{"calibrate", "report", cal},
 		{"calibrate", "compare", cal, "--out", filepath.Join(dir, "cal2")},
 		{"cost", "params"},
-		{"demo", "--seeds", "none", "--epochs", "2", "--per-class", "3", "--image-neurons", "20", "--audio-neurons", "20"},
+		{"cost", "price", result},
+		{"demo", "--skip", "classification,zero_shot,sweep,board"}, // the macro part; the demo's tests run the others
 		{"sweep", spec, "--out", filepath.Join(dir, "sweep")},
+		{"sweep", "merge", filepath.Join(dir, "sweep")},
+		{"sweep", "slurm", spec, "--tasks", "2", "--dry-run", "--out", filepath.Join(dir, "slurm")},
 	}
+	covered := map[string]bool{"board emulate": true} // run below
 	for _, args := range runs {
+		covered[commandOf(t, args)] = true
 		stdout, stderr, code := runCLI(t, append(args, "--json")...)
 		if code != 0 {
 			t.Errorf("%v: exit %d: %s", args, code, stderr)
 			continue
+		}
+		if args[0] == "classify" && args[1] == "--data" {
+			os.WriteFile(result, []byte(stdout), 0o644)
 		}
 		var v any
 		dec := json.NewDecoder(strings.NewReader(stdout))
@@ -121,7 +132,16 @@ func TestJSONContract(t *testing.T) {
 		if _, ok := v.(map[string]any); !ok {
 			t.Errorf("%v: JSON is a %T, not an object", args, v)
 		}
-		checkContract(t, strings.Join(args[:min(2, len(args))], " "), v, "")
+		root := ""
+		if commandOf(t, args) == "macro params" {
+			root = ".params" // a parameter file: the keys of --set (docs/json.md, rule 4)
+		}
+		checkContract(t, commandOf(t, args), v, root)
+	}
+	for _, c := range everyCommand(t) {
+		if !covered[c] {
+			t.Errorf("memlsm %s: not covered by the JSON contract test (add a run above)", c)
+		}
 	}
 
 	// board emulate --json prints its object first, then serves until
@@ -146,4 +166,55 @@ func TestJSONContract(t *testing.T) {
 	cancel()
 	go io.Copy(io.Discard, pr)
 	<-done
+}
+
+// subcommands are the subcommands of the commands that dispatch them
+// themselves (the first argument may also be a file or an experiment):
+// "" is the command with no subcommand word.
+var subcommands = map[string][]string{"calibrate": {"", "fit", "report", "compare"}, "sweep": {"", "merge", "slurm"}}
+
+// everyCommand lists every command and subcommand of the CLI: the
+// top-level commands, the commands each group lists in its -h, and the
+// self-dispatched subcommands above.
+func everyCommand(t *testing.T) []string {
+	var all []string
+	for _, top := range memlsm.Names() {
+		if subs, ok := subcommands[top]; ok {
+			for _, s := range subs {
+				all = append(all, strings.TrimSpace(top+" "+s))
+			}
+			continue
+		}
+		help, _, _ := runCLI(t, top, "-h")
+		_, list, isGroup := strings.Cut(help, "\nCommands:\n")
+		if !isGroup {
+			all = append(all, top)
+			continue
+		}
+		for _, line := range strings.Split(list, "\n") {
+			f := strings.Fields(line)
+			if !strings.HasPrefix(line, "  ") || len(f) == 0 {
+				break
+			}
+			all = append(all, top+" "+f[0])
+		}
+	}
+	return all
+}
+
+// commandOf names the command a JSON-contract run exercises.
+func commandOf(t *testing.T, args []string) string {
+	if len(args) > 1 && !strings.HasPrefix(args[1], "-") {
+		if subs, ok := subcommands[args[0]]; ok {
+			if slices.Contains(subs, args[1]) {
+				return args[0] + " " + args[1]
+			}
+			return args[0]
+		}
+		help, _, _ := runCLI(t, args[0], "-h")
+		if strings.Contains(help, "\n  "+args[1]+" ") {
+			return args[0] + " " + args[1]
+		}
+	}
+	return args[0]
 }

@@ -18,9 +18,10 @@ import (
 // runMacroParams prints a complete parameter file: the preset (or the
 // file's preset) with the file's fields and --set applied.
 func runMacroParams(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("macro params", "macro params [--preset NAME] [--params FILE] [--set KEY=VALUE ...]")
+	fs := newFlagSet("macro params", "macro params [--preset NAME] [--params FILE] [--set KEY=VALUE ...] [--json]")
 	var pf macroParamFlags
 	pf.register(fs)
+	fs.Bool("json", false, "accepted for the JSON contract: the parameter file is one JSON object already")
 	if err := fs.ParseNone(args, stdout); err != nil {
 		return err
 	}

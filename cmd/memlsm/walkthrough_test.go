@@ -92,7 +92,10 @@ func walkthrough(dir string) []walk {
 		{[]string{"sweep"}, 2, "want one SPEC file"},
 		{[]string{"sweep", "merge"}, 2, "want one results folder"},
 		{[]string{"sweep", "slurm", "x.yaml"}, 2, "--tasks N"},
-		{[]string{"cost"}, 2, "want a subcommand"},
+		{[]string{"cost"}, 2, "no command given (want params, price)"},
+		{[]string{"cost", "prise", "r.json"}, 2, "did you mean 'memlsm cost price'?"},
+		{[]string{"cost", "params", "--set", "cost.chip.adc_bitz=8"}, 2, "did you mean"},
+		{[]string{"cost", "price"}, 2, "want one result file"},
 	}
 }
 

@@ -112,19 +112,11 @@ func (z *zeroshotFlags) register(fs *cli.FlagSet, sources bool, defaultSeeds str
 		fs.StringVar(&z.testNeural, "test-neural", "", "neural test source (with --test-images)")
 		fs.StringVar(&z.load, "load", "", "score the saved model FILE on --images/--audio instead of training")
 	}
-	c := &z.c
-	fs.StringVar(&c.Seen, "seen", "1-7", "seen (training) classes")
-	fs.StringVar(&c.Unseen, "unseen", "8-9", "unseen (zero-shot) classes, or all-pairs / all-K: designs over --classes")
-	fs.Float64Var(&c.TestFraction, "test-fraction", 0, "held-out fraction of every seen class without test sources, in (0, 1) (default 0.2)")
 	fs.IntVar(&z.limit, "per-class", 0, "use only the first N samples of every class of each source")
-	fs.BoolVar(&c.PairAll, "pair-all", false, "pair every training sample of both modalities (cycling the smaller one) instead of the first min(n_img, n_aud) per class")
 	fs.StringVar(&z.audioBoard, "audio-board", "", "put the audio reservoir on its own array (sim, emu or a device path) instead of time-sharing the image reservoir's cells")
 	fs.StringVar(&z.save, "save", "", "write the trained model to FILE")
 	z.out.Register(fs, "the cross-modal similarity matrices (with designs: the heat map of the pairs)")
-	fs.StringVar(&c.Seeds, "seeds", defaultSeeds, "seed sweep: repeat the experiment once per seed of LIST (1-20, 1,5,9; none for no sweep) and report the distribution")
-	fs.Var(&c.Scope, "sweep", "what a sweep seed changes: head (initialisation and batch order), split (also the held-out split, gain and features) or macro (everything; --board sim)")
 	fs.StringVar(&z.sweepPlot, "sweep-plot", "", "write the seed sweep (one dot per seed, box plots, chance) to FILE (.png, .svg or .pdf)")
-	fs.BoolVar(&c.Trace, "trace", false, "score the head after every training epoch and add the paper's test-selected epoch rule as a labelled diagnostic (paper_protocol)")
 	fs.StringVar(&z.tracePlot, "trace-plot", "", "write the per-epoch trace to FILE (.png, .svg or .pdf; implies --trace)")
 	z.exp.register(fs)
 	z.imgEnc.register(fs, "image-", "image encoder: ")
@@ -132,28 +124,8 @@ func (z *zeroshotFlags) register(fs *cli.FlagSet, sources bool, defaultSeeds str
 	if sources {
 		z.neuEnc.register(fs, "neural-", "neural encoder: ")
 	}
-	fs.Var(&c.Protocol, "protocol", "zsl (unseen items searched among unseen ones) or gzsl (among the test items of every class)")
-	fs.StringVar(&c.Classes, "classes", "1-9", "with --unseen all-pairs|all-K: the classes the designs divide")
-	fs.StringVar(&c.Designs, "designs", "", "run these unseen sets (LIST/LIST/..., e.g. 8,9/1,6) as designs over --seeds, the rest of --classes seen")
-	fs.StringVar(&c.CalibrateOn, "calibrate-on", "", "calibrate the gains once on these classes' samples (outside every seen and unseen set, e.g. 0) instead of on each run's seen classes")
-	fs.IntVar(&c.Subsets, "subsets", 0, "with --unseen all-K: run a seeded sample of N designs (0: all)")
-	fs.BoolVar(&c.Select, "select", false, "choose the epoch (or ridge) and a gain factor on validation classes")
-	fs.StringVar(&c.SelectGains, "select-gains", "0.5,1,2", "with --select: candidate gains, as factors of the calibrated (or given) gain")
-	fs.IntVar(&c.SelectSplits, "select-splits", 0, "validation splits of --select and of gzsl's β (default 3)")
-	fs.StringVar(&c.SideInfo, "side-info", "", "class side information: MODALITY=SET,... (sets: phonetic, shape, or FILE.json; builtin = image=shape,audio=phonetic)")
-	fs.Float64Var(&c.Ridge, "ridge", 0, "with --side-info: ridge penalty of the descriptor heads (default 1; --select chooses one)")
-	h := &z.head
-	fs.BoolVar(&h.Paper, "paper-head", false, "the paper's head: audio↔image OneFC GELU pd 64, soft-target loss, τ = 1, raw dot products, Adam 1e-3, batch 8; "+
-		"neural↔image OneFC GELU pd 256, SupCon, learnable logit scale from τ = 0.5, cosine, Adam 1e-3, batch 1024, 100 epochs")
-	fs.IntVar(&h.Dim, "pd", 0, "projection dimension (default 64)")
-	fs.IntVar(&h.Layers, "layers", 0, "projection layers per tower, 1 or 2 (default 1)")
-	fs.StringVar(&h.Loss, "loss", "", "contrastive loss: supcon, infonce or soft-clip (default: supcon)")
-	fs.Float64Var(&h.Temperature, "temperature", 0, "temperature τ (default: the head's)")
-	fs.BoolVar(&h.LearnTemperature, "learn-temperature", false, "train the logit scale 1/τ (from --temperature)")
-	fs.IntVar(&h.Epochs, "epochs", 0, "head training epochs (default: the head's)")
-	fs.Float64Var(&h.LR, "lr", 0, "head learning rate (default: the head's)")
-	fs.Float64Var(&h.WeightDecay, "wd", 0, "head weight decay, < 0 for none (default: the head's)")
-	fs.IntVar(&h.Batch, "batch", 0, "pairs per mini-batch (default: the head's)")
+	z.c.RegisterFlags(fs.FlagSet, defaultSeeds)
+	z.head.RegisterFlags(fs.FlagSet)
 }
 
 // other is the second modality the flags name: audio (the default) or,

@@ -54,6 +54,9 @@ func (g *Group) AsCommand(summary string) Command {
 // Has reports whether the group has a command of that name.
 func (g *Group) Has(name string) bool { _, ok := g.commands[name]; return ok }
 
+// Names lists the group's command names in order.
+func (g *Group) Names() []string { return g.names() }
+
 func (g *Group) names() []string {
 	n := make([]string, 0, len(g.commands))
 	for k := range g.commands {
