@@ -183,15 +183,7 @@ func (d *Dataset) Where(key, value string) *Dataset {
 // (Lin et al. 2025, the zero-shot protocol of the authors' scripts: the zero-shot test uses the first 100 per class of each
 // test set). Classes with fewer samples keep all of theirs.
 func (d *Dataset) Head(perClass int) *Dataset {
-	n := make([]int, len(d.Classes))
-	var idx []int
-	for i := range d.Samples {
-		if l := d.Samples[i].Label; n[l] < perClass {
-			n[l]++
-			idx = append(idx, i)
-		}
-	}
-	return d.Subset(idx)
+	return d.Subset(d.headIndices(perClass))
 }
 
 // byClass returns the sample indices of each class in dataset order.

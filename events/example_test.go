@@ -147,3 +147,29 @@ func ExampleParseFSDDName() {
 	// Output:
 	// 7 theo 3 test <nil>
 }
+
+// ExampleLazy makes each sample's events only when the stream is read:
+// here a toy "converter" that turns sample k into k+1 events.
+func ExampleLazy() {
+	meta := &events.Dataset{Name: "toy", Sensor: events.NMNISTSensor, Classes: []string{"a", "b"}}
+	for k := range 4 {
+		meta.Samples = append(meta.Samples, events.Sample{Label: k % 2, ID: fmt.Sprint("toy-", k)})
+	}
+	s := events.NewLazy(meta, func(_ context.Context, k int, smp *events.Sample) error {
+		for j := range k + 1 {
+			smp.Events2D = append(smp.Events2D, events.Event2D{T: uint32(1000 * j), X: uint16(k), Y: 3})
+		}
+		return nil
+	})
+	counts := make([]int, 4)
+	err := s.Each(context.Background(), 2, func(i int, smp *events.Sample) error {
+		counts[i] = len(smp.Events2D) // smp is only valid during the call
+		return nil
+	})
+	fmt.Println(counts, err)
+	d, _ := s.PerClass(1).Load(context.Background(), 1)
+	fmt.Println(d.Name, d.Len(), d.Samples[1].ID, len(d.Samples[1].Events2D))
+	// Output:
+	// [1 2 3 4] <nil>
+	// toy (first 1 per class) 2 toy-1 2
+}

@@ -4,8 +4,11 @@ import (
 	"fmt"
 	"image"
 	"math"
+	mbits "math/bits"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/memlsm/memlsm/units"
 )
@@ -247,8 +250,17 @@ func (g GridBinner) Inputs() int {
 // Steps returns the number of time steps.
 func (g GridBinner) Steps() int { return g.resolved().Bins }
 
-// Bin bins the 2-D events of s into dst.
+// Bin bins the 2-D events of s into dst: BinMapped with the binner's own
+// map (Map).
 func (g GridBinner) Bin(s *Sample, dst *Frames) error {
+	if err := g.check(); err != nil {
+		return err
+	}
+	return g.BinMapped(s, dst, g.cachedMap())
+}
+
+// check reports a binner that cannot bin.
+func (g GridBinner) check() error {
 	g = g.resolved()
 	width, start := usTicks(g.BinWidth), usTicks(g.Start)
 	switch {
@@ -258,33 +270,148 @@ func (g GridBinner) Bin(s *Sample, dst *Frames) error {
 		return fmt.Errorf("events: grid binner: %d bins of %v from %v (want bins ≥ 0, width ≥ 1 µs, start ≥ 0)", g.Bins, g.BinWidth, g.Start)
 	case g.Polarity < PolarityOFF || g.Polarity > PolarityAny:
 		return fmt.Errorf("events: grid binner: unknown polarity %d", g.Polarity)
-	case len(s.Events1D) > 0:
+	}
+	return nil
+}
+
+// PixelMap sends every pixel and polarity of a 2-D sensor to an input of
+// the frames, or drops its events: a GridBinner's crop and polarity
+// choice, or that followed by pooling blocks of pixels into one input.
+type PixelMap struct {
+	// Inputs is the number of inputs; every non-negative entry of Index
+	// is below it.
+	Inputs int
+	// Index holds 2·Width·Height entries: the input of OFF events at
+	// pixel (x, y) is Index[y·Width+x], that of ON events
+	// Index[(Height+y)·Width+x]; a negative entry drops those events.
+	Index []int32
+}
+
+// Map returns the pixel map of the binner: event (x, y, p) inside the crop
+// goes to input (y-y0)·w + (x-x0), plus w·h for ON events with
+// PolarityBoth; events outside the crop or of an unused polarity are
+// dropped.
+func (g GridBinner) Map() PixelMap {
+	g = g.resolved()
+	m := PixelMap{Inputs: g.Inputs(), Index: make([]int32, 2*g.Width*g.Height)}
+	cw, n := int32(g.Crop.Dx()), int32(g.Crop.Dx()*g.Crop.Dy())
+	for p := range 2 {
+		for y := range g.Height {
+			for x := range g.Width {
+				v := int32(-1)
+				in := image.Pt(x, y).In(g.Crop)
+				on := p == 1
+				switch {
+				case !in:
+				case g.Polarity == PolarityOFF && on, g.Polarity == PolarityON && !on:
+				default:
+					v = int32(y-g.Crop.Min.Y)*cw + int32(x-g.Crop.Min.X)
+					if g.Polarity == PolarityBoth && on {
+						v += n
+					}
+				}
+				m.Index[(p*g.Height+y)*g.Width+x] = v
+			}
+		}
+	}
+	return m
+}
+
+// mapCache holds the maps of the grid binners used so far (a process uses
+// a handful), so Bin does not rebuild its map for every sample. It is
+// copied on write; reading it takes no lock and boxes nothing.
+var mapCache atomic.Pointer[[]cachedMap]
+
+type cachedMap struct {
+	g GridBinner
+	m PixelMap
+}
+
+// maxCachedMaps bounds the cache; binners beyond it build their map per
+// sample.
+const maxCachedMaps = 64
+
+func (g GridBinner) cachedMap() PixelMap {
+	old := mapCache.Load()
+	if old != nil {
+		for i := range *old {
+			if (*old)[i].g == g {
+				return (*old)[i].m
+			}
+		}
+	}
+	m := g.Map()
+	if old == nil || len(*old) < maxCachedMaps {
+		var next []cachedMap
+		if old != nil {
+			next = append(next, *old...)
+		}
+		next = append(next, cachedMap{g, m})
+		mapCache.CompareAndSwap(old, &next) // a lost race only costs a rebuild later
+	}
+	return m
+}
+
+// binScratch is the per-call scratch of BinMapped: the step's bitset and
+// counts, pooled so that binning allocates nothing once warm.
+type binScratch struct {
+	bits   []uint64
+	counts []uint32
+}
+
+var binScratchPool = sync.Pool{New: func() any { return new(binScratch) }}
+
+// BinMapped bins the 2-D events of s into dst through the pixel map m
+// (whose Index must cover the binner's Width×Height sensor): event
+// (x, y, p, t) sets input m's entry for it at step ⌊(t-Start)/BinWidth⌋.
+// Events the map drops, outside the sensor, before Start or after the last
+// step are dropped. Within a step the active inputs come out sorted, each
+// once (binary frames) or with the number of its events (Counts).
+func (g GridBinner) BinMapped(s *Sample, dst *Frames, m PixelMap) error {
+	if err := g.check(); err != nil {
+		return err
+	}
+	g = g.resolved()
+	width, start := usTicks(g.BinWidth), usTicks(g.Start)
+	if len(s.Events1D) > 0 {
 		return fmt.Errorf("events: grid binner: sample %q holds 1-D events; use a ChunkBinner", s.ID)
 	}
-	cw, n := int32(g.Crop.Dx()), int32(g.Crop.Dx()*g.Crop.Dy())
-	x0, y0, x1, y1 := g.Crop.Min.X, g.Crop.Min.Y, g.Crop.Max.X, g.Crop.Max.Y
-	dst.reset(g.Inputs(), g.Bins, len(s.Events2D), g.Counts)
+	if len(m.Index) != 2*g.Width*g.Height {
+		return fmt.Errorf("events: grid binner: a pixel map of %d entries for a %d×%d sensor (want %d)", len(m.Index), g.Width, g.Height, 2*g.Width*g.Height)
+	}
+	// One entry per event is an upper bound of the frames' entries.
+	dst.reset(m.Inputs, g.Bins, min(len(s.Events2D), g.Bins*m.Inputs), g.Counts)
+	sc := binScratchPool.Get().(*binScratch)
+	defer binScratchPool.Put(sc)
+	words := (m.Inputs + 63) / 64
+	if cap(sc.bits) < words {
+		sc.bits = make([]uint64, words)
+	}
+	bits := sc.bits[:words]
+	clear(bits)
+	var counts []uint32
+	if g.Counts {
+		if cap(sc.counts) < m.Inputs {
+			sc.counts = make([]uint32, m.Inputs)
+		}
+		counts = sc.counts[:m.Inputs]
+		clear(counts)
+	}
+	W, H := g.Width, g.Height
 	step := int64(0)
+	lit := false // the current step has an active input
 	for _, e := range s.Events2D {
 		x, y := int(e.X), int(e.Y)
-		if x < x0 || x >= x1 || y < y0 || y >= y1 || int64(e.T) < start {
+		if x >= W || y >= H {
 			continue
 		}
-		on := e.P != 0
-		var ch int32
-		switch g.Polarity {
-		case PolarityOFF:
-			if on {
-				continue
-			}
-		case PolarityON:
-			if !on {
-				continue
-			}
-		case PolarityBoth:
-			if on {
-				ch = 1
-			}
+		p := 0
+		if e.P != 0 {
+			p = 1
+		}
+		v := m.Index[(p*H+y)*W+x]
+		if v < 0 || int64(e.T) < start {
+			continue
 		}
 		k := (int64(e.T) - start) / width
 		if k >= int64(g.Bins) {
@@ -294,15 +421,45 @@ func (g GridBinner) Bin(s *Sample, dst *Frames) error {
 			return fmt.Errorf("events: grid binner: sample %q is not time-ordered", s.ID)
 		}
 		for ; step < k; step++ {
-			dst.closeStep()
+			dst.flushBits(bits, counts, lit)
+			lit = false
 		}
-		dst.Index = append(dst.Index, ch*n+int32(y-y0)*cw+int32(x-x0))
+		if int(v) >= m.Inputs {
+			return fmt.Errorf("events: grid binner: pixel map sends (%d, %d) to input %d of %d", x, y, v, m.Inputs)
+		}
+		bits[v>>6] |= 1 << (uint(v) & 63)
+		lit = true
+		if counts != nil {
+			counts[v]++
+		}
 	}
 	if len(dst.Offsets) <= g.Bins {
-		dst.closeStep()
+		dst.flushBits(bits, counts, lit)
 	}
 	dst.padTo(g.Bins)
 	return nil
+}
+
+// flushBits closes the current step, whose active inputs are the set bits
+// of bits (and their counts, when counts is not nil): it appends them in
+// ascending order and clears bits and counts. lit says whether any bit is
+// set.
+func (f *Frames) flushBits(bits []uint64, counts []uint32, lit bool) {
+	if lit {
+		for w, b := range bits {
+			for b != 0 {
+				i := int32(w*64 + mbits.TrailingZeros64(b))
+				b &= b - 1
+				f.Index = append(f.Index, i)
+				if counts != nil {
+					f.Value = append(f.Value, float32(counts[i]))
+					counts[i] = 0
+				}
+			}
+			bits[w] = 0
+		}
+	}
+	f.Offsets = append(f.Offsets, int32(len(f.Index)))
 }
 
 // usTicks converts a duration to whole microseconds (rounded).

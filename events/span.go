@@ -10,7 +10,7 @@ import (
 // Defaults of SpanBinner.
 const (
 	// DefaultSpanSteps is the number of steps of a SpanBinner: the paper's
-	// 129 N-TIDIGITS steps (PAPER.md §2.4), so the reservoir's leak per
+	// 129 N-TIDIGITS steps (Lin et al. 2025; docs/method.md, "Input binning"), so the reservoir's leak per
 	// step (decay 0.97) spans the same fraction of an utterance.
 	DefaultSpanSteps = 129
 	// DefaultSpanTrim is the fraction of a sample's events left out at

@@ -2,9 +2,9 @@ package experiment
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
-	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -244,134 +244,150 @@ func (p PoolBinner) Inputs() int {
 // Steps returns the grid's step count.
 func (p PoolBinner) Steps() int { return p.Grid.Steps() }
 
-// Bin bins s with the grid, then pools every step in place.
+// Bin bins s through the pooled pixel map (Map): the grid's binning with
+// every block of pixels sent to one input.
 func (p PoolBinner) Bin(s *events.Sample, dst *events.Frames) error {
 	if p.Factor < 1 {
 		return fmt.Errorf("experiment: pool factor %d must be at least 1", p.Factor)
 	}
-	if err := p.Grid.Bin(s, dst); err != nil {
-		return err
-	}
 	if p.Factor == 1 {
-		return nil
+		return p.Grid.Bin(s, dst)
+	}
+	return p.Grid.BinMapped(s, dst, p.cachedMap())
+}
+
+// Map returns the pixel map of the pooled binning: the grid's map with
+// grid input ch·n + y·w + x (crop coordinates) sent to
+// ch·pn + (y/Factor)·pw + x/Factor.
+func (p PoolBinner) Map() events.PixelMap {
+	m := p.Grid.Map()
+	if p.Factor <= 1 {
+		return m
 	}
 	cw, n, pw, pn := p.shape()
 	k := int32(p.Factor)
-	idx, val := dst.Index, dst.Value
-	w := int32(0)
-	start := int32(0)
-	for t := 0; t+1 < len(dst.Offsets); t++ {
-		lo, hi := start, dst.Offsets[t+1]
-		start = hi
-		seg := idx[lo:hi]
-		for i, v := range seg {
-			ch, r := v/int32(n), v%int32(n)
-			y, x := r/int32(cw), r%int32(cw)
-			seg[i] = ch*int32(pn) + (y/k)*int32(pw) + x/k
+	for i, v := range m.Index {
+		if v < 0 {
+			continue
 		}
-		var vs []float32
-		if val != nil {
-			vs = val[lo:hi]
-		}
-		sortPairs(seg, vs)
-		out := w
-		for i, v := range seg {
-			if out > w && idx[out-1] == v {
-				if vs != nil {
-					val[out-1] += vs[i]
-				}
-				continue
-			}
-			idx[out] = v
-			if vs != nil {
-				val[out] = vs[i]
-			}
-			out++
-		}
-		w = out
-		dst.Offsets[t+1] = w
+		ch, r := v/int32(n), v%int32(n)
+		y, x := r/int32(cw), r%int32(cw)
+		m.Index[i] = ch*int32(pn) + (y/k)*int32(pw) + x/k
 	}
-	dst.Index = idx[:w]
-	if val != nil {
-		dst.Value = val[:w]
-	}
-	dst.Inputs = p.Inputs()
-	return nil
+	m.Inputs = p.Inputs()
+	return m
 }
 
-// sortPairs sorts idx ascending, moving vals (if non-nil) along. Steps hold
-// tens to hundreds of entries, so an insertion sort is enough.
-func sortPairs(idx []int32, vals []float32) {
-	for i := 1; i < len(idx); i++ {
-		v := idx[i]
-		var f float32
-		if vals != nil {
-			f = vals[i]
-		}
-		j := i
-		for ; j > 0 && idx[j-1] > v; j-- {
-			idx[j] = idx[j-1]
-			if vals != nil {
-				vals[j] = vals[j-1]
-			}
-		}
-		idx[j] = v
-		if vals != nil {
-			vals[j] = f
-		}
-	}
+// poolMaps caches the maps of the pooling binners used so far (copied on
+// write; a process uses a handful).
+var poolMaps atomic.Pointer[[]poolMap]
+
+type poolMap struct {
+	p PoolBinner
+	m events.PixelMap
 }
 
-// binAll bins every sample of d with b, in parallel, one Frames per sample.
-func binAll(ctx context.Context, b events.Binner, d *events.Dataset, idx []int, workers int, prog Progress) ([]events.Frames, error) {
-	if idx == nil {
-		idx = make([]int, d.Len())
-		for i := range idx {
-			idx[i] = i
-		}
-	}
-	out := make([]events.Frames, len(idx))
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = max(min(workers, len(idx)), 1)
-	var next atomic.Int64
-	var mu sync.Mutex
-	errAt, firstErr := len(idx), error(nil)
-	fail := func(k int, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if k < errAt {
-			errAt, firstErr = k, err
-		}
-		next.Store(int64(len(idx)))
-	}
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				k := int(next.Add(1) - 1)
-				if k >= len(idx) {
-					return
-				}
-				if err := ctx.Err(); err != nil {
-					fail(k, fmt.Errorf("experiment: binning: %w", err))
-					return
-				}
-				s := &d.Samples[idx[k]]
-				if err := b.Bin(s, &out[k]); err != nil {
-					fail(k, fmt.Errorf("experiment: binning sample %d (%s) of %s: %w", idx[k], s.ID, d.Name, err))
-					return
-				}
-				prog.Add(1)
+func (p PoolBinner) cachedMap() events.PixelMap {
+	old := poolMaps.Load()
+	if old != nil {
+		for i := range *old {
+			if (*old)[i].p == p {
+				return (*old)[i].m
 			}
-		})
+		}
 	}
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	m := p.Map()
+	if old == nil || len(*old) < 64 {
+		var next []poolMap
+		if old != nil {
+			next = append(next, *old...)
+		}
+		next = append(next, poolMap{p, m})
+		poolMaps.CompareAndSwap(old, &next)
+	}
+	return m
+}
+
+// binAll bins every sample of s (the samples idx of it when idx is not
+// nil) with b, in parallel, one Frames per sample. It reads each sample's
+// events once and keeps only its frames: every sample is binned into a
+// worker's scratch Frames and copied, at its exact size, into an arena, so
+// that with a lazy stream (events.Lazy) no more than a few samples' events
+// and scratch frames exist at once, and with any stream the frames of all
+// samples hold no spare capacity.
+func binAll(ctx context.Context, b events.Binner, s events.Stream, idx []int, workers int, prog Progress) ([]events.Frames, error) {
+	if idx != nil {
+		s = events.SubsetOf(s, idx)
+	}
+	d := s.Index()
+	out := make([]events.Frames, d.Len())
+	var arena frameArena
+	scratch := sync.Pool{New: func() any { return new(events.Frames) }}
+	err := s.Each(ctx, workers, func(k int, smp *events.Sample) error {
+		f := scratch.Get().(*events.Frames)
+		defer scratch.Put(f)
+		if err := b.Bin(smp, f); err != nil {
+			i := k
+			if idx != nil {
+				i = idx[k]
+			}
+			return fmt.Errorf("experiment: binning sample %d (%s) of %s: %w", i, smp.ID, d.Name, err)
+		}
+		arena.copy(&out[k], f)
+		prog.Add(1)
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return nil, fmt.Errorf("experiment: binning: %w", err)
+		}
+		return nil, err
 	}
 	return out, nil
+}
+
+// frameArena hands out exact-size Frames slices carved from large shared
+// blocks: binning tens of thousands of samples makes a few dozen
+// allocations instead of three per sample, and no slice has spare room.
+type frameArena struct {
+	mu   sync.Mutex
+	ints []int32
+	vals []float32
+}
+
+// arenaBlock is the size of one arena block in elements (1 MiB of int32).
+const arenaBlock = 1 << 18
+
+// copy sets dst to a copy of src in arena memory.
+func (a *frameArena) copy(dst, src *events.Frames) {
+	steps, nnz := len(src.Offsets), len(src.Index)
+	a.mu.Lock()
+	if cap(a.ints)-len(a.ints) < steps+nnz {
+		a.ints = make([]int32, 0, max(arenaBlock, steps+nnz))
+	}
+	n := len(a.ints)
+	a.ints = a.ints[:n+steps+nnz]
+	mem := a.ints[n : n+steps+nnz : n+steps+nnz]
+	var vals []float32
+	if src.Value != nil {
+		if a.vals == nil || cap(a.vals)-len(a.vals) < nnz {
+			a.vals = make([]float32, 0, max(arenaBlock, nnz))
+		}
+		m := len(a.vals)
+		a.vals = a.vals[:m+nnz]
+		vals = a.vals[m : m+nnz : m+nnz]
+	}
+	a.mu.Unlock()
+	dst.Inputs = src.Inputs
+	dst.Offsets = mem[:steps:steps]
+	dst.Index = mem[steps:]
+	copy(dst.Offsets, src.Offsets)
+	copy(dst.Index, src.Index)
+	dst.Value = nil
+	if src.Value != nil {
+		dst.Value = vals
+		copy(vals, src.Value)
+	}
 }
 
 // Binnings of the paper's neural↔visual (BTV) encoders (Lin et al. 2025, the authors' run scripts,

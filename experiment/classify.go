@@ -53,12 +53,12 @@ func (h HeadConfig) resolve(seed uint64) (HeadConfig, error) {
 	return h, nil
 }
 
-// train fits the head on x (n×d) with labels y in [0, classes).
-func (h HeadConfig) train(ctx context.Context, x *mat.Dense, y []int, classes int) (projection.Head, projection.TrainLog, error) {
+// train fits the head on the rows of x (n×d) with labels y in [0, classes).
+func (h HeadConfig) train(ctx context.Context, x projection.Rows, y []int, classes int) (projection.Head, projection.TrainLog, error) {
 	if h.Kind == "mlp" {
-		return projection.TrainMLP(ctx, x, y, classes, h.MLP)
+		return projection.TrainMLPRows(ctx, x, y, classes, h.MLP)
 	}
-	return projection.TrainLinear(ctx, x, y, classes, h.Linear)
+	return projection.TrainLinearRows(ctx, x, y, classes, h.Linear)
 }
 
 // ClassifyConfig configures Classify. Data is required; everything else
@@ -66,11 +66,16 @@ func (h HeadConfig) train(ctx context.Context, x *mat.Dense, y []int, classes in
 // precedence: an explicit Test set, Folds-fold cross-validation, speaker-
 // wise rotations (BySpeaker), or a stratified hold-out of TestFraction.
 type ClassifyConfig struct {
-	// Data are the training samples (all samples under cross-validation).
-	Data *events.Dataset
+	// Data are the training samples (all samples under cross-validation):
+	// an *events.Dataset, or a stream that makes each sample's events when
+	// it is read (events.Lazy, source.OpenStream). Classify reads every
+	// sample's events once, bins them and keeps only the frames, so with a
+	// lazy stream the events of all samples are never in memory at once.
+	// (MFCC features need the waveforms of a loaded dataset.)
+	Data events.Stream
 	// Test, if set, is the test set: the head is trained on all of Data and
 	// scored on Test. Its classes are matched to Data's by name.
-	Test *events.Dataset
+	Test events.Stream
 	// Folds > 1 runs stratified, seeded Folds-fold cross-validation on Data
 	// (events.Dataset.Folds).
 	Folds int
@@ -235,9 +240,12 @@ type split struct {
 // test samples as well.
 func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) {
 	start := time.Now()
-	d := cfg.Data
+	d, td := index(cfg.Data), index(cfg.Test)
 	if d == nil || d.Len() == 0 {
 		return nil, fmt.Errorf("experiment: classify: no data")
+	}
+	if td == nil {
+		cfg.Test = nil // a nil *events.Dataset in the interface is no test set either
 	}
 	if len(d.Classes) < 2 {
 		return nil, fmt.Errorf("experiment: classify: %s has %d classes; need at least 2", d.Name, len(d.Classes))
@@ -258,14 +266,14 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 		labels[i] = d.Samples[i].Label
 	}
 	var testLabels []int
-	if cfg.Test != nil {
-		if testLabels, err = mapLabels(cfg.Test, d); err != nil {
+	if td != nil {
+		if testLabels, err = mapLabels(td, d); err != nil {
 			return nil, err
 		}
-		if cfg.Test.Sensor != d.Sensor {
-			return nil, fmt.Errorf("experiment: classify: test set %s is from sensor %+v, training data from %+v", cfg.Test.Name, cfg.Test.Sensor, d.Sensor)
+		if td.Sensor != d.Sensor {
+			return nil, fmt.Errorf("experiment: classify: test set %s is from sensor %+v, training data from %+v", td.Name, td.Sensor, d.Sensor)
 		}
-		res.Test = cfg.Test.Name
+		res.Test = td.Name
 	}
 	splits, protocol, err := classifySplits(cfg, labels)
 	if err != nil {
@@ -274,14 +282,14 @@ func Classify(ctx context.Context, cfg ClassifyConfig) (*ClassifyResult, error) 
 	res.Protocol = protocol
 	allLabels := append(slices.Clone(labels), testLabels...)
 	speakers := make([]string, 0, len(allLabels))
-	for _, x := range []*events.Dataset{d, cfg.Test} {
+	for _, x := range []*events.Dataset{d, td} {
 		if x != nil {
 			for i := range x.Samples {
 				speakers = append(speakers, x.Samples[i].Speaker)
 			}
 		}
 	}
-	post, err := cfg.Features.resolve(cfg.BySpeaker && cfg.Test == nil && cfg.Folds == 0, speakers)
+	post, err := cfg.Features.resolve(cfg.BySpeaker && td == nil && cfg.Folds == 0, speakers)
 	if err != nil {
 		return nil, err
 	}
@@ -351,9 +359,9 @@ type condition struct {
 // checkConditions checks that every condition holds the same recordings,
 // in the same order, as the test side (cfg.Test if set, else cfg.Data).
 func checkConditions(cfg ClassifyConfig) ([]condition, error) {
-	side, off := cfg.Data, 0
+	side, off := index(cfg.Data), 0
 	if cfg.Test != nil {
-		side, off = cfg.Test, cfg.Data.Len()
+		side, off = index(cfg.Test), side.Len()
 	}
 	var out []condition
 	for k, c := range cfg.Conditions {
@@ -402,11 +410,11 @@ type kindResult struct {
 }
 
 // score trains the head on the split's training rows of feats (combined
-// index space, dim columns, post-processed by post) and scores it on the
-// test rows of testFeats and of every condition's features. It returns
-// the trained head.
-func (run *classifyRun) score(ctx context.Context, kr *kindResult, sp split, feats, testFeats []float32, condFeats [][]float32, dim int, post features) (*trained, error) {
-	t, err := trainHead(ctx, run.head, post.matrix(feats, dim, sp.train), run.labels, sp.train, run.classes, run.cfg.Progress)
+// index space, post-processed by post) and scores it on the test rows of
+// testFeats and of every condition's features. It returns the trained
+// head.
+func (run *classifyRun) score(ctx context.Context, kr *kindResult, sp split, feats, testFeats *featureStore, condFeats []*featureStore, post features) (*trained, error) {
+	t, err := trainHead(ctx, run.head, post.rows(feats, sp.train), run.labels, sp.train, run.classes, run.cfg.Progress)
 	if err != nil {
 		return nil, err
 	}
@@ -418,8 +426,8 @@ func (run *classifyRun) score(ctx context.Context, kr *kindResult, sp split, fea
 		kr.condAccs = make([][]float64, len(run.conds))
 		kr.conds = run.conds
 	}
-	acc := func(f []float32, confusion [][]int) float64 {
-		pred := t.cls.Predict(post.matrix(f, dim, sp.test))
+	acc := func(f *featureStore, confusion [][]int) float64 {
+		pred := projection.PredictRows(t.cls, post.rows(f, sp.test))
 		ok := 0
 		for k, i := range sp.test {
 			if confusion != nil {
@@ -460,7 +468,7 @@ func (kr *kindResult) result(kind FeatureKind, seconds float64) FeatureResult {
 // lsm evaluates the LSM's features and fills the result's encoder, macro,
 // encoding and cost fields (and its model with KeepModel).
 func (run *classifyRun) lsm(ctx context.Context, res *ClassifyResult, post features) (*kindResult, error) {
-	cfg, d := run.cfg, run.cfg.Data
+	cfg, d := run.cfg, index(run.cfg.Data)
 	ecfg, binner, err := cfg.Encoder.resolve(d.Sensor)
 	if err != nil {
 		return nil, err
@@ -483,7 +491,7 @@ func (run *classifyRun) lsm(ctx context.Context, res *ClassifyResult, post featu
 		total += c.data.Len()
 	}
 	p := cfg.Progress.start("binning", total)
-	frames, err := binAll(ctx, binner, d, nil, cfg.Workers, p)
+	frames, err := binAll(ctx, binner, cfg.Data, nil, cfg.Workers, p)
 	if err == nil && cfg.Test != nil {
 		var tf []events.Frames
 		tf, err = binAll(ctx, binner, cfg.Test, nil, cfg.Workers, p)
@@ -527,15 +535,15 @@ func (run *classifyRun) lsm(ctx context.Context, res *ClassifyResult, post featu
 		}
 		final = calibrated{c, cal}
 	}
-	trainCache, testCache := map[float64][]float32{}, map[float64][]float32{}
+	trainCache, testCache := map[float64]*featureStore{}, map[float64]*featureStore{}
 	all := seq(len(frames))
 	var stats EncodeStats
-	encodeAll := func(cache map[float64][]float32, aged bool, desc string, cs ...calibrated) error {
+	encodeAll := func(cache map[float64]*featureStore, aged bool, desc string, cs ...calibrated) error {
 		for _, k := range cs {
 			if _, ok := cache[k.c.Gain]; ok {
 				continue
 			}
-			f, st, err := enc.encodeAt(ctx, k.c, frames, all, cfg.Progress, desc, aged)
+			f, st, err := enc.encodeStore(ctx, k.c, frames, all, cfg.Progress, desc, aged)
 			if err != nil {
 				return err
 			}
@@ -572,7 +580,7 @@ func (run *classifyRun) lsm(ctx context.Context, res *ClassifyResult, post featu
 		// Each condition's version of the split's test samples, encoded
 		// with the split's gain (at the macro's age), in the combined
 		// index space.
-		condFeats := make([][]float32, len(run.conds))
+		condFeats := make([]*featureStore, len(run.conds))
 		for j, cd := range run.conds {
 			idx := make([]int, len(sp.test))
 			for m, i := range sp.test {
@@ -584,12 +592,13 @@ func (run *classifyRun) lsm(ctx context.Context, res *ClassifyResult, post featu
 			}
 			stats.add(st)
 			nf := c.Features()
-			condFeats[j] = make([]float32, len(frames)*nf)
+			cf := make([]float32, len(frames)*nf)
 			for m, i := range sp.test {
-				copy(condFeats[j][i*nf:(i+1)*nf], f[m*nf:(m+1)*nf])
+				copy(cf[i*nf:(i+1)*nf], f[m*nf:(m+1)*nf])
 			}
+			condFeats[j] = flatStore(cf, nf)
 		}
-		t, err := run.score(ctx, kr, sp, feats, testFeats, condFeats, c.Features(), post)
+		t, err := run.score(ctx, kr, sp, feats, testFeats, condFeats, post)
 		if err != nil {
 			return nil, err
 		}
@@ -615,7 +624,7 @@ func (run *classifyRun) lsm(ctx context.Context, res *ClassifyResult, post featu
 			c := final.c
 			feats := trainCache[c.Gain]
 			var err error
-			if t, err = trainHead(ctx, run.head, post.matrix(feats, c.Features(), allData), run.labels, allData, run.classes, cfg.Progress); err != nil {
+			if t, err = trainHead(ctx, run.head, post.rows(feats, allData), run.labels, allData, run.classes, cfg.Progress); err != nil {
 				return nil, err
 			}
 			t.cfg = c
@@ -660,30 +669,32 @@ func (run *classifyRun) mfcc(ctx context.Context, res *ClassifyResult, post feat
 	}
 	p := cfg.Progress.start("mfcc", total)
 	defer p.Done()
-	feats, err := mfccFeatures(ctx, cfg.Data, mc, cfg.Workers, p)
+	feats, err := mfccFeatures(ctx, index(cfg.Data), mc, cfg.Workers, p)
 	if err != nil {
 		return nil, err
 	}
 	if cfg.Test != nil {
-		tf, err := mfccFeatures(ctx, cfg.Test, mc, cfg.Workers, p)
+		tf, err := mfccFeatures(ctx, index(cfg.Test), mc, cfg.Workers, p)
 		if err != nil {
 			return nil, err
 		}
 		feats = append(feats, tf...)
 	}
 	dim := mc.dim()
-	condFeats := make([][]float32, len(run.conds))
+	condFeats := make([]*featureStore, len(run.conds))
 	for k, cd := range run.conds {
 		f, err := mfccFeatures(ctx, cd.data, mc, cfg.Workers, p)
 		if err != nil {
 			return nil, err
 		}
-		condFeats[k] = make([]float32, len(run.labels)*dim)
-		copy(condFeats[k][cd.off*dim:], f)
+		cf := make([]float32, len(run.labels)*dim)
+		copy(cf[cd.off*dim:], f)
+		condFeats[k] = flatStore(cf, dim)
 	}
+	fs := flatStore(feats, dim)
 	kr := &kindResult{}
 	for _, sp := range run.splits {
-		if _, err := run.score(ctx, kr, sp, feats, feats, condFeats, dim, post); err != nil {
+		if _, err := run.score(ctx, kr, sp, fs, fs, condFeats, post); err != nil {
 			return nil, err
 		}
 	}
@@ -709,11 +720,12 @@ func ratio(a, b int64) float64 {
 
 // meanRate is the mean firing rate over the samples idx, from their
 // features (rates per window, weighted by the window lengths).
-func meanRate(feats []float32, c lsm.Config, idx []int) float64 {
-	f, n := c.Features(), c.Neurons
+func meanRate(feats *featureStore, c lsm.Config, idx []int) float64 {
+	n := c.Neurons
 	sum := 0.0
+	buf := make([]float32, feats.f)
 	for _, i := range idx {
-		row := feats[i*f : (i+1)*f]
+		row := feats.row(buf, i)
 		for w := range c.NumWindows() {
 			ws := float64(c.WindowSteps(w))
 			for _, v := range row[w*n : (w+1)*n] {
@@ -727,7 +739,7 @@ func meanRate(feats []float32, c lsm.Config, idx []int) float64 {
 // classifySplits returns the train/test splits of cfg's protocol over the
 // combined index space (Data, then Test).
 func classifySplits(cfg ClassifyConfig, labels []int) ([]split, string, error) {
-	d := cfg.Data
+	d, td := index(cfg.Data), index(cfg.Test)
 	n := d.Len()
 	idx := func(lo, hi int) []int {
 		out := make([]int, hi-lo)
@@ -737,11 +749,11 @@ func classifySplits(cfg ClassifyConfig, labels []int) ([]split, string, error) {
 		return out
 	}
 	switch {
-	case cfg.Test != nil:
+	case td != nil:
 		if cfg.Folds > 1 || cfg.BySpeaker {
 			return nil, "", fmt.Errorf("experiment: classify: an explicit test set excludes cross-validation and speaker splits")
 		}
-		return []split{{"test set", idx(0, n), idx(n, n+cfg.Test.Len())}}, "test set", nil
+		return []split{{"test set", idx(0, n), idx(n, n+td.Len())}}, "test set", nil
 	case cfg.Folds != 0:
 		if cfg.BySpeaker {
 			return nil, "", fmt.Errorf("experiment: classify: choose cross-validation or speaker splits, not both")
@@ -804,6 +816,14 @@ func classifySplits(cfg ClassifyConfig, labels []int) ([]split, string, error) {
 	return []split{{"hold-out", ids(tr), ids(te)}}, fmt.Sprintf("stratified %.0f %% hold-out", 100*frac), nil
 }
 
+// index returns the metadata of a stream (nil for none).
+func index(s events.Stream) *events.Dataset {
+	if s == nil {
+		return nil
+	}
+	return s.Index()
+}
+
 // mapLabels returns the labels of t's samples as indices into d's classes,
 // matched by name (events.ClassMatches).
 func mapLabels(t, d *events.Dataset) ([]int, error) {
@@ -837,7 +857,7 @@ type trained struct {
 }
 
 // trainHead trains the head on the rows of x, which are the samples idx.
-func trainHead(ctx context.Context, h HeadConfig, x *mat.Dense, labels []int, idx []int, classes int, prog ProgressFunc) (*trained, error) {
+func trainHead(ctx context.Context, h HeadConfig, x projection.Rows, labels []int, idx []int, classes int, prog ProgressFunc) (*trained, error) {
 	y := make([]int, len(idx))
 	for k, i := range idx {
 		y[k] = labels[i]

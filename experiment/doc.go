@@ -69,6 +69,18 @@
 // after the other). Macro.AudioArray instead puts the audio (B) reservoir on a
 // second array (a second macro or board), at its origin.
 //
+// # Data at scale
+//
+// Classify reads its data as an events.Stream: every sample's events once,
+// binned at once into exact-size frames, so a lazy stream (the mnist: and
+// png: sources through source.OpenStream convert each image as it is read)
+// never has the events of the whole data set in memory. The LSM features
+// are encoded in chunks into a compact store (one byte per feature into the
+// table of the rates that occur, which are spike counts over window
+// lengths), and the head reads them row by row (projection.Rows). 60,000
+// saccade-converted MNIST digits classify in well under 1 GB this way, with
+// the numbers the in-memory path gives.
+//
 // # Protocols and determinism
 //
 // Classify evaluates on an explicit test set, by stratified K-fold

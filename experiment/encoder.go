@@ -214,19 +214,52 @@ func (e *encoder) encodeAged(ctx context.Context, c lsm.Config, frames []events.
 }
 
 func (e *encoder) encodeAt(ctx context.Context, c lsm.Config, frames []events.Frames, idx []int, prog ProgressFunc, desc string, aged bool) ([]float32, EncodeStats, error) {
-	if e.res.aged && !aged && e.mode != ReadOnce {
-		return nil, EncodeStats{}, fmt.Errorf("experiment: the array has aged: %v mode cannot encode it as it was right after forming", e.mode)
-	}
-	inputs := make([]lsm.Input, len(idx))
-	for k, i := range idx {
-		inputs[k] = &frames[i]
-	}
 	feats := make([]float32, len(idx)*c.Features())
+	st, err := e.encodeChunks(ctx, c, frames, idx, len(idx), prog, desc, aged, func(lo int, f []float32) error {
+		copy(feats[lo*c.Features():], f)
+		return nil
+	})
+	if err != nil {
+		return nil, EncodeStats{}, err
+	}
+	return feats, st, nil
+}
+
+// encodeStore is encodeAt into a featureStore, encoding encodeChunk
+// samples at a time, so that only one chunk's float32 features exist
+// beside the compact store.
+func (e *encoder) encodeStore(ctx context.Context, c lsm.Config, frames []events.Frames, idx []int, prog ProgressFunc, desc string, aged bool) (*featureStore, EncodeStats, error) {
+	fs := newFeatureStore(len(idx), c.Features())
+	st, err := e.encodeChunks(ctx, c, frames, idx, encodeChunk, prog, desc, aged, func(lo int, f []float32) error {
+		fs.put(lo, f)
+		return nil
+	})
+	if err != nil {
+		return nil, EncodeStats{}, err
+	}
+	return fs, st, nil
+}
+
+// encodeChunk is the number of samples encodeStore encodes at once.
+const encodeChunk = 4096
+
+// encodeChunks encodes frames[idx] with reservoir c, chunk samples at a
+// time in idx order, handing each chunk's features (chunk×F, the last
+// chunk shorter) to sink with the position in idx of its first sample.
+// One encoder runs every chunk, in idx order, so the features are those
+// of one call on all of idx (the in-memory and on-board modes run their
+// samples one after the other anyway).
+func (e *encoder) encodeChunks(ctx context.Context, c lsm.Config, frames []events.Frames, idx []int, chunk int, prog ProgressFunc, desc string, aged bool, sink func(lo int, feats []float32) error) (EncodeStats, error) {
+	if e.res.aged && !aged && e.mode != ReadOnce {
+		return EncodeStats{}, fmt.Errorf("experiment: the array has aged: %v mode cannot encode it as it was right after forming", e.mode)
+	}
+	chunk = max(min(chunk, len(idx)), 1)
+	inputs := make([]lsm.Input, 0, chunk)
+	feats := make([]float32, chunk*c.Features())
 	p := prog.start(desc, len(idx))
 	defer p.Done()
 	start := time.Now()
 	var st lsm.Stats
-	var err error
 	// After ageing: the weights at Age (read-once) and the drift
 	// compensation's factor on every current.
 	dense, s := e.res.weights(aged)
@@ -241,27 +274,47 @@ func (e *encoder) encodeAt(ctx context.Context, c lsm.Config, frames []events.Fr
 			}()
 		}
 	}
+	var enc *lsm.Encoder
 	switch e.mode {
 	case ReadOnce, InMemory:
 		var syn lsm.Synapses = dense
 		if e.mode == InMemory {
 			syn = &countSynapses{Synapses: crossbar.NewSynapses(e.res.array, e.res.layout), levels: float32(e.res.levels)}
 		}
-		var enc *lsm.Encoder
-		enc, err = lsm.New(c, syn, &lsm.Options{Workers: e.workers, Progress: p, RowBands: rowBands(e.res)})
-		if err != nil {
-			return nil, EncodeStats{}, fmt.Errorf("experiment: %w", err)
+		var err error
+		if enc, err = lsm.New(c, syn, &lsm.Options{Workers: e.workers, Progress: p, RowBands: rowBands(e.res)}); err != nil {
+			return EncodeStats{}, fmt.Errorf("experiment: %w", err)
 		}
-		st, err = enc.Encode(ctx, inputs, feats, nil)
 	case OnBoard:
-		st, err = e.encodeOnBoard(ctx, c, inputs, feats, p)
 	default:
-		err = fmt.Errorf("unknown mode %v", e.mode)
+		return EncodeStats{}, fmt.Errorf("experiment: encoding: unknown mode %v", e.mode)
 	}
-	if err != nil {
-		return nil, EncodeStats{}, fmt.Errorf("experiment: encoding: %w", err)
+	for lo := 0; lo < len(idx); lo += chunk {
+		hi := min(lo+chunk, len(idx))
+		inputs = inputs[:0]
+		for _, i := range idx[lo:hi] {
+			inputs = append(inputs, &frames[i])
+		}
+		f := feats[:(hi-lo)*c.Features()]
+		var cs lsm.Stats
+		var err error
+		if enc != nil {
+			cs, err = enc.Encode(ctx, inputs, f, nil)
+		} else {
+			cs, err = e.encodeOnBoard(ctx, c, inputs, f, p)
+		}
+		if err != nil {
+			if lo > 0 {
+				err = fmt.Errorf("samples from %d: %w", lo, err)
+			}
+			return EncodeStats{}, fmt.Errorf("experiment: encoding: %w", err)
+		}
+		st.Add(cs)
+		if err := sink(lo, f); err != nil {
+			return EncodeStats{}, err
+		}
 	}
-	return feats, EncodeStats{Stats: st, Seconds: time.Since(start).Seconds()}, nil
+	return EncodeStats{Stats: st, Seconds: time.Since(start).Seconds()}, nil
 }
 
 // encodeOnBoard runs every sample on the array's reservoir runner. Its

@@ -185,6 +185,18 @@ func TestClassifyDeterministic(t *testing.T) {
 	if a.Accuracy < 0.9 {
 		t.Errorf("accuracy %.3f on an easy synthetic set, want ≥ 0.9", a.Accuracy)
 	}
+	// A nil *events.Dataset as Test (a caller's optional test set, as the
+	// sweep passes it) is no test set: the same result.
+	nilTest := classifyCfg(3)
+	nilTest.Test = (*events.Dataset)(nil)
+	n, err := Classify(ctx, nilTest)
+	if err != nil {
+		t.Fatalf("nil *Dataset as Test: %v", err)
+	}
+	n.Seconds, n.Encode.Seconds, n.EncodeSamplesPerS = 0, 0, 0
+	if jn, _ := json.Marshal(n); !bytes.Equal(ja, jn) {
+		t.Errorf("nil *Dataset as Test changed the result:\n%s\n%s", ja, jn)
+	}
 	c, err := Classify(ctx, classifyCfg(4))
 	if err != nil {
 		t.Fatal(err)

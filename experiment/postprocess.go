@@ -6,6 +6,8 @@ import (
 
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
+
+	"github.com/memlsm/memlsm/projection"
 )
 
 // FeatureConfig post-processes the LSM features of Classify before the
@@ -122,6 +124,18 @@ func (c FeatureConfig) resolve(bySpeaker bool, speakers []string) (features, err
 		}
 	}
 	return f, nil
+}
+
+// rows returns the post-processed rows idx of the stored features as
+// projection.Rows: without per-speaker normalisation a view that converts
+// each row when the head reads it (so a head on tens of thousands of
+// samples never holds a float64 copy of their features), with it the
+// matrix. Either way its rows are those of matrix on the same features.
+func (f features) rows(s *featureStore, idx []int) projection.Rows {
+	if f.speakerNorm {
+		return projection.DenseRows(f.matrix(s.floats(), s.f, idx))
+	}
+	return s.rows(idx, f.sqrt)
 }
 
 // matrix returns the post-processed rows idx of feats (d columns each).

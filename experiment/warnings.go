@@ -27,7 +27,7 @@ const (
 // be set; errors in cfg are left to Classify.
 func ClassifyWarnings(cfg ClassifyConfig) []string {
 	var w []string
-	d := cfg.Data
+	d := index(cfg.Data)
 	if d == nil || d.Len() == 0 {
 		return nil
 	}
@@ -48,7 +48,7 @@ func ClassifyWarnings(cfg ClassifyConfig) []string {
 		}
 	}
 	switch {
-	case cfg.Test != nil:
+	case index(cfg.Test) != nil:
 	case cfg.Folds > 1:
 		if minC < cfg.Folds {
 			w = append(w, fmt.Sprintf("class %s has %d samples for %d folds: some folds test none of it and their training sets lack it", minName, minC, cfg.Folds))

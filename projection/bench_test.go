@@ -47,9 +47,9 @@ func linearStepper(t testing.TB, batch, d, classes int, hidden []int, dropout fl
 	params := make([]float64, n.numParams())
 	n.bind(params)
 	n.initParams(newRand(1, streamInit))
-	n.fitStandardizer(g, seq(batch))
+	n.fitStandardizer(generalRows{g}, seq(batch))
 	return &stepper{
-		obj:    newClsObjective(n, g, y, batch, newRand(1, streamDropout)),
+		obj:    newClsObjective(n, generalRows{g}, y, batch, newRand(1, streamDropout)),
 		params: params, grad: make([]float64, len(params)),
 		opt: newAdam(len(params), resolved(t, LinearDefaults), n.weightRanges(0, nil)),
 		idx: seq(batch),
@@ -161,6 +161,20 @@ func BenchmarkPredict(b *testing.B) {
 			c.EmbedA(xa)
 		}
 	})
+}
+
+// BenchmarkTrainLinear2000x1000 trains the default linear probe for one
+// epoch on 2000 rows of 1000 features (the shape of LSM features: 200
+// neurons × 5 windows).
+func BenchmarkTrainLinear2000x1000(b *testing.B) {
+	x, y := blobs(2000, 1000, 10, 0.4, 3)
+	cfg := LinearConfig{Training: Training{Epochs: 1}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := TrainLinear(context.Background(), x, y, 10, cfg); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // BenchmarkTrainDescriptors560x1000: both descriptor heads of a zero-shot

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 
+	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/blas64"
 	"gonum.org/v1/gonum/mat"
 )
@@ -136,6 +138,16 @@ func (c *classifier) Predict(x *mat.Dense) []int {
 // TrainLinear trains a linear probe on the rows of x (n×d features) with
 // labels y in [0, classes).
 func TrainLinear(ctx context.Context, x *mat.Dense, y []int, classes int, cfg LinearConfig) (*Linear, TrainLog, error) {
+	return TrainLinearRows(ctx, DenseRows(x), y, classes, cfg)
+}
+
+// TrainLinearRows is TrainLinear on features read row by row (see Rows):
+// the same head, to the last bit, as TrainLinear on a matrix of the same
+// values. Each optimiser step runs on up to GOMAXPROCS goroutines (rows
+// of the mini-batch for the forward pass, feature columns for the
+// gradient, parameters for the update), an order of work that changes no
+// result.
+func TrainLinearRows(ctx context.Context, x Rows, y []int, classes int, cfg LinearConfig) (*Linear, TrainLog, error) {
 	c, log, err := trainClassifier(ctx, x, y, classes, cfg.Training, LinearDefaults, nil, ActIdentity, 0, !cfg.NoStandardize)
 	if err != nil {
 		return nil, log, err
@@ -146,6 +158,11 @@ func TrainLinear(ctx context.Context, x *mat.Dense, y []int, classes int, cfg Li
 // TrainMLP trains an MLP classifier on the rows of x with labels y in
 // [0, classes).
 func TrainMLP(ctx context.Context, x *mat.Dense, y []int, classes int, cfg MLPConfig) (*MLP, TrainLog, error) {
+	return TrainMLPRows(ctx, DenseRows(x), y, classes, cfg)
+}
+
+// TrainMLPRows is TrainMLP on features read row by row (see Rows).
+func TrainMLPRows(ctx context.Context, x Rows, y []int, classes int, cfg MLPConfig) (*MLP, TrainLog, error) {
 	hidden := cfg.Hidden
 	if hidden == nil {
 		hidden = MLPDefaultHidden
@@ -181,34 +198,41 @@ func checkLabels(y []int, n, classes int) error {
 	return nil
 }
 
-func trainClassifier(ctx context.Context, x *mat.Dense, y []int, classes int, t, def Training, hidden []int, act Activation, dropout float64, std bool) (classifier, TrainLog, error) {
-	g, err := checkMatrix("features", x)
-	if err != nil {
+func trainClassifier(ctx context.Context, x Rows, y []int, classes int, t, def Training, hidden []int, act Activation, dropout float64, std bool) (classifier, TrainLog, error) {
+	if err := checkRows("features", x); err != nil {
 		return classifier{}, TrainLog{}, err
 	}
+	rows, cols := x.Dims()
 	if classes < 2 {
 		return classifier{}, TrainLog{}, fmt.Errorf("projection: %d classes; need at least 2", classes)
 	}
-	if err := checkLabels(y, g.Rows, classes); err != nil {
+	if err := checkLabels(y, rows, classes); err != nil {
 		return classifier{}, TrainLog{}, err
 	}
-	t, err = t.resolve(def)
+	t, err := t.resolve(def)
 	if err != nil {
 		return classifier{}, TrainLog{}, err
 	}
-	trainIdx, valIdx, err := split(g.Rows, y, t.Validation, t.Seed)
+	trainIdx, valIdx, err := split(rows, y, t.Validation, t.Seed)
 	if err != nil {
 		return classifier{}, TrainLog{}, err
 	}
-	n := newNet(g.Cols, append(append([]int(nil), hidden...), classes), act, false)
+	n := newNet(cols, append(append([]int(nil), hidden...), classes), act, false)
 	n.dropout = dropout
 	params := make([]float64, n.numParams())
 	n.bind(params)
 	n.initParams(newRand(t.Seed, streamInit))
 	if std {
-		n.fitStandardizer(g, trainIdx)
+		n.fitStandardizer(x, trainIdx)
 	}
-	obj := newClsObjective(n, g, y, min(t.Batch, len(trainIdx)), newRand(t.Seed, streamDropout))
+	batch := min(t.Batch, len(trainIdx))
+	obj := newClsObjective(n, x, y, batch, newRand(t.Seed, streamDropout))
+	if parts := runtime.GOMAXPROCS(0); len(hidden) == 0 && parts > 1 && serialGemm(batch, classes) {
+		// A linear probe: its steps run in parallel, with the results
+		// of the serial steps (see parallelLoss).
+		obj.team = newTeam(parts, obj.work)
+		defer obj.team.stop()
+	}
 	log, err := fit(ctx, obj, params, n.weightRanges(0, nil), trainIdx, valIdx, t, nil)
 	if err != nil {
 		return classifier{}, log, err
@@ -220,16 +244,36 @@ func trainClassifier(ctx context.Context, x *mat.Dense, y []int, classes int, t,
 type clsObjective struct {
 	net *net
 	ws  *netWS
-	x   blas64.General
+	x   Rows
 	y   []int
 	rng *rand.Rand
+
+	// team, when set, runs the steps of a single-layer net (a linear
+	// probe) in parts: work(part, parts) does one part of the phase below
+	// for the batch idx.
+	team  *team
+	phase int
+	idx   []int
+	grad  []float64
+	opt   *adam
+	p     []float64
 }
 
-func newClsObjective(n *net, x blas64.General, y []int, batch int, rng *rand.Rand) *clsObjective {
+// Phases of a parallel step.
+const (
+	phaseForward  = iota // load and forward rows [lo, hi) of the batch
+	phaseGradient        // weight gradient, feature columns [lo, hi)
+	phaseUpdate          // optimiser update, parameters [lo, hi)
+)
+
+func newClsObjective(n *net, x Rows, y []int, batch int, rng *rand.Rand) *clsObjective {
 	return &clsObjective{net: n, ws: n.newWS(batch), x: x, y: y, rng: rng}
 }
 
 func (o *clsObjective) loss(idx []int, grad []float64, train bool) float64 {
+	if o.team != nil {
+		return o.parallelLoss(idx, grad)
+	}
 	rows := len(idx)
 	o.net.load(o.ws, o.x, idx)
 	rng := o.rng
@@ -247,6 +291,110 @@ func (o *clsObjective) loss(idx []int, grad []float64, train bool) float64 {
 		o.net.backward(o.ws, rows, grad)
 	}
 	return l
+}
+
+// serialGemm reports whether gonum computes the rows×cols product of a
+// forward pass with its serial kernel (fewer than 4 blocks of 64×64, the
+// threshold of its parallel Dgemm), whose every entry is one dot product
+// over the whole inner dimension, whatever the number of rows: then the
+// rows of a batch can be split without changing any entry. (The parallel
+// kernel sums the inner dimension in blocks of 64.)
+func serialGemm(rows, cols int) bool {
+	blocks := func(n int) int { return (n + 63) / 64 }
+	return blocks(rows)*blocks(cols) < 4
+}
+
+// parallelLoss is loss for a single-layer net without dropout, its work
+// split over o.team: every output and gradient entry is computed by the
+// same operations in the same order as the serial loss, so the results
+// are identical.
+func (o *clsObjective) parallelLoss(idx []int, grad []float64) float64 {
+	rows := len(idx)
+	o.idx, o.grad = idx, grad
+	o.phase = phaseForward
+	o.team.run()
+	s := o.net.output(o.ws, rows)
+	var d blas64.General
+	if grad != nil {
+		d = o.net.outGrad(o.ws, rows)
+	}
+	l := softmaxCE(s, o.y, idx, d)
+	if grad != nil {
+		o.phase = phaseGradient
+		o.team.run()
+		// The bias gradient: as net.backward sums it.
+		sz := o.net.sizes[0]
+		dz := o.net.outGrad(o.ws, rows).Data
+		gb := o.net.bias(grad, 0)
+		for i := range rows {
+			for j, v := range dz[i*sz : (i+1)*sz] {
+				gb[j] += v
+			}
+		}
+	}
+	return l
+}
+
+// step applies the optimiser, in parallel when the objective has a team.
+func (o *clsObjective) step(opt *adam, params, grad []float64) {
+	if o.team == nil {
+		opt.step(params, grad)
+		return
+	}
+	opt.begin()
+	o.opt, o.p, o.grad = opt, params, grad
+	o.phase = phaseUpdate
+	o.team.run()
+}
+
+// work does part `part` of `parts` of the current phase.
+func (o *clsObjective) work(part, parts int) {
+	span := func(n int) (int, int) { return n * part / parts, n * (part + 1) / parts }
+	n := o.net
+	switch o.phase {
+	case phaseForward:
+		lo, hi := span(len(o.idx))
+		if lo == hi {
+			return
+		}
+		in, s := n.in, n.sizes[0]
+		for i := lo; i < hi; i++ {
+			n.loadRow(o.ws.x[i*in:(i+1)*in], o.x, o.idx[i])
+		}
+		// net.forward of layer 0 on rows lo…hi−1: the bias, then X·Wᵀ
+		// (each entry one dot product over the inputs, as in the whole
+		// batch's product).
+		z := blas64.General{Rows: hi - lo, Cols: s, Stride: s, Data: o.ws.z[0][lo*s : hi*s]}
+		b := n.bias(n.params, 0)
+		for i := range hi - lo {
+			copy(z.Data[i*s:(i+1)*s], b)
+		}
+		x := blas64.General{Rows: hi - lo, Cols: in, Stride: in, Data: o.ws.x[lo*in : hi*in]}
+		blas64.Gemm(blas.NoTrans, blas.Trans, 1, x, n.weight(n.params, 0), 1, z)
+	case phaseGradient:
+		// dW += dZᵀ·X on feature columns lo…hi−1, in the order of gonum's
+		// serial Dgemm (row l of the batch, then output i: an axpy), which
+		// every column block of its parallel Dgemm runs too.
+		in, s := n.in, n.sizes[0]
+		lo, hi := span(in)
+		if lo == hi {
+			return
+		}
+		rows := len(o.idx)
+		dz := o.ws.dh[0][:rows*s]
+		gw := n.weight(o.grad, 0).Data
+		for l := range rows {
+			xr := blas64.Vector{N: hi - lo, Inc: 1, Data: o.ws.x[l*in+lo : l*in+hi]}
+			for i, v := range dz[l*s : (l+1)*s] {
+				if v != 0 {
+					blas64.Axpy(v, xr, blas64.Vector{N: hi - lo, Inc: 1, Data: gw[i*in+lo : i*in+hi]})
+				}
+			}
+		}
+	case phaseUpdate:
+		lo, hi := span(len(o.p))
+		o.opt.update(o.p, o.grad, lo, hi)
+	}
 }
 
 // softmaxCE returns the mean cross-entropy −log softmax(s_i)[y[idx[i]]] and,

@@ -163,7 +163,7 @@ func TestEarlyStopping(t *testing.T) {
 	// The returned weights are the best epoch's: recompute its validation
 	// loss from the head.
 	_, val, _ := split(200, y, 0.25, 0)
-	obj := newClsObjective(h.net, x.RawMatrix(), y, len(val), nil)
+	obj := newClsObjective(h.net, generalRows{x.RawMatrix()}, y, len(val), nil)
 	got := obj.loss(val, nil, false)
 	if want := log.History[log.BestEpoch-1].ValLoss; math.Abs(got-want) > 1e-12 {
 		t.Errorf("returned head has validation loss %v, best epoch had %v", got, want)

@@ -323,8 +323,8 @@ func newPair(ga, gb blas64.General, trainIdx []int, dim, layers int, act Activat
 	na.initParams(rng)
 	nb.initParams(rng)
 	if std {
-		na.fitStandardizer(ga, trainIdx)
-		nb.fitStandardizer(gb, trainIdx)
+		na.fitStandardizer(generalRows{ga}, trainIdx)
+		nb.fitStandardizer(generalRows{gb}, trainIdx)
 	}
 	return pair{a: na, b: nb}, params
 }
@@ -339,7 +339,7 @@ func (p *pair) decayRanges() [][2]int {
 type pairObjective struct {
 	p        pair
 	wsA, wsB *netWS
-	xa, xb   blas64.General
+	xa, xb   Rows
 	y        []int
 
 	ea, eb   []float64 // embeddings used by the loss, rows×pd
@@ -350,7 +350,7 @@ type pairObjective struct {
 func newPairObjective(p pair, xa, xb blas64.General, y []int, batch int, seed uint64) pairObjective {
 	pd := p.a.out()
 	return pairObjective{
-		p: p, wsA: p.a.newWS(batch), wsB: p.b.newWS(batch), xa: xa, xb: xb, y: y,
+		p: p, wsA: p.a.newWS(batch), wsB: p.b.newWS(batch), xa: generalRows{xa}, xb: generalRows{xb}, y: y,
 		ea: make([]float64, batch*pd), eb: make([]float64, batch*pd),
 		dea: make([]float64, batch*pd), deb: make([]float64, batch*pd),
 		na: make([]float64, batch), nb: make([]float64, batch),

@@ -82,6 +82,15 @@
 // small data; the paper's settings are available as presets
 // (LinearNMNIST, LinearNTIDIGITS, CLIPATV, CLIPBTV, ProtoATV).
 //
+// Classification heads also train on Rows, features read one row at a time
+// (TrainLinearRows, TrainMLPRows, PredictRows), so that a caller with tens
+// of thousands of samples in a compact form never builds a float64 matrix
+// of them; the results are those of the matrix forms to the last bit. A
+// linear probe's optimiser steps run on every CPU — the mini-batch's rows
+// for the forward pass, the feature columns for the gradient, the
+// parameters for the update — in an order of work that leaves every
+// number as the serial step computes it.
+//
 // # Saving
 //
 // Save writes a head as one JSON object (format "memlsm/projection",

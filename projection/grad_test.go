@@ -82,10 +82,10 @@ func TestGradientClassifier(t *testing.T) {
 			nt.bind(params)
 			nt.initParams(rng)
 			if tc.std {
-				nt.fitStandardizer(x, []int{0, 1, 2, 3, 4, 5, 6})
+				nt.fitStandardizer(generalRows{x}, []int{0, 1, 2, 3, 4, 5, 6})
 			}
 			idx := []int{6, 0, 3, 2, 5}
-			obj := newClsObjective(nt, x, y, len(idx), nil)
+			obj := newClsObjective(nt, generalRows{x}, y, len(idx), nil)
 			gradCheck(t, func(grad []float64) float64 {
 				obj.rng = newRand(9, 9) // the same dropout mask on every evaluation
 				return obj.loss(idx, grad, true)

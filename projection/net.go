@@ -106,12 +106,23 @@ func (n *net) initParams(rng *rand.Rand) {
 // the inverse population standard deviation of every feature. A feature
 // constant on the training set keeps scale 1 (as scikit-learn's
 // StandardScaler does) so it is only centred.
-func (n *net) fitStandardizer(x blas64.General, idx []int) {
+func (n *net) fitStandardizer(x Rows, idx []int) {
 	n.shift = make([]float64, n.in)
 	n.scale = make([]float64, n.in)
+	raw, isRaw := x.(rawRower)
+	var buf []float64
+	if !isRaw {
+		buf = make([]float64, n.in)
+	}
+	row := func(r int) []float64 {
+		if isRaw {
+			return raw.rawRow(r)
+		}
+		x.Row(buf, r)
+		return buf
+	}
 	for _, r := range idx {
-		row := x.Data[r*x.Stride : r*x.Stride+n.in]
-		for j, v := range row {
+		for j, v := range row(r) {
 			n.shift[j] += v
 		}
 	}
@@ -120,8 +131,7 @@ func (n *net) fitStandardizer(x blas64.General, idx []int) {
 		n.shift[j] *= inv
 	}
 	for _, r := range idx {
-		row := x.Data[r*x.Stride : r*x.Stride+n.in]
-		for j, v := range row {
+		for j, v := range row(r) {
 			d := v - n.shift[j]
 			n.scale[j] += d * d
 		}
@@ -178,32 +188,43 @@ func gen(data []float64, r, c int) blas64.General {
 
 // load copies rows idx of x (standardised when the net has a scaler) into
 // the workspace input.
-func (n *net) load(ws *netWS, x blas64.General, idx []int) {
+func (n *net) load(ws *netWS, x Rows, idx []int) {
 	for i, r := range idx {
-		src := x.Data[r*x.Stride : r*x.Stride+n.in]
-		dst := ws.x[i*n.in : (i+1)*n.in]
-		if n.shift == nil {
-			copy(dst, src)
-			continue
-		}
-		for j, v := range src {
-			dst[j] = (v - n.shift[j]) * n.scale[j]
-		}
+		n.loadRow(ws.x[i*n.in:(i+1)*n.in], x, r)
 	}
 }
 
 // loadRange is load for the consecutive rows lo…hi−1.
-func (n *net) loadRange(ws *netWS, x blas64.General, lo, hi int) {
+func (n *net) loadRange(ws *netWS, x Rows, lo, hi int) {
 	for i := lo; i < hi; i++ {
-		src := x.Data[i*x.Stride : i*x.Stride+n.in]
-		dst := ws.x[(i-lo)*n.in : (i-lo+1)*n.in]
+		n.loadRow(ws.x[(i-lo)*n.in:(i-lo+1)*n.in], x, i)
+	}
+}
+
+// loadRow writes row r of x, standardised when the net has a scaler, into
+// dst.
+func (n *net) loadRow(dst []float64, x Rows, r int) {
+	if raw, ok := x.(rawRower); ok {
+		src := raw.rawRow(r)
 		if n.shift == nil {
 			copy(dst, src)
-			continue
+			return
 		}
 		for j, v := range src {
 			dst[j] = (v - n.shift[j]) * n.scale[j]
 		}
+		return
+	}
+	if sr, ok := x.(ScaledRows); ok && n.shift != nil {
+		sr.ScaledRow(dst, r, n.shift, n.scale)
+		return
+	}
+	x.Row(dst, r)
+	if n.shift == nil {
+		return
+	}
+	for j, v := range dst {
+		dst[j] = (v - n.shift[j]) * n.scale[j]
 	}
 }
 

@@ -57,6 +57,8 @@ type adam struct {
 	decay           [][2]int // parameter ranges weight decay applies to
 	m, v            []float64
 	t               int
+
+	stepSize, invSqrtC2 float64 // of the current step (begin)
 }
 
 func newAdam(n int, c Training, decay [][2]int) *adam {
@@ -69,31 +71,45 @@ func newAdam(n int, c Training, decay [][2]int) *adam {
 // step applies one update to p given the gradient g. With method Adam and
 // weight decay, g is modified in place.
 func (o *adam) step(p, g []float64) {
+	o.begin()
+	o.update(p, g, 0, len(p))
+}
+
+// begin starts a step: it advances the step count and the bias
+// corrections. update then applies the step to every parameter, in one
+// call or in disjoint ranges (from several goroutines at once).
+func (o *adam) begin() {
 	o.t++
+	c1 := 1 - math.Pow(o.b1, float64(o.t))
+	c2 := 1 - math.Pow(o.b2, float64(o.t))
+	// θ ← θ − lr·m̂/(√v̂ + ε) with m̂ = m/c1, v̂ = v/c2 (Kingma & Ba 2015, Alg. 1).
+	o.stepSize = o.lr / c1
+	o.invSqrtC2 = 1 / math.Sqrt(c2)
+}
+
+// update applies the step begun by begin to the parameters lo…hi−1.
+func (o *adam) update(p, g []float64, lo, hi int) {
 	if o.wd > 0 {
 		for _, r := range o.decay {
+			a, b := max(r[0], lo), min(r[1], hi)
 			switch o.method {
 			case AdamW:
 				f := 1 - o.lr*o.wd
-				for i := r[0]; i < r[1]; i++ {
+				for i := a; i < b; i++ {
 					p[i] *= f
 				}
 			case Adam:
-				for i := r[0]; i < r[1]; i++ {
+				for i := a; i < b; i++ {
 					g[i] += o.wd * p[i]
 				}
 			}
 		}
 	}
 	b1, b2 := o.b1, o.b2
-	c1 := 1 - math.Pow(b1, float64(o.t))
-	c2 := 1 - math.Pow(b2, float64(o.t))
-	// θ ← θ − lr·m̂/(√v̂ + ε) with m̂ = m/c1, v̂ = v/c2 (Kingma & Ba 2015, Alg. 1).
-	stepSize := o.lr / c1
-	invSqrtC2 := 1 / math.Sqrt(c2)
-	m, v := o.m[:len(p)], o.v[:len(p)]
-	g = g[:len(p)]
-	for i, gi := range g {
+	stepSize, invSqrtC2 := o.stepSize, o.invSqrtC2
+	m, v := o.m[lo:hi], o.v[lo:hi]
+	p = p[lo:hi]
+	for i, gi := range g[lo:hi] {
 		mi := b1*m[i] + (1-b1)*gi
 		vi := b2*v[i] + (1-b2)*gi*gi
 		m[i], v[i] = mi, vi

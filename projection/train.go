@@ -165,6 +165,12 @@ type objective interface {
 	loss(idx []int, grad []float64, train bool) float64
 }
 
+// parallelStepper is an objective that applies the optimiser step itself
+// (in parallel), with the same result as opt.step.
+type parallelStepper interface {
+	step(opt *adam, params, grad []float64)
+}
+
 // fit runs mini-batch Adam(W) on params. post, if non-nil, is applied to
 // params after every step (e.g. clamping a logit scale). It checks ctx
 // before every optimiser step and every validation chunk, so a cancelled
@@ -193,7 +199,11 @@ func fit(ctx context.Context, obj objective, params []float64, decay [][2]int, t
 			if math.IsNaN(l) || math.IsInf(l, 0) {
 				return log, fmt.Errorf("projection: training diverged: loss %v at epoch %d step %d (lower the learning rate)", l, e, log.Steps+1)
 			}
-			opt.step(params, grad)
+			if ps, ok := obj.(parallelStepper); ok {
+				ps.step(opt, params, grad)
+			} else {
+				opt.step(params, grad)
+			}
 			if post != nil {
 				post(params)
 			}
@@ -254,14 +264,7 @@ func checkMatrix(name string, x *mat.Dense) (blas64.General, error) {
 		return blas64.General{}, fmt.Errorf("projection: %s is empty", name)
 	}
 	g := x.RawMatrix()
-	for i := range g.Rows {
-		for j, v := range g.Data[i*g.Stride : i*g.Stride+g.Cols] {
-			if math.IsNaN(v) || math.IsInf(v, 0) {
-				return g, fmt.Errorf("projection: %s has non-finite value %v at row %d, column %d", name, v, i, j)
-			}
-		}
-	}
-	return g, nil
+	return g, checkRows(name, generalRows{g})
 }
 
 // apply runs x through net in chunks and returns the n×out output.
@@ -270,17 +273,24 @@ func apply(n *net, x *mat.Dense) *mat.Dense {
 	if c != n.in {
 		panic(fmt.Sprintf("projection: input has %d columns, head expects %d", c, n.in))
 	}
-	g := x.RawMatrix()
-	out := n.out()
-	res := mat.NewDense(r, out, nil)
-	rd := res.RawMatrix().Data
-	const chunk = 256
-	ws := n.newWS(min(r, chunk))
-	for lo := 0; lo < r; lo += chunk {
-		hi := min(lo+chunk, r)
-		n.loadRange(ws, g, lo, hi)
-		n.forward(ws, hi-lo, nil)
-		copy(rd[lo*out:hi*out], n.output(ws, hi-lo).Data)
-	}
+	res := mat.NewDense(r, n.out(), nil)
+	applyRows(n, generalRows{x.RawMatrix()}, res.RawMatrix().Data)
 	return res
+}
+
+// applyChunk is the number of rows apply runs through a net at once.
+const applyChunk = 256
+
+// applyRows runs the rows of x through net in chunks of applyChunk rows,
+// writing the r×out output into out.
+func applyRows(n *net, x Rows, out []float64) {
+	r, _ := x.Dims()
+	o := n.out()
+	ws := n.newWS(min(r, applyChunk))
+	for lo := 0; lo < r; lo += applyChunk {
+		hi := min(lo+applyChunk, r)
+		n.loadRange(ws, x, lo, hi)
+		n.forward(ws, hi-lo, nil)
+		copy(out[lo*o:hi*o], n.output(ws, hi-lo).Data)
+	}
 }

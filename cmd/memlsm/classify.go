@@ -113,22 +113,23 @@ func runClassify(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	keepAudio := func(spec string) string { return experiment.SourceFor(spec, kinds) }
-	d, err := openSource(ctx, ef.runFlags, "data", keepAudio(*data), stderr)
+	stream, err := openStream(ctx, ef.runFlags, "data", keepAudio(*data), stderr)
 	if err != nil {
 		return err
 	}
-	d = d.PerClass(*limit)
+	stream = events.PerClassOf(stream, *limit)
+	d := stream.Index()
 	cfg := experiment.ClassifyConfig{
 		FeatureKinds: kinds,
-		Data:         d, Folds: *cv, BySpeaker: *splitBy == "speaker", TestFraction: *frac,
+		Data:         stream, Folds: *cv, BySpeaker: *splitBy == "speaker", TestFraction: *frac,
 		Seed: ef.seed, Workers: ef.workers, Features: experiment.FeatureConfig{Raw: *rawFeatures, SpeakerNorm: speakerNorm},
 		Progress: progressFunc(stderr), KeepModel: *save != "",
 	}
 	if *test != "" {
-		if cfg.Test, err = openSource(ctx, ef.runFlags, "test", keepAudio(*test), stderr); err != nil {
+		if cfg.Test, err = openStream(ctx, ef.runFlags, "test", keepAudio(*test), stderr); err != nil {
 			return err
 		}
-		cfg.Test = cfg.Test.PerClass(*limit)
+		cfg.Test = events.PerClassOf(cfg.Test, *limit)
 	}
 	pctx := source.WithProgress(ctx, progressStart(stderr))
 	if cfg.Conditions, err = experiment.PerturbedConditions(pctx, keepAudio(side), perturbs, ef.seed, *limit); err != nil {

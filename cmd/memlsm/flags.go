@@ -192,6 +192,23 @@ func openSource(ctx context.Context, r runFlags, flagName, spec string, stderr i
 	return d, nil
 }
 
+// openStream is openSource for a command that reads each sample once
+// (classify): image sources convert each sample as it is read
+// (source.OpenStream), so their events are never all in memory.
+func openStream(ctx context.Context, r runFlags, flagName, spec string, stderr io.Writer) (events.Stream, error) {
+	if spec == "" {
+		return nil, usagef("--%s SRC is required", flagName)
+	}
+	d, err := source.OpenStream(source.WithProgress(ctx, progressStart(stderr)), spec, source.Options{NoCache: r.noCache})
+	if err != nil {
+		return nil, fmt.Errorf("--%s: %w", flagName, err)
+	}
+	if d.Index().Len() == 0 {
+		return nil, fmt.Errorf("%s holds no samples", spec)
+	}
+	return d, nil
+}
+
 // checkSource validates a source spec before any work: that it parses and
 // names a known scheme.
 func checkSource(flagName, spec string) error {

@@ -480,7 +480,12 @@ func (s *SaccadeModel) render(sc *saccadeScratch, img *image.Gray) []events.Even
 					}
 					continue
 				}
-				slope := (L - prevL) / (q.t - prevT)
+				// The slope of ln I over the segment; its sign is that of
+				// L − prevL (time increases along the path), so it is
+				// only divided out when a crossing or the end of a
+				// refractory period needs it.
+				up := L > prevL
+				slope := math.NaN()
 				t := prevT
 				for {
 					if refrEnd > t {
@@ -489,16 +494,22 @@ func (s *SaccadeModel) render(sc *saccadeScratch, img *image.Gray) []events.Even
 							break
 						}
 						t = refrEnd
+						if slope != slope {
+							slope = (L - prevL) / (q.t - prevT)
+						}
 						ref = prevL + slope*(t-prevT)
 					}
 					var lc float64
 					var pol uint8
-					if slope > 0 && L-ref >= thOn {
+					if up && L-ref >= thOn {
 						lc, pol = ref+thOn, 1
-					} else if slope < 0 && ref-L >= thOff {
+					} else if !up && ref-L >= thOff {
 						lc, pol = ref-thOff, 0
 					} else {
 						break
+					}
+					if slope != slope {
+						slope = (L - prevL) / (q.t - prevT)
 					}
 					tc := prevT + (lc-prevL)/slope
 					if tc < t {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"image"
 	"image/png"
 	"math"
@@ -273,6 +274,70 @@ func TestSpecErrors(t *testing.T) {
 		if got, err := source.ConverterOf(spec); err != nil || got != want {
 			t.Errorf("ConverterOf(%s) = %q, %v; want %q", spec, got, err, want)
 		}
+	}
+}
+
+// TestOpenStream checks that the lazy image sources give the samples and
+// events that Open gives (so an experiment that reads the stream scores
+// what it would on the loaded dataset), and that other schemes come back
+// as the loaded dataset itself.
+func TestOpenStream(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	for c, stroke := range map[string]int{"bar": 6, "far": 18} {
+		for i := range 3 {
+			writePNG(t, filepath.Join(dir, c, fmt.Sprintf("%d.png", i)), stroke+i)
+		}
+	}
+	specs := []string{"png:" + dir + "?seed=7", "png:" + dir + "?per_class=2"}
+	if _, err := convert.MNISTDir(); err == nil {
+		specs = append(specs, "mnist:test?per_class=2&seed=3")
+	} else {
+		t.Logf("mnist: skipped: %v", err)
+	}
+	for _, spec := range specs {
+		want, err := source.Open(ctx, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := source.OpenStream(ctx, spec, source.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, lazy := s.(*events.Lazy); !lazy {
+			t.Errorf("%s: a %T, not a lazy stream", spec, s)
+		}
+		idx := s.Index()
+		if idx.Name != spec || idx.Sensor != want.Sensor || !slices.Equal(idx.Classes, want.Classes) || idx.Len() != want.Len() {
+			t.Fatalf("%s: index %q %+v %v %d samples, want %q %+v %v %d", spec, idx.Name, idx.Sensor, idx.Classes, idx.Len(), want.Name, want.Sensor, want.Classes, want.Len())
+		}
+		got := make([][]events.Event2D, idx.Len())
+		err = s.Each(ctx, 2, func(i int, smp *events.Sample) error {
+			got[i] = slices.Clone(smp.Events2D)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, w := range want.Samples {
+			m := idx.Samples[i]
+			if m.ID != w.ID || m.Label != w.Label || m.Meta["seed"] != w.Meta["seed"] || len(m.Events2D) != 0 {
+				t.Errorf("%s: sample %d metadata %s/%d/%s (%d events held), want %s/%d/%s", spec, i, m.ID, m.Label, m.Meta["seed"], len(m.Events2D), w.ID, w.Label, w.Meta["seed"])
+			}
+			if len(w.Events2D) == 0 || !slices.Equal(got[i], w.Events2D) {
+				t.Errorf("%s: sample %d: %d events from the stream, %d from Open", spec, i, len(got[i]), len(w.Events2D))
+			}
+		}
+	}
+	s, err := source.OpenStream(ctx, "embedded:audio?per_class=1", source.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, ok := s.(*events.Dataset); !ok || d.Len() == 0 || len(d.Samples[0].Events1D) == 0 {
+		t.Errorf("embedded:audio: %T, want the loaded dataset", s)
+	}
+	if _, err := source.OpenStream(ctx, "mnist:train?limt=3", source.Options{}); !errors.Is(err, source.ErrSpec) {
+		t.Errorf("bad option: %v, want ErrSpec", err)
 	}
 }
 

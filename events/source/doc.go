@@ -56,7 +56,10 @@
 // exactly the events that opening the same spec gives. OpenWith takes the
 // converters' models, the seed and the parallelism as Options; the library
 // forms FSDD, WAV, MNIST, ImageFolder and Strokes take them with their
-// selections.
+// selections. OpenStream opens a spec as an events.Stream: mnist: and png:
+// then convert each image only when the stream is read (MNISTLazy), for a
+// pipeline that bins samples as they come; the samples and events are
+// those Open gives.
 //
 // The audio schemes (fsdd:, wav:) also take perturb=CHAIN, which changes
 // every recording in the time domain before the cochlea hears it

@@ -16,6 +16,17 @@ import (
 
 func init() {
 	register("png", Saccade, "grey PNG images in class folders DIR/<class>/*.png through the saccade model", openPNG)
+	registerLazy("png", func(ctx context.Context, path string, query url.Values, o *Options) (events.Stream, error) {
+		opts, err := pngOptions(query, o)
+		if err != nil {
+			return nil, err
+		}
+		d, load, err := imageFolderSelect(path, opts)
+		if err != nil {
+			return nil, err
+		}
+		return lazyImages(d, load, &opts.Options)
+	})
 }
 
 // ImageFolderOptions select the images of a folder and set up their
@@ -35,16 +46,27 @@ type ImageFolderOptions struct {
 // Classes are the folder names, sorted; a sample's ID is "<class>/<file>"
 // without ".png"; its Meta holds "file" and "seed".
 func ImageFolder(ctx context.Context, dir string, opts ImageFolderOptions) (*events.Dataset, error) {
+	d, load, err := imageFolderSelect(dir, opts)
+	if err != nil {
+		return nil, err
+	}
+	return cached(ctx, &opts.Options, cacheKey{Scheme: "png", Selection: dir, Params: opts.imageKey()}, filePaths(d),
+		func() (*events.Dataset, error) { return convertImages(ctx, d, load, &opts.Options) })
+}
+
+// imageFolderSelect lists the images of dir that opts selects: their
+// samples (metadata only) and the function that decodes image i.
+func imageFolderSelect(dir string, opts ImageFolderOptions) (*events.Dataset, func(i int) (*image.Gray, error), error) {
 	if opts.PerClass < 0 {
-		return nil, fmt.Errorf("source: png: per_class %d is negative", opts.PerClass)
+		return nil, nil, fmt.Errorf("source: png: per_class %d is negative", opts.PerClass)
 	}
 	classes, files, err := classFiles(dir, ".png", opts.PerClass)
 	if err != nil {
-		return nil, fmt.Errorf("source: png: %w", err)
+		return nil, nil, fmt.Errorf("source: png: %w", err)
 	}
 	lim := events.DefaultLimits()
 	if err := events.LimitsError(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	d := &events.Dataset{Classes: classes}
 	for c, fl := range files {
@@ -55,8 +77,7 @@ func ImageFolder(ctx context.Context, dir string, opts ImageFolderOptions) (*eve
 	// Each worker decodes its own image right before converting it, so at
 	// most one image per worker is in memory.
 	load := func(i int) (*image.Gray, error) { return readGreyPNG(d.Samples[i].Meta["file"], lim) }
-	return cached(ctx, &opts.Options, cacheKey{Scheme: "png", Selection: dir, Params: opts.imageKey()}, filePaths(d),
-		func() (*events.Dataset, error) { return convertImages(ctx, d, load, &opts.Options) })
+	return d, load, nil
 }
 
 // readGreyPNG decodes a PNG as grey levels. Anything but a regular file is
@@ -102,9 +123,35 @@ func readGreyPNG(path string, lim events.Limits) (*image.Gray, error) {
 // converts it, so at most one image per worker is in memory) into
 // d.Samples[i]'s events in parallel, with the saccade model or, for
 // Options.ImageCode Rate, the rate code, filling in d's sensor and each
-// sample's Meta["seed"] (the sample's ID mixed with the base seed).
+// sample's Meta["seed"] (the sample's ID mixed with the base seed). It is
+// the eager form of lazyImages: the events are those a read of that
+// stream gives.
 func convertImages(ctx context.Context, d *events.Dataset, load func(i int) (*image.Gray, error), opts *Options) (*events.Dataset, error) {
-	var conv func(i int, img *image.Gray, seed uint64) ([]events.Event2D, error)
+	l, err := lazyImages(d, load, opts)
+	if err != nil {
+		return nil, err
+	}
+	if prog := startProgress(ctx, "converting images", d.Len()); prog != nil {
+		defer prog.Done()
+		conv := l.Make
+		l.Make = func(ctx context.Context, k int, s *events.Sample) error {
+			if err := conv(ctx, k, s); err != nil {
+				return err
+			}
+			prog.Add(1)
+			return nil
+		}
+	}
+	return l.Load(ctx, opts.Workers)
+}
+
+// lazyImages returns d's samples, whose image i load decodes, as a Lazy
+// stream that converts each image when it is read (with the saccade model
+// or, for Options.ImageCode Rate, the rate code). It fills in d's sensor
+// and every sample's Meta["seed"] (the sample's ID mixed with the base
+// seed) at once.
+func lazyImages(d *events.Dataset, load func(i int) (*image.Gray, error), opts *Options) (*events.Lazy, error) {
+	var conv func(i int, img *image.Gray, seed uint64, dst []events.Event2D) ([]events.Event2D, error)
 	switch opts.ImageCode {
 	case "", Saccade:
 		params := opts.saccade()
@@ -114,8 +161,8 @@ func convertImages(ctx context.Context, d *events.Dataset, load func(i int) (*im
 		}
 		d.Sensor = convert.SaccadeSensor
 		d.Sensor.Width, d.Sensor.Height = params.Width, params.Height
-		conv = func(_ int, img *image.Gray, seed uint64) ([]events.Event2D, error) {
-			return model.Convert(img, seed), nil
+		conv = func(_ int, img *image.Gray, seed uint64, dst []events.Event2D) ([]events.Event2D, error) {
+			return model.Append(dst, img, seed), nil
 		}
 	case Rate:
 		var rp convert.RateParams
@@ -135,7 +182,7 @@ func convertImages(ctx context.Context, d *events.Dataset, load func(i int) (*im
 		b := first.Bounds()
 		d.Sensor = convert.RateSensor
 		d.Sensor.Width, d.Sensor.Height = b.Dx(), b.Dy()
-		conv = func(i int, img *image.Gray, seed uint64) ([]events.Event2D, error) {
+		conv = func(i int, img *image.Gray, seed uint64, _ []events.Event2D) ([]events.Event2D, error) {
 			if img.Bounds().Size() != b.Size() {
 				return nil, fmt.Errorf("source: image %s is %v, image %s %v: rate-coded images share one size (the sensor's)",
 					d.Samples[i].ID, img.Bounds().Size(), d.Samples[0].ID, b.Size())
@@ -146,26 +193,23 @@ func convertImages(ctx context.Context, d *events.Dataset, load func(i int) (*im
 		return nil, fmt.Errorf("source: image code %q is not saccade or rate", opts.ImageCode)
 	}
 	base := opts.seed()
-	prog := startProgress(ctx, "converting images", len(d.Samples))
-	err := convertAll(ctx, len(d.Samples), opts.Workers, prog, func(i int) error {
+	seeds := make([]uint64, d.Len())
+	for i := range d.Samples {
 		s := &d.Samples[i]
-		seed := SampleSeed(base, s.ID)
+		seeds[i] = SampleSeed(base, s.ID)
 		if s.Meta == nil {
 			s.Meta = map[string]string{}
 		}
-		s.Meta["seed"] = seedString(seed)
-		img, err := load(i)
+		s.Meta["seed"] = seedString(seeds[i])
+	}
+	return events.NewLazy(d, func(_ context.Context, k int, s *events.Sample) error {
+		img, err := load(k)
 		if err != nil {
 			return err
 		}
-		ev, err := conv(i, img, seed)
-		s.Events2D = ev
+		s.Events2D, err = conv(k, img, seeds[k], s.Events2D[:0])
 		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return d, nil
+	}), nil
 }
 
 // imageCode reads the code=saccade|rate option of an image scheme.
@@ -186,19 +230,28 @@ func imageCode(scheme string, query url.Values, opts *Options) error {
 // model, the default, or the BTV rate code), seed=N and workers=N as for
 // fsdd:.
 func openPNG(ctx context.Context, path string, query url.Values, o *Options) (*events.Dataset, error) {
-	if err := checkOptions("png", query, "per_class", "code", "seed", "workers"); err != nil {
+	opts, err := pngOptions(query, o)
+	if err != nil {
 		return nil, err
 	}
+	return ImageFolder(ctx, path, opts)
+}
+
+// pngOptions parses the options of a png: spec.
+func pngOptions(query url.Values, o *Options) (ImageFolderOptions, error) {
+	if err := checkOptions("png", query, "per_class", "code", "seed", "workers"); err != nil {
+		return ImageFolderOptions{}, err
+	}
 	if err := imageCode("png", query, o); err != nil {
-		return nil, err
+		return ImageFolderOptions{}, err
 	}
 	opts := ImageFolderOptions{Options: *o}
 	var err error
 	if opts.PerClass, err = nonNegInt("png", query, "per_class", 0); err != nil {
-		return nil, err
+		return ImageFolderOptions{}, err
 	}
 	if err := conversionOptions("png", query, &opts.Options); err != nil {
-		return nil, err
+		return ImageFolderOptions{}, err
 	}
-	return ImageFolder(ctx, path, opts)
+	return opts, nil
 }

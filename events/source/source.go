@@ -168,6 +168,46 @@ func register(name string, c Converter, summary string, open opener) {
 	schemes[name] = scheme{open: open, converter: c, summary: summary}
 }
 
+// lazyOpener opens one scheme's data source as a stream that makes each
+// sample's events when it is read.
+type lazyOpener func(ctx context.Context, path string, query url.Values, opts *Options) (events.Stream, error)
+
+// lazySchemes maps a scheme name to its lazy opener, for the schemes that
+// have one (OpenStream).
+var lazySchemes = map[string]lazyOpener{}
+
+func registerLazy(name string, open lazyOpener) {
+	if _, ok := schemes[name]; !ok {
+		panic("source: lazy opener for an unregistered scheme: " + name)
+	}
+	lazySchemes[name] = open
+}
+
+// OpenStream opens the data source named by spec as an events.Stream: for
+// the schemes that convert images (mnist:, png:) a stream that converts
+// each sample when it is read (events.Lazy), so that a pipeline binning
+// the samples as they come never holds all their events; for the other
+// schemes the dataset Open returns. Either way the samples, their order
+// and their events are those of OpenWith(ctx, spec, opts). A lazy stream
+// neither reads nor fills the conversion cache: a cached dataset is loaded
+// whole, which is what the stream exists to avoid.
+func OpenStream(ctx context.Context, spec string, opts Options) (events.Stream, error) {
+	name, path, query, err := parse(spec)
+	if err != nil {
+		return nil, err
+	}
+	open, ok := lazySchemes[name]
+	if !ok {
+		return OpenWith(ctx, spec, opts)
+	}
+	s, err := open(ctx, path, query, &opts)
+	if err != nil {
+		return nil, err
+	}
+	s.Index().Name = spec
+	return s, nil
+}
+
 // Open opens the data source named by spec, "scheme:path[?key=value&...]",
 // e.g. "nmnist:../data/NMNISTsmall", "fsdd:recordings?speakers=theo,george",
 // "embedded:images", converting recordings with the default models and
