@@ -2,8 +2,12 @@ package experiment
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -43,17 +47,18 @@ var robustConditions = []string{"level=-20dB", "level=10dB", "tempo=0.85", "temp
 func TestAudioFrontEndNestedCV(t *testing.T) {
 	slowSelection(t)
 	ctx := context.Background()
-	dir := sharedData(t, "fsdd/recordings")
+	dir := selectionRecordings(t, sharedData(t, "fsdd/recordings"))
 	old := func(p *convert.CochleaParams) { p.TapERB, p.NoiseFloor, p.Endpoint = 0, 0, nil }
 	cands := []frontEnd{
 		{name: "default", cochlea: func(*convert.CochleaParams) {}},
 		{name: "Q 3 taps (stage 1)", cochlea: old},
-		{name: "Q 3 taps, span binning", cochlea: old, encoder: EncoderConfig{Binning: Binning{Span: &events.SpanBinner{Counts: true, Unit: 0.004}}}},
+		{name: "Q 3 taps, span binning", cochlea: old, encoder: EncoderConfig{Binning: SpanBinning(convert.CochleaSensor)}},
 		{name: "no noise suppression", cochlea: func(p *convert.CochleaParams) { p.NoiseFloor = 0 }},
 		{name: "no endpoint detection", cochlea: func(p *convert.CochleaParams) { p.Endpoint = nil }},
-		{name: "span binning", encoder: EncoderConfig{Binning: Binning{Span: &events.SpanBinner{Counts: true, Unit: 0.004}}}, cochlea: func(*convert.CochleaParams) {}},
+		{name: "span binning", encoder: EncoderConfig{Binning: SpanBinning(convert.CochleaSensor)}, cochlea: func(*convert.CochleaParams) {}},
 		{name: "ERB ×0.6 taps", cochlea: func(p *convert.CochleaParams) { p.TapERB = 0.6 }},
 	}
+	cands = selectionCandidates(t, cands)
 	var chains []audio.Chain
 	for _, c := range robustConditions {
 		ch, err := audio.ParseChain(c)
@@ -69,9 +74,19 @@ func TestAudioFrontEndNestedCV(t *testing.T) {
 		conds []*events.Dataset
 	}
 	data := make([]prepared, len(cands))
+	converted := map[string]int{} // candidates sharing a cochlea share its conversions
 	for i, c := range cands {
 		p := convert.DefaultCochleaParams()
 		c.cochlea(&p)
+		key, err := json.Marshal(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j, ok := converted[string(key)]; ok {
+			data[i] = data[j]
+			continue
+		}
+		converted[string(key)] = i
 		opts := source.Options{Cochlea: &p}
 		d, err := source.OpenWith(ctx, "fsdd:"+dir, opts)
 		if err != nil {
@@ -154,4 +169,61 @@ func TestAudioFrontEndNestedCV(t *testing.T) {
 	}
 	t.Logf("outer score of the selection procedure %.4f (clean accuracy %.4f)", outerScore, outerClean)
 	checkDefault(t, cs, mean, se)
+}
+
+// selectionRecordings returns dir, or with MEMLSM_SELECT_INDEX=N a
+// temporary folder linking only the recordings of index < N (of 50 per
+// speaker and digit), a smaller but balanced FSDD (every speaker, every
+// digit) for a selection run that must finish on a loaded machine.
+func selectionRecordings(t *testing.T, dir string) string {
+	v := os.Getenv("MEMLSM_SELECT_INDEX")
+	if v == "" {
+		return dir
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		t.Fatalf("MEMLSM_SELECT_INDEX=%q: want a positive count", v)
+	}
+	files, err := events.ListFSDD(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := t.TempDir()
+	kept := 0
+	for _, f := range files {
+		if f.Index < n {
+			if err := os.Symlink(f.Path, filepath.Join(sub, filepath.Base(f.Path))); err != nil {
+				t.Fatal(err)
+			}
+			kept++
+		}
+	}
+	t.Logf("MEMLSM_SELECT_INDEX=%d: %d of %d recordings (index < %d for every speaker and digit)", n, kept, len(files), n)
+	return sub
+}
+
+// selectionCandidates returns cands, or with MEMLSM_SELECT_CANDIDATES=i,j,…
+// only those (by position; 0, the default, is always kept first), to bound
+// a selection run on a loaded machine.
+func selectionCandidates(t *testing.T, cands []frontEnd) []frontEnd {
+	v := os.Getenv("MEMLSM_SELECT_CANDIDATES")
+	if v == "" {
+		return cands
+	}
+	out := []frontEnd{cands[0]}
+	for _, f := range strings.Split(v, ",") {
+		i, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || i < 0 || i >= len(cands) {
+			t.Fatalf("MEMLSM_SELECT_CANDIDATES=%q: want positions in 0..%d", v, len(cands)-1)
+		}
+		if i != 0 {
+			out = append(out, cands[i])
+		}
+	}
+	names := make([]string, len(out))
+	for i, c := range out {
+		names[i] = c.name
+	}
+	t.Logf("MEMLSM_SELECT_CANDIDATES=%s: %s", v, strings.Join(names, "; "))
+	return out
 }

@@ -154,3 +154,25 @@ func TestMFCCSummary(t *testing.T) {
 		t.Errorf("no frames: %v", got)
 	}
 }
+
+// TestSpanBinningSpec: "--binning span" bins 1-D events over each
+// utterance's own span (with --bins as its steps), and is refused for a
+// 2-D sensor and with a bin width, before any data is read.
+func TestSpanBinningSpec(t *testing.T) {
+	ec, err := EncoderSpec{Binning: "span", Bins: 64}.Config(convert.CochleaSensor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sp := ec.Binning.Span; sp == nil || ec.Binning.Chunk != nil || sp.Bins != 64 || !sp.Counts || sp.Channels != convert.CochleaSensor.Channels {
+		t.Errorf("span binning %+v", ec.Binning)
+	}
+	if _, err := (EncoderSpec{Binning: "span"}).Config(events.Sensor{Name: "atis", Width: 34, Height: 34}); err == nil {
+		t.Error("span binning accepted for a 2-D sensor")
+	}
+	if _, err := (EncoderSpec{Binning: "span", BinWidth: 0.002}).Config(convert.CochleaSensor); err == nil {
+		t.Error("span binning accepted a bin width")
+	}
+	if err := (EncoderSpec{Binning: "spam"}).Check(); err == nil || !strings.Contains(err.Error(), "span") {
+		t.Errorf("unknown binning: %v", err)
+	}
+}

@@ -20,7 +20,7 @@ import (
 func (s *EncoderSpec) RegisterFlags(fs *flag.FlagSet, prefix, what string) {
 	p := func(n string) string { return prefix + n }
 	fs.StringVar(&s.Preset, p("lsm"), "", what+"paper LSM preset ("+strings.Join(lsm.Presets(), ", ")+"): the paper's reservoir, const gain and binning")
-	fs.StringVar(&s.Binning, p("binning"), "", what+"binning: default (tuned) or paper (the paper's frames; the default with --lsm)")
+	fs.StringVar(&s.Binning, p("binning"), "", what+"binning: default (tuned), paper (the paper's frames; the default with --lsm) or span (1-D: steps over each utterance's own span)")
 	fs.IntVar(&s.Neurons, p("neurons"), 0, fmt.Sprintf("%sreservoir size N (default %d)", what, DefaultNeurons))
 	fs.Func(p("gain"), what+"reservoir gain (the paper's const), or auto to calibrate it on training data (default auto; a preset's const with --lsm)", s.SetGain)
 	fs.Float64Var(&s.Decay, p("decay"), 0, what+"membrane decay per step in [0, 1] (default 0.9 for 2-D sensors, 0.97 for 1-D)")

@@ -113,9 +113,9 @@ func (s EncoderSpec) Check() error {
 		return configErrorf("experiment: unknown LSM preset %q (have %s)", s.Preset, strings.Join(lsm.Presets(), ", "))
 	}
 	switch s.Binning {
-	case "", "default", "paper":
+	case "", "default", "paper", "span":
 	default:
-		return configErrorf("experiment: binning %q: want default or paper", s.Binning)
+		return configErrorf("experiment: binning %q: want default, paper or span", s.Binning)
 	}
 	for _, f := range []struct {
 		name string
@@ -177,6 +177,11 @@ func (s EncoderSpec) Config(sensor events.Sensor) (EncoderConfig, error) {
 		ec.Binning = b
 	} else if s.Binning == "paper" {
 		ec.Binning = PaperBinning(sensor)
+	} else if s.Binning == "span" {
+		if sensor.Is2D() {
+			return ec, configErrorf("experiment: binning span applies to 1-D sensors only, not %s", sensor.Name)
+		}
+		ec.Binning = SpanBinning(sensor)
 	} else {
 		ec.Binning = DefaultBinning(sensor)
 	}
@@ -210,14 +215,22 @@ func (s EncoderSpec) Config(sensor events.Sensor) (EncoderConfig, error) {
 				return ec, configErrorf("experiment: %s applies to 2-D sensors only, not %s", f.name, sensor.Name)
 			}
 		}
-		c := ec.Binning.Chunk
-		if s.BinWidth > 0 {
-			c.Resolution = s.BinWidth
+		if c := ec.Binning.Chunk; c != nil {
+			if s.BinWidth > 0 {
+				c.Resolution = s.BinWidth
+			}
+			if s.Bins > 0 {
+				c.Bins = s.Bins
+			}
+			c.Counts = c.Counts || s.Counts
+		} else if c := ec.Binning.Span; c != nil {
+			if s.BinWidth > 0 {
+				return ec, configErrorf("experiment: bin width does not apply to span binning (its steps follow each utterance's own span)")
+			}
+			if s.Bins > 0 {
+				c.Bins = s.Bins
+			}
 		}
-		if s.Bins > 0 {
-			c.Bins = s.Bins
-		}
-		c.Counts = c.Counts || s.Counts
 	}
 	r := &ec.Reservoir
 	if s.Preset != "" {
@@ -232,7 +245,7 @@ func (s EncoderSpec) Config(sensor events.Sensor) (EncoderConfig, error) {
 		if s.Bins > 0 {
 			r.Steps = 0 // follow the binning
 		}
-		if s.Binning == "default" || s.Polarity != nil || s.Crop > 0 || s.Pool > 0 {
+		if s.Binning == "default" || s.Binning == "span" || s.Polarity != nil || s.Crop > 0 || s.Pool > 0 {
 			r.Inputs = 0 // the binning decides
 		}
 	}
