@@ -259,12 +259,12 @@ func TestClassifyFSDDSpeakers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("converts 2500 recordings (skipped with -short)")
 	}
-	dir := sharedData(t, "fsdd/recordings")
+	data := fsddEvents(t)
 	for _, c := range []struct {
 		norm string
 		min  float64
 	}{{"off", 0.74}, {"on", 0.80}} {
-		stdout, stderr, code := runCLI(t, "classify", "--data", "fsdd:"+dir, "--split", "speaker", "--speaker-norm", c.norm, "--json")
+		stdout, stderr, code := runCLI(t, "classify", "--data", data, "--split", "speaker", "--speaker-norm", c.norm, "--json")
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, stderr)
 		}

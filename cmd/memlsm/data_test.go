@@ -3,10 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/memlsm/memlsm/events"
@@ -19,6 +21,43 @@ import (
 func sharedData(t *testing.T, sub string) string {
 	t.Helper()
 	return shareddata.Dir(t, sub)
+}
+
+// fsddMEV is the shared FSDD recordings converted once per test binary
+// (fsddEvents).
+var fsddMEV struct {
+	once      sync.Once
+	dir, path string
+	err       string
+}
+
+// fsddEvents converts the shared FSDD recordings (2500 WAV files) once per
+// test binary with memlsm data convert and returns the mev: source of the
+// result, which gives exactly the events, labels and speakers of the
+// fsdd: source (the same cochlea model and seed): the tests of the real
+// spoken-digit figures share it instead of converting the recordings each
+// (about 7 s of CPU a time). It skips when the data are absent.
+func fsddEvents(t *testing.T) string {
+	t.Helper()
+	dir := sharedData(t, "fsdd/recordings")
+	fsddMEV.once.Do(func() {
+		tmp, err := os.MkdirTemp("", "memlsm-test-fsdd-")
+		if err != nil {
+			fsddMEV.err = err.Error()
+			return
+		}
+		fsddMEV.dir = tmp
+		path := filepath.Join(tmp, "fsdd.mev")
+		if _, stderr, code := runCLI(t, "data", "convert", "fsdd:"+dir, "--out", path); code != 0 {
+			fsddMEV.err = fmt.Sprintf("data convert fsdd:%s: exit %d: %s", dir, code, stderr)
+			return
+		}
+		fsddMEV.path = path
+	})
+	if fsddMEV.err != "" {
+		t.Fatal(fsddMEV.err)
+	}
+	return "mev:" + fsddMEV.path
 }
 
 const ntidigitsFixture = "../../events/testdata/ntidigits_small.hdf5"

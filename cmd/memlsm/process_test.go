@@ -22,7 +22,11 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if fsddMEV.dir != "" {
+		os.RemoveAll(fsddMEV.dir)
+	}
+	os.Exit(code)
 }
 
 // peakRSS returns the process's peak resident set in bytes (VmHWM of

@@ -208,8 +208,7 @@ func TestZeroShotReal(t *testing.T) {
 		t.Skip("converts 2500 recordings (skipped with -short)")
 	}
 	img := sharedData(t, "nmnist/NMNISTsmall")
-	aud := sharedData(t, "fsdd/recordings")
-	stdout, stderr, code := runCLI(t, "zeroshot", "--images", "nmnist:"+img, "--audio", "fsdd:"+aud, "--json")
+	stdout, stderr, code := runCLI(t, "zeroshot", "--images", "nmnist:"+img, "--audio", fsddEvents(t), "--json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
