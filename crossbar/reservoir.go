@@ -3,6 +3,8 @@ package crossbar
 import (
 	"context"
 	"fmt"
+
+	"github.com/memlsm/memlsm/units"
 )
 
 // RunReservoir implements ReservoirRunner: a whole LIF reservoir sample run
@@ -63,18 +65,29 @@ func (m *Model) RunReservoir(ctx context.Context, run ReservoirRun, input [][]ui
 			return err // cannot happen: x is binary and sized to the region
 		}
 		clear(x)
-		for j := range v {
-			cur := float64(codes[2*j]-codes[2*j+1]) * scale
-			if prev[j] {
-				v[j] = cur
-			} else {
-				v[j] = run.Decay*v[j] + cur
-			}
-			s[j] = v[j] > run.Threshold
-			if s[j] {
-				counts[j]++
-			}
-		}
+		lifStep(run, codes, scale, v, s, prev, counts)
 	}
 	return nil
+}
+
+// lifStep is one step of the reservoir's LIF neurons from the column
+// outputs y of the step's read (neuron j's current is the difference of
+// its column pair, y[2j] − y[2j+1], times scale): a neuron that spiked on
+// the previous step (prev) restarts from the current, the others leak by
+// run.Decay; a neuron above run.Threshold spikes (s) and is counted. One
+// home for the simulated macro's and the grid's reservoir runs, so their
+// arithmetic stays identical.
+func lifStep[T int32 | units.Amps](run ReservoirRun, y []T, scale float64, v []float64, s, prev []bool, counts []uint16) {
+	for j := range v {
+		cur := float64(y[2*j]-y[2*j+1]) * scale
+		if prev[j] {
+			v[j] = cur
+		} else {
+			v[j] = run.Decay*v[j] + cur
+		}
+		s[j] = v[j] > run.Threshold
+		if s[j] {
+			counts[j]++
+		}
+	}
 }

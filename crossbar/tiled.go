@@ -680,18 +680,7 @@ func (t *Tiled) RunReservoir(ctx context.Context, run ReservoirRun, input [][]ui
 		if err != nil {
 			return fmt.Errorf("crossbar: reservoir step %d: %w", step, err)
 		}
-		for j := range v {
-			cur := float64(y[2*j]-y[2*j+1]) * scale
-			if prev[j] {
-				v[j] = cur
-			} else {
-				v[j] = run.Decay*v[j] + cur
-			}
-			s[j] = v[j] > run.Threshold
-			if s[j] {
-				counts[j]++
-			}
-		}
+		lifStep(run, y, scale, v, s, prev, counts)
 	}
 	return nil
 }
