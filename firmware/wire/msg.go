@@ -199,7 +199,7 @@ const (
 	StatusSizeV10 = 76
 )
 
-// Put stores s at p[0:76].
+// Put stores s at p[0:StatusSize] (firmware 1.1's layout).
 func (s *BoardStatus) Put(p []byte) {
 	var fl byte
 	if s.Halted {
