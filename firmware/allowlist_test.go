@@ -26,7 +26,7 @@ func goList(t *testing.T, args ...string) []string {
 	return strings.Fields(string(out))
 }
 
-// TestImportAllowlist enforces CONVENTIONS.md 9: firmware and firmware/wire
+// TestImportAllowlist enforces the project rule that firmware and firmware/wire
 // import only the allowlist (and each other), and their transitive
 // dependencies are exactly what the allowlist itself depends on.
 func TestImportAllowlist(t *testing.T) {

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Write a small HDF5 file with the layout of N-TIDIGITS' n-tidigits.hdf5.
 
-Layout (PAPER.md §7.2; tonic NTIDIGITS18, ebdataset NTidigits): datasets
+Layout (Anumula et al. 2018, the N-TIDIGITS18 release as read by tonic NTIDIGITS18 and ebdataset NTidigits): datasets
 train_labels and test_labels hold the sample ids as byte strings; groups
 train_addresses, train_timestamps, test_addresses, test_timestamps hold one
 dataset per id: the channel (0..63) and the time in SECONDS of every event.
